@@ -1,0 +1,36 @@
+# pcpu_add_test(NAME name SOURCES a.c ... [LABELS concurrency ...] [LIBS ...])
+# One Criterion executable per test file; CTest runs each as one test. The label
+# "concurrency" marks the tests that the ThreadSanitizer build runs. Under TSan those
+# compile against tests/tsan/criterion/criterion.h (see there why) instead of Criterion.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)
+
+if(PCPU_SANITIZE STREQUAL "thread")
+  add_library(pcpu_tsan_runner STATIC ${PROJECT_SOURCE_DIR}/tests/tsan/runner.c)
+  target_include_directories(pcpu_tsan_runner PUBLIC ${PROJECT_SOURCE_DIR}/tests/tsan)
+endif()
+
+function(pcpu_add_test)
+  cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LABELS;LIBS" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  add_executable(test_${T_NAME} ${T_SOURCES})
+  target_include_directories(test_${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_compile_definitions(test_${T_NAME} PRIVATE _GNU_SOURCE)
+  if(PCPU_SANITIZE STREQUAL "thread")
+    if(NOT "concurrency" IN_LIST T_LABELS)
+      set_target_properties(test_${T_NAME} PROPERTIES EXCLUDE_FROM_ALL ON)
+      return()
+    endif()
+    target_include_directories(test_${T_NAME} BEFORE PRIVATE ${PROJECT_SOURCE_DIR}/tests/tsan)
+    target_link_libraries(test_${T_NAME} PRIVATE pcpu_static pcpu_test_common pcpu_tsan_runner ${T_LIBS})
+    add_test(NAME ${T_NAME} COMMAND test_${T_NAME})
+  else()
+    target_link_libraries(test_${T_NAME} PRIVATE pcpu_static pcpu_test_common PkgConfig::CRITERION ${T_LIBS})
+    # --jobs 2 matches the 2-core CI machine.
+    add_test(NAME ${T_NAME} COMMAND test_${T_NAME} --jobs 2 --ascii)
+  endif()
+  set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}"
+    ENVIRONMENT "PCPU_TEST_BINDIR=${CMAKE_BINARY_DIR}")
+endfunction()

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The front door: ./dev.sh demo | test | asan | tsan | fuzz | bench | ci
+# Installs what a fresh Debian 12 machine lacks, builds, and runs. See README.md.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+JOBS=$(nproc)
+PACKAGES=(build-essential cmake pkg-config libcriterion-dev clang libfuzzer-14-dev
+	  libclang-rt-14-dev libmicrohttpd-dev python3 mandoc tmux prometheus procps)
+
+need_packages() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	echo "dev.sh: installing ${missing[*]}" >&2
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# configure DIR [cmake args...]: configures once, then builds.
+build() {
+	local dir=$1
+	shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake --build "$dir" -j "$JOBS"
+}
+
+# ThreadSanitizer of gcc 12 cannot handle the high mmap randomisation of recent kernels;
+# running without ASLR sidesteps "unexpected memory mapping" failures.
+no_aslr() { setarch "$(uname -m)" -R "$@"; }
+
+cmd=${1:-}
+case "$cmd" in
+demo)
+	need_packages
+	build build
+	exec examples/demo.sh build
+	;;
+test)
+	need_packages
+	build build
+	ctest --test-dir build --output-on-failure -j "$JOBS"
+	;;
+asan)
+	need_packages
+	build build-asan -DPCPU_SANITIZE=address,undefined -DPCPU_BENCH=OFF
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE no-sanitize
+	;;
+tsan)
+	need_packages
+	build build-tsan -DPCPU_SANITIZE=thread -DPCPU_BENCH=OFF
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		no_aslr ctest --test-dir build-tsan --output-on-failure -j "$JOBS" -L concurrency
+	;;
+fuzz)
+	need_packages
+	build build-fuzz -DCMAKE_C_COMPILER=clang -DPCPU_FUZZ=ON -DPCPU_BENCH=OFF -DPCPU_TOOLS=OFF \
+		-DBUILD_TESTING=OFF
+	ctest --test-dir build-fuzz --output-on-failure -L fuzz
+	;;
+bench)
+	need_packages
+	build build
+	for b in build/bench/bench_*; do
+		[ -x "$b" ] && "$b"
+	done
+	;;
+ci)
+	"$0" test
+	"$0" asan
+	"$0" tsan
+	"$0" fuzz
+	;;
+*)
+	echo "usage: ./dev.sh demo|test|asan|tsan|fuzz|bench|ci" >&2
+	exit 2
+	;;
+esac

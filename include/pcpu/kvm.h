@@ -1,0 +1,70 @@
+/*
+ * <pcpu/kvm.h> -- libkvm-style access to per-CPU data of another program.
+ *
+ * A "kernel" here is a program's pcpu domain: a live domain file, the file left by a
+ * process that died, a snapshot, or (corefile NULL) the running Linux kernel as far as
+ * /proc and /sys show it. Names, signatures and return conventions follow FreeBSD's
+ * kvm(3), kvm_nlist(3), kvm_read(3) and kvm_getpcpu(3). See kvm(3).
+ */
+#ifndef PCPU_KVM_H
+#define PCPU_KVM_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* kvm_getpcpu() returns a malloc'd struct pcpu; CP_* index its pc_cp_time[]. */
+#include <pcpu/pcpu_struct.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* kvm_openfiles() writes at most _POSIX2_LINE_MAX bytes (from <limits.h>) to errbuf. */
+
+typedef struct __kvm kvm_t;
+
+#ifndef PCPU_HAVE_STRUCT_NLIST
+#define PCPU_HAVE_STRUCT_NLIST
+/* Symbol lookup record, laid out as FreeBSD's a.out-style struct nlist. */
+struct nlist {
+	const char *n_name;   /* symbol name; a NULL or empty name ends the list */
+	unsigned char n_type; /* N_UNDF when not found, else the kind (N_DATA...) */
+	char n_other;
+	short n_desc;
+	unsigned long n_value; /* the writer's address of the symbol */
+};
+#endif
+
+#define N_UNDF 0x00    /* not found */
+#define N_DATA 0x06    /* a pcpu_register()ed object */
+#define N_DPCPU 0x20   /* a DPCPU variable: n_value is the selected CPU's copy */
+#define N_COUNTER 0x22 /* a counter(9): n_value is its base */
+#define N_ZPCPU 0x24   /* a named zpcpu allocation: n_value is its base */
+
+kvm_t *kvm_open(const char *execfile, const char *corefile, const char *swapfile, int flags,
+		const char *errstr);
+kvm_t *kvm_openfiles(const char *execfile, const char *corefile, const char *swapfile, int flags,
+		     char *errbuf);
+int kvm_close(kvm_t *kd);
+char *kvm_geterr(kvm_t *kd);
+int kvm_nlist(kvm_t *kd, struct nlist *nl);
+ssize_t kvm_read(kvm_t *kd, unsigned long addr, void *buf, size_t nbytes);
+
+/* Extensions: per-state CPU time summed over CPUs (FreeBSD's kvm_getcptime), and a
+ * consistent copy of the opened domain into a new snapshot file. */
+int kvm_getcptime(kvm_t *kd, long *cp_time);
+int kvm_snapshot(kvm_t *kd, const char *path);
+
+int kvm_dpcpu_setcpu(kvm_t *kd, unsigned int cpu);
+int kvm_getmaxcpu(kvm_t *kd);
+int kvm_getncpus(kvm_t *kd);
+void *kvm_getpcpu(kvm_t *kd, int cpu);
+ssize_t kvm_read_zpcpu(kvm_t *kd, unsigned long base, void *buf, size_t size, int cpu);
+uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

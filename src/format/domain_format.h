@@ -1,0 +1,125 @@
+/*
+ * On-disk layout of a pcpu domain file and of a snapshot (doc/domain-format.md).
+ * Shared by the writer (src/domain) and the reader (src/kvm); the reader treats every
+ * byte described here as hostile input.
+ *
+ * All integers are in the writer's native byte order (little-endian on every supported
+ * architecture); a reader on a machine of the other order refuses the file by its magic.
+ */
+#ifndef PCPU_FORMAT_DOMAIN_FORMAT_H
+#define PCPU_FORMAT_DOMAIN_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pcpu/pcpu_struct.h>
+
+#define PCPU_DOM_MAGIC "PCPUDOM\n" /* 8 bytes, no terminator */
+#define PCPU_DOM_VERSION_MAJOR 1   /* a reader refuses a newer major */
+#define PCPU_DOM_VERSION_MINOR 0   /* a newer minor only appends fields */
+#define PCPU_DOM_HDR_SIZE 4096u
+#define PCPU_DOM_READY 0x59444552u /* "REDY": ready is written last, with release */
+#define PCPU_DOM_TOC_MAX 32
+#define PCPU_DOM_MAX_CHUNKS 64
+#define PCPU_DOM_SYM_NAME_MAX 96 /* bytes, including the terminating NUL */
+#define PCPU_DOM_PROGNAME_MAX 64
+#define PCPU_DOM_MAXCPU_LIMIT 65536u /* readers refuse a larger maxcpu */
+
+/* flags */
+#define PCPU_DOM_F_SNAPSHOT 0x1u /* a frozen copy: written by pcpu_snapshot()/kvm_snapshot() */
+
+/*
+ * Table of contents: (type, offset) pairs as in DragonFly's ukpheader_t, ending with a
+ * zero type. The field width is encoded in the type exactly as UKPLEN_DECODE does:
+ * width = 1 << ((type >> 8) & 0xF). Domain types carry 0x4000.
+ */
+struct pcpu_dom_toc {
+	uint16_t type;
+	uint16_t offset; /* from the start of the file, always < PCPU_DOM_HDR_SIZE */
+};
+
+#define PCPU_DOM_LEN(type) (1u << (((type) >> 8) & 0xFu))
+#define DOMTYPE_MAGIC 0x4301	    /* 8 bytes */
+#define DOMTYPE_VERSION 0x4202	    /* 4: major << 16 | minor */
+#define DOMTYPE_MAXCPU 0x4203	    /* 4 */
+#define DOMTYPE_STRIDE 0x4304	    /* 8 */
+#define DOMTYPE_WRITER_BASE 0x4305  /* 8 */
+#define DOMTYPE_FILE_SIZE 0x4306    /* 8 */
+#define DOMTYPE_PCPU_OFF 0x4307	    /* 8 */
+#define DOMTYPE_SYM_OFF 0x4308	    /* 8 */
+#define DOMTYPE_SYM_COUNT 0x4209    /* 4 */
+#define DOMTYPE_WRITER_PID 0x420A   /* 4 */
+#define DOMTYPE_WRITER_START 0x430B /* 8 */
+#define DOMTYPE_PROGNAME 0x460C	    /* 64 */
+#define DOMTYPE_READY 0x420D	    /* 4 */
+
+/* Symbol kinds. */
+#define PCPU_SYM_FREE 0	   /* tombstone of a freed object; readers skip it */
+#define PCPU_SYM_DPCPU 1   /* addr: CPU 0's copy; CPU i's copy is at addr + i * stride */
+#define PCPU_SYM_COUNTER 2 /* addr: counter base (CPU 0's uint64_t slot); size 8 */
+#define PCPU_SYM_OBJECT 3  /* addr: a pcpu_register()ed object of size bytes */
+#define PCPU_SYM_ZPCPU 4   /* addr: zpcpu base; size bytes per CPU */
+
+/* Symbol flags: how a DPCPU variable or object may be displayed. */
+#define PCPU_SYMF_INTEGER 0x1u /* an unsigned or signed integer of size 1, 2, 4 or 8 */
+#define PCPU_SYMF_SIGNED 0x2u
+
+struct pcpu_dom_sym {
+	char name[PCPU_DOM_SYM_NAME_MAX]; /* NUL-terminated, NUL-padded */
+	uint64_t addr;			  /* the writer's address (see kinds) */
+	uint64_t size;			  /* bytes (per CPU for DPCPU, COUNTER, ZPCPU) */
+	uint32_t kind;
+	uint32_t flags;
+	uint64_t spare;
+};
+_Static_assert(sizeof(struct pcpu_dom_sym) == 128, "symbol entries are 128 bytes");
+
+/*
+ * The header fills the first PCPU_DOM_HDR_SIZE bytes. Offsets below are fixed for
+ * version 1; readers of later minors find appended fields through the toc.
+ */
+struct pcpu_dom_header {
+	struct pcpu_dom_toc toc[PCPU_DOM_TOC_MAX]; /* 0 */
+	char magic[8];				   /* 128 */
+	uint16_t version_major;			   /* 136 */
+	uint16_t version_minor;
+	uint32_t hdr_size;     /* 140: PCPU_DOM_HDR_SIZE */
+	uint32_t page_size;    /* 144: the writer's page size */
+	uint32_t maxcpu;       /* 148: CPU slots; ids 0 .. maxcpu-1 */
+	uint32_t flags;	       /* 152: PCPU_DOM_F_* */
+	uint32_t pcpu_size;    /* 156: sizeof(struct pcpu) */
+	uint64_t stride;       /* 160: zpcpu stride, a multiple of page_size */
+	uint64_t writer_base;  /* 168: writer's address of file offset 0 */
+	uint64_t file_size;    /* 176: bytes in use; grows, published with release */
+	uint64_t pcpu_off;     /* 184: struct pcpu[maxcpu] */
+	uint64_t sym_off;      /* 192: struct pcpu_dom_sym[sym_cap] */
+	uint32_t sym_cap;      /* 200 */
+	uint32_t sym_count;    /* 204: entries in use; published with release */
+	uint64_t dpcpu_addr;   /* 208: writer's address of CPU 0's DPCPU block, 0 if none */
+	uint64_t dpcpu_size;   /* 216: bytes of one CPU's DPCPU block */
+	int32_t writer_pid;    /* 224 */
+	uint32_t nchunks;      /* 228: zpcpu chunks in use */
+	uint64_t writer_start; /* 232: writer's start time, clock ticks after boot
+				  (field 22 of /proc/PID/stat): tells pid reuse apart */
+	uint64_t created_ns;   /* 240: CLOCK_REALTIME at creation */
+	uint64_t snapshot_ns;  /* 248: CLOCK_REALTIME when the snapshot was taken, else 0 */
+	char progname[PCPU_DOM_PROGNAME_MAX];	 /* 256: NUL-terminated program name */
+	uint64_t chunk_off[PCPU_DOM_MAX_CHUNKS]; /* 320: file offset of each zpcpu chunk;
+						    chunk k spans maxcpu * stride bytes */
+	uint32_t ready;		      /* 832: PCPU_DOM_READY once the domain is complete */
+	uint32_t spare32;	      /* 836 */
+	uint8_t reserved[2048 - 840]; /* 840: zero; future minors append here */
+	uint8_t writer_private[2048]; /* 2048: allocator state of the writer; readers
+					 never interpret it and snapshots zero it */
+};
+
+_Static_assert(sizeof(struct pcpu_dom_header) == PCPU_DOM_HDR_SIZE, "header is one page");
+_Static_assert(offsetof(struct pcpu_dom_header, magic) == 128, "format v1");
+_Static_assert(offsetof(struct pcpu_dom_header, stride) == 160, "format v1");
+_Static_assert(offsetof(struct pcpu_dom_header, writer_pid) == 224, "format v1");
+_Static_assert(offsetof(struct pcpu_dom_header, progname) == 256, "format v1");
+_Static_assert(offsetof(struct pcpu_dom_header, chunk_off) == 320, "format v1");
+_Static_assert(offsetof(struct pcpu_dom_header, ready) == 832, "format v1");
+_Static_assert(offsetof(struct pcpu_dom_header, writer_private) == 2048, "format v1");
+
+#endif

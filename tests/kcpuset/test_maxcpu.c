@@ -1,0 +1,49 @@
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "kcpuset/maxcpu.h"
+
+Test(maxcpu, covers_every_configured_cpu)
+{
+	cr_assert_geq(pcpu_maxcpu(), (unsigned int)sysconf(_SC_NPROCESSORS_CONF));
+}
+
+Test(maxcpu, env_raises_the_count)
+{
+	setenv("PCPU_MAXCPU", "4096", 1);
+	cr_assert_eq(pcpu_maxcpu(), 4096u);
+}
+
+Test(maxcpu, env_never_lowers_the_count)
+{
+	setenv("PCPU_MAXCPU", "1", 1);
+	cr_assert_geq(pcpu_maxcpu(), (unsigned int)sysconf(_SC_NPROCESSORS_CONF));
+}
+
+Test(maxcpu, malformed_env_is_ignored)
+{
+	setenv("PCPU_MAXCPU", "12abc", 1);
+	cr_assert_lt(pcpu_maxcpu(), 12u);
+}
+
+static void *read_maxcpu(void *out)
+{
+	*(unsigned int *)out = pcpu_maxcpu();
+	return NULL;
+}
+
+Test(maxcpu, same_value_from_many_threads)
+{
+	pthread_t tid[8];
+	unsigned int seen[8];
+
+	setenv("PCPU_MAXCPU", "300", 1);
+	for (int i = 0; i < 8; i++)
+		pthread_create(&tid[i], NULL, read_maxcpu, &seen[i]);
+	for (int i = 0; i < 8; i++) {
+		pthread_join(tid[i], NULL);
+		cr_assert_eq(seen[i], 300u);
+	}
+}
