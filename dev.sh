@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 JOBS=$(nproc)
 PACKAGES=(build-essential cmake pkg-config libcriterion-dev clang libfuzzer-14-dev
-	  libclang-rt-14-dev libmicrohttpd-dev python3 mandoc tmux prometheus procps)
+	  libclang-rt-14-dev libmicrohttpd-dev libncurses-dev python3 mandoc tmux prometheus procps)
 
 need_packages() {
 	local missing=()

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 /* kvm_getpcpu() returns a malloc'd struct pcpu; CP_* index its pc_cp_time[]. */
+#include <pcpu/export.h>
 #include <pcpu/pcpu_struct.h>
 
 #ifdef __cplusplus
@@ -42,26 +43,26 @@ struct nlist {
 #define N_COUNTER 0x22 /* a counter(9): n_value is its base */
 #define N_ZPCPU 0x24   /* a named zpcpu allocation: n_value is its base */
 
-kvm_t *kvm_open(const char *execfile, const char *corefile, const char *swapfile, int flags,
-		const char *errstr);
-kvm_t *kvm_openfiles(const char *execfile, const char *corefile, const char *swapfile, int flags,
-		     char *errbuf);
-int kvm_close(kvm_t *kd);
-char *kvm_geterr(kvm_t *kd);
-int kvm_nlist(kvm_t *kd, struct nlist *nl);
-ssize_t kvm_read(kvm_t *kd, unsigned long addr, void *buf, size_t nbytes);
+PCPU_EXPORT kvm_t *kvm_open(const char *execfile, const char *corefile, const char *swapfile,
+			    int flags, const char *errstr);
+PCPU_EXPORT kvm_t *kvm_openfiles(const char *execfile, const char *corefile, const char *swapfile,
+				 int flags, char *errbuf);
+PCPU_EXPORT int kvm_close(kvm_t *kd);
+PCPU_EXPORT char *kvm_geterr(kvm_t *kd);
+PCPU_EXPORT int kvm_nlist(kvm_t *kd, struct nlist *nl);
+PCPU_EXPORT ssize_t kvm_read(kvm_t *kd, unsigned long addr, void *buf, size_t nbytes);
 
 /* Extensions: per-state CPU time summed over CPUs (FreeBSD's kvm_getcptime), and a
  * consistent copy of the opened domain into a new snapshot file. */
-int kvm_getcptime(kvm_t *kd, long *cp_time);
-int kvm_snapshot(kvm_t *kd, const char *path);
+PCPU_EXPORT int kvm_getcptime(kvm_t *kd, long *cp_time);
+PCPU_EXPORT int kvm_snapshot(kvm_t *kd, const char *path);
 
-int kvm_dpcpu_setcpu(kvm_t *kd, unsigned int cpu);
-int kvm_getmaxcpu(kvm_t *kd);
-int kvm_getncpus(kvm_t *kd);
-void *kvm_getpcpu(kvm_t *kd, int cpu);
-ssize_t kvm_read_zpcpu(kvm_t *kd, unsigned long base, void *buf, size_t size, int cpu);
-uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base);
+PCPU_EXPORT int kvm_dpcpu_setcpu(kvm_t *kd, unsigned int cpu);
+PCPU_EXPORT int kvm_getmaxcpu(kvm_t *kd);
+PCPU_EXPORT int kvm_getncpus(kvm_t *kd);
+PCPU_EXPORT void *kvm_getpcpu(kvm_t *kd, int cpu);
+PCPU_EXPORT ssize_t kvm_read_zpcpu(kvm_t *kd, unsigned long base, void *buf, size_t size, int cpu);
+PCPU_EXPORT uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base);
 
 #ifdef __cplusplus
 }
