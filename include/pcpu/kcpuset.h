@@ -41,7 +41,7 @@ typedef struct kcpuset kcpuset_t;
  */
 struct kcpuset {
 	unsigned int kc_nbits;	/* CPU ids 0 .. kc_nbits - 1: kcpuset_capacity() */
-	unsigned int kc_nwords; /* words in kc_bits */
+	unsigned int kc_nwords; /* words in kc_bits: a multiple of 4, see kcpuset_size() */
 	unsigned long kc_bits[];
 };
 

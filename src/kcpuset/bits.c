@@ -1,4 +1,4 @@
-/* Whole-set operations, one word at a time (the loops vectorise). */
+/* Whole-set operations: word loops, and vector loops for merge, intersect and remove. */
 #include "kcpuset/kcpuset_impl.h"
 
 #include <string.h>
@@ -15,8 +15,8 @@ void kcpuset_zero(kcpuset_t *kcp)
 
 void kcpuset_fill(kcpuset_t *kcp)
 {
-	memset(kcp->kc_bits, 0xff, kcp->kc_nwords * sizeof(unsigned long));
-	kcp->kc_bits[kcp->kc_nwords - 1] &= kcpuset_lastmask(kcp);
+	for (unsigned int i = 0; i < kcp->kc_nwords; i++)
+		kcp->kc_bits[i] = kcpuset_valid(kcp, i);
 }
 
 void kcpuset_copy(kcpuset_t *dkcp, const kcpuset_t *skcp)
@@ -35,12 +35,10 @@ bool kcpuset_iszero(const kcpuset_t *kcp)
 
 bool kcpuset_isfull(const kcpuset_t *kcp)
 {
-	unsigned int last = kcp->kc_nwords - 1;
-
-	for (unsigned int i = 0; i < last; i++)
-		if (kcp->kc_bits[i] != ~0UL)
+	for (unsigned int i = 0; i < kcp->kc_nwords; i++)
+		if (kcp->kc_bits[i] != kcpuset_valid(kcp, i))
 			return false;
-	return kcp->kc_bits[last] == kcpuset_lastmask(kcp);
+	return true;
 }
 
 bool kcpuset_match(const kcpuset_t *kcp1, const kcpuset_t *kcp2)
@@ -80,20 +78,42 @@ bool kcpuset_isotherset(const kcpuset_t *kcp, cpuid_t cpu)
 	return false;
 }
 
+enum bulk_op { BULK_OR, BULK_AND, BULK_ANDNOT };
+
+static inline kcpuset_v2 combine(kcpuset_v2 a, kcpuset_v2 b, enum bulk_op op)
+{
+	return op == BULK_OR ? a | b : op == BULK_AND ? a & b : a & ~b;
+}
+
+/*
+ * One block (four words) per step; each block is loaded whole before it is stored, so
+ * kcp1 == kcp2 is fine. Inlined with a constant op, this is a straight vector loop.
+ */
+static inline void bulk(kcpuset_t *kcp1, const kcpuset_t *kcp2, enum bulk_op op)
+{
+	unsigned long *d = kcp1->kc_bits;
+	const unsigned long *s = kcp2->kc_bits;
+
+	for (unsigned int i = 0; i < kcp1->kc_nwords; i += KCPUSET_BLOCK) {
+		kcpuset_v2 a0 = kcpuset_load2(d + i), a1 = kcpuset_load2(d + i + 2);
+		kcpuset_v2 b0 = kcpuset_load2(s + i), b1 = kcpuset_load2(s + i + 2);
+
+		kcpuset_store2(d + i, combine(a0, b0, op));
+		kcpuset_store2(d + i + 2, combine(a1, b1, op));
+	}
+}
+
 void kcpuset_merge(kcpuset_t *kcp1, const kcpuset_t *kcp2)
 {
-	for (unsigned int i = 0; i < kcp1->kc_nwords; i++)
-		kcp1->kc_bits[i] |= kcp2->kc_bits[i];
+	bulk(kcp1, kcp2, BULK_OR);
 }
 
 void kcpuset_intersect(kcpuset_t *kcp1, const kcpuset_t *kcp2)
 {
-	for (unsigned int i = 0; i < kcp1->kc_nwords; i++)
-		kcp1->kc_bits[i] &= kcp2->kc_bits[i];
+	bulk(kcp1, kcp2, BULK_AND);
 }
 
 void kcpuset_remove(kcpuset_t *kcp1, const kcpuset_t *kcp2)
 {
-	for (unsigned int i = 0; i < kcp1->kc_nwords; i++)
-		kcp1->kc_bits[i] &= ~kcp2->kc_bits[i];
+	bulk(kcp1, kcp2, BULK_ANDNOT);
 }

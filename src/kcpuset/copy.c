@@ -30,12 +30,12 @@ static bool all_zero(const unsigned char *p, size_t n)
 int kcpuset_copyin(const cpuset_t *ucp, kcpuset_t *kcp, size_t len)
 {
 	size_t bytes = kcp->kc_nwords * sizeof(unsigned long);
-	unsigned int last = kcp->kc_nwords - 1;
 
 	if (len > bytes && !all_zero((const unsigned char *)ucp + bytes, len - bytes))
 		return EINVAL;
-	if ((word_prefix(ucp, len, last) & ~kcpuset_lastmask(kcp)) != 0)
-		return EINVAL;
+	for (unsigned int i = 0; i < kcp->kc_nwords; i++)
+		if ((word_prefix(ucp, len, i) & ~kcpuset_valid(kcp, i)) != 0)
+			return EINVAL;
 	for (unsigned int i = 0; i < kcp->kc_nwords; i++)
 		kcp->kc_bits[i] = word_prefix(ucp, len, i);
 	return 0;

@@ -4,6 +4,8 @@
 
 #include <pcpu/kcpuset.h>
 
+#include <string.h>
+
 /*
  * Every set is one allocation: this header, then the public struct kcpuset (as in
  * NetBSD, the pointer handed out is to the bits, and the bookkeeping sits in front).
@@ -21,12 +23,38 @@ static inline struct kcpuset_impl *kcpuset_impl(kcpuset_t *kcp)
 	return (struct kcpuset_impl *)(void *)kcp - 1;
 }
 
-/* The bits of the last word that hold CPUs below kc_nbits. */
-static inline unsigned long kcpuset_lastmask(const kcpuset_t *kcp)
-{
-	unsigned int r = kcp->kc_nbits % KCPUSET_WBITS;
+/*
+ * kc_nwords is a multiple of KCPUSET_BLOCK words (32 bytes on LP64), so that bulk
+ * operations run two 16-byte vectors per step (SSE2 and NEON are baseline) with no tail.
+ */
+#define KCPUSET_BLOCK 4u
 
-	return r == 0 ? ~0UL : (1UL << r) - 1;
+typedef unsigned long kcpuset_v2 __attribute__((vector_size(2 * sizeof(unsigned long))));
+
+/* Words are only 8-byte aligned: go through memcpy, which compiles to unaligned moves. */
+static inline kcpuset_v2 kcpuset_load2(const unsigned long *p)
+{
+	kcpuset_v2 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void kcpuset_store2(unsigned long *p, kcpuset_v2 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* The bits of word i that stand for CPUs below kc_nbits (zero for the padding words). */
+static inline unsigned long kcpuset_valid(const kcpuset_t *kcp, unsigned int i)
+{
+	unsigned int full = kcp->kc_nbits / KCPUSET_WBITS;
+
+	if (i < full)
+		return ~0UL;
+	if (i > full)
+		return 0;
+	return (1UL << (kcp->kc_nbits % KCPUSET_WBITS)) - 1;
 }
 
 /* popcnt is not in the x86-64 baseline; a clone picks it at load time where it exists. */

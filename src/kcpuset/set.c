@@ -12,7 +12,9 @@ cpuid_t kcpuset_capacity(void)
 
 size_t kcpuset_size(void)
 {
-	return (pcpu_maxcpu() + KCPUSET_WBITS - 1) / KCPUSET_WBITS * sizeof(unsigned long);
+	size_t block = KCPUSET_BLOCK * KCPUSET_WBITS;
+
+	return (pcpu_maxcpu() + block - 1) / block * KCPUSET_BLOCK * sizeof(unsigned long);
 }
 
 void kcpuset_create(kcpuset_t **retkcp, bool zero)

@@ -78,6 +78,18 @@ Test(copy, copyin_of_cpu_beyond_capacity_in_the_last_word_fails)
 	cr_assert_str_eq(list_of(kcp), "1,99");
 }
 
+Test(copy, copyin_of_cpu_in_the_padding_words_fails)
+{
+	kcpuset_t *kcp;
+	int cpus[] = {200};
+
+	use_capacity(100);
+	kcp = new_set("5");
+	cr_assert_eq(kcpuset_size(), 32u);
+	cr_assert_eq(kcpuset_copyin(user_set(32, cpus, 1), kcp, 32), EINVAL);
+	cr_assert_str_eq(list_of(kcp), "5");
+}
+
 Test(copy, copyout_of_equal_length_copies_every_cpu)
 {
 	kcpuset_t *kcp = new_set("0,100,4095");
