@@ -57,11 +57,4 @@ static inline unsigned long kcpuset_valid(const kcpuset_t *kcp, unsigned int i)
 	return (1UL << (kcp->kc_nbits % KCPUSET_WBITS)) - 1;
 }
 
-/* popcnt is not in the x86-64 baseline; a clone picks it at load time where it exists. */
-#if defined(__x86_64__)
-#define KCPUSET_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
-#else
-#define KCPUSET_POPCNT_CLONES
-#endif
-
 #endif

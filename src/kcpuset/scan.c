@@ -36,11 +36,34 @@ cpuid_t kcpuset_next(const kcpuset_t *kcp, cpuid_t cpu)
 	return i * KCPUSET_WBITS + (cpuid_t)__builtin_ctzl(w);
 }
 
-KCPUSET_POPCNT_CLONES int kcpuset_countset(const kcpuset_t *kcp)
+static inline __attribute__((always_inline)) int popcount_words(const unsigned long *w,
+								unsigned int n)
 {
-	int n = 0;
+	int sum = 0;
 
-	for (unsigned int i = 0; i < kcp->kc_nwords; i++)
-		n += __builtin_popcountl(kcp->kc_bits[i]);
-	return n;
+	for (unsigned int i = 0; i < n; i++)
+		sum += __builtin_popcountl(w[i]);
+	return sum;
+}
+
+/*
+ * popcnt is not in the x86-64 baseline, where the builtin becomes a libgcc call: the
+ * same loop compiled for popcnt is chosen at run time (one predictable branch per call;
+ * target_clones would do it with an ifunc, but clang 14 mis-names the exported symbol).
+ */
+#if defined(__x86_64__)
+__attribute__((target("popcnt"))) static int popcount_words_popcnt(const unsigned long *w,
+								   unsigned int n)
+{
+	return popcount_words(w, n);
+}
+#endif
+
+int kcpuset_countset(const kcpuset_t *kcp)
+{
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("popcnt"))
+		return popcount_words_popcnt(kcp->kc_bits, kcp->kc_nwords);
+#endif
+	return popcount_words(kcp->kc_bits, kcp->kc_nwords);
 }
