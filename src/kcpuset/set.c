@@ -61,17 +61,18 @@ void kcpuset_use(kcpuset_t *kcp)
 }
 
 /*
- * Release on every drop orders each holder's last writes to the set before the count
- * falls; the acquire fence on the last drop makes all of them visible to the thread
- * that frees (or queues) it. The list is the caller's own, so linking needs no atomics.
+ * Every drop is acq_rel: its release half orders each holder's last writes to the set
+ * before the count falls, and the acquire half of the drop that reaches zero makes all
+ * of them visible to the thread that frees (or queues) it. (A release drop plus an
+ * acquire fence on the last one would do, but ThreadSanitizer cannot check fences.)
+ * The list is the caller's own, so linking needs no atomics.
  */
 void kcpuset_unuse(kcpuset_t *kcp, kcpuset_t **lst)
 {
 	struct kcpuset_impl *ki = kcpuset_impl(kcp);
 
-	if (__atomic_fetch_sub(&ki->ki_refcnt, 1, __ATOMIC_RELEASE) != 1)
+	if (__atomic_fetch_sub(&ki->ki_refcnt, 1, __ATOMIC_ACQ_REL) != 1)
 		return;
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (lst == NULL) {
 		free(ki);
 		return;
