@@ -1,7 +1,8 @@
 /*
  * The Linux cpulist format, as in /sys/devices/system/cpu/online and cpuset(7):
- * comma-separated items, each "N", "A-B" or "A-B:U/G" (in every group of G CPUs from A,
- * the first U). The empty string is the empty set, as sysfs prints it.
+ * comma-separated items, each "C", "A-B" or "A-B:U/G" (in every group of G CPUs from A,
+ * the first U), where a CPU may also be "N", the last one a set holds. The empty string
+ * is the empty set, as sysfs prints it.
  */
 #include "kcpuset/text.h"
 
@@ -43,10 +44,16 @@ static int parse_uint(struct kcpuset_scan *sc, unsigned int *out)
 	return 0;
 }
 
+/* A CPU number, or "N" for the last CPU a set holds (as Linux 5.17 reads "N"). */
 static int parse_cpu(struct kcpuset_scan *sc, cpuid_t *cpu)
 {
 	size_t start = sc->pos;
 
+	if (at(sc, 'N')) {
+		sc->pos++;
+		*cpu = sc->nbits - 1;
+		return 0;
+	}
 	if (parse_uint(sc, cpu) != 0)
 		return -1;
 	if (*cpu >= sc->nbits)
@@ -96,7 +103,7 @@ static int parse_stride(struct kcpuset_scan *sc, unsigned int *used, unsigned in
 static int parse_item(struct kcpuset_scan *sc)
 {
 	size_t start = sc->pos;
-	cpuid_t first, last;
+	cpuid_t first = 0, last = 0;
 	unsigned int used = 1, group = 1;
 
 	if (sc->pos == sc->end || at(sc, ','))

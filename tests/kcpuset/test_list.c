@@ -31,6 +31,15 @@ Test(list, stride_form_takes_the_first_cpus_of_every_group)
 	cr_assert_str_eq(parsed("0-9:1/4294967295"), "0");
 }
 
+Test(list, n_names_the_last_cpu_a_set_holds)
+{
+	cr_assert_str_eq(parsed("N"), "4095");
+	cr_assert_str_eq(parsed("4000-N:1/32"), "4000,4032,4064");
+	cr_assert_str_eq(parsed("0,N"), "0,4095");
+	expect_parse_error(kcpuset_parse_list, "N-5", EINVAL, 0, "reversed range");
+	expect_parse_error(kcpuset_parse_list, "0-N1", EINVAL, 3, "unexpected character");
+}
+
 Test(list, empty_string_and_lone_newline_are_the_empty_set)
 {
 	cr_assert_str_eq(parsed(""), "");
