@@ -2,7 +2,8 @@
  * kcpuset against glibc's CPU_*_S macros on sets of the same size, in the same run:
  * set, isset, countset, merge (CPU_OR_S), intersect (CPU_AND_S) and ffs. glibc has no
  * ffs, so its baseline is the CPU_ISSET_S scan a glibc program writes. Each size runs in
- * a child process, since a process has one set size (PCPU_MAXCPU).
+ * a child process, since a process has one set size (PCPU_MAXCPU). Sets are dense (half
+ * the CPUs), except for countset-1cpu, glibc's best case.
  */
 #include <pcpu/kcpuset.h>
 
@@ -16,8 +17,8 @@
 enum { NIDX = 1024, ITERS = 2000000, BULK_ITERS = 200000 };
 
 struct pair {
-	kcpuset_t *k, *k2;
-	cpu_set_t *c, *c2;
+	kcpuset_t *k, *k2, *k1; /* dense, upper-half, a single CPU */
+	cpu_set_t *c, *c2, *c1;
 	size_t size;	   /* bytes of the glibc sets */
 	cpuid_t idx[NIDX]; /* random CPUs for set and isset */
 };
@@ -74,6 +75,23 @@ static void c_count(void *p, uint64_t n)
 
 	for (uint64_t i = 0; i < n; i++)
 		bench_keep(CPU_COUNT_S(s->size, s->c));
+}
+
+/* glibc's count loops once per set CPU: a one-CPU set is its best case. */
+static void k_count1(void *p, uint64_t n)
+{
+	struct pair *s = p;
+
+	for (uint64_t i = 0; i < n; i++)
+		bench_keep(kcpuset_countset(s->k1));
+}
+
+static void c_count1(void *p, uint64_t n)
+{
+	struct pair *s = p;
+
+	for (uint64_t i = 0; i < n; i++)
+		bench_keep(CPU_COUNT_S(s->size, s->c1));
 }
 
 static void k_merge(void *p, uint64_t n)
@@ -148,7 +166,8 @@ static void compare(const char *what, bench_body_fn *k, bench_body_fn *c, struct
 	bench_report(name, kns, base, cns, "ns/op");
 }
 
-/* Dense random sets (half the CPUs); the second starts at the middle CPU, for ffs. */
+/* Dense random sets (half the CPUs); the second starts at the middle CPU, for ffs; the
+ * third holds only the last CPU. */
 static void fill(struct pair *s)
 {
 	unsigned int seed = 42, cap = kcpuset_capacity();
@@ -165,6 +184,8 @@ static void fill(struct pair *s)
 	}
 	kcpuset_set(s->k2, cap / 2);
 	CPU_SET_S(cap / 2, s->size, s->c2);
+	kcpuset_set(s->k1, cap - 1);
+	CPU_SET_S(cap - 1, s->size, s->c1);
 	for (int i = 0; i < NIDX; i++)
 		s->idx[i] = (cpuid_t)rand_r(&seed) % cap;
 }
@@ -175,19 +196,24 @@ static int run(void)
 
 	kcpuset_create(&s.k, true);
 	kcpuset_create(&s.k2, true);
+	kcpuset_create(&s.k1, true);
 	s.size = CPU_ALLOC_SIZE(kcpuset_capacity());
 	s.c = CPU_ALLOC(kcpuset_capacity());
 	s.c2 = CPU_ALLOC(kcpuset_capacity());
-	if (s.k == NULL || s.k2 == NULL || s.c == NULL || s.c2 == NULL) {
+	s.c1 = CPU_ALLOC(kcpuset_capacity());
+	if (s.k == NULL || s.k2 == NULL || s.k1 == NULL || s.c == NULL || s.c2 == NULL ||
+	    s.c1 == NULL) {
 		perror("bench_kcpuset");
 		return 1;
 	}
 	CPU_ZERO_S(s.size, s.c);
 	CPU_ZERO_S(s.size, s.c2);
+	CPU_ZERO_S(s.size, s.c1);
 	fill(&s);
 	compare("set", k_set, c_set, &s, ITERS);
 	compare("isset", k_isset, c_isset, &s, ITERS);
 	compare("countset", k_count, c_count, &s, BULK_ITERS);
+	compare("countset-1cpu", k_count1, c_count1, &s, BULK_ITERS);
 	compare("merge", k_merge, c_merge, &s, BULK_ITERS);
 	compare("intersect", k_intersect, c_intersect, &s, BULK_ITERS);
 	compare("ffs", k_ffs, c_ffs, &s, BULK_ITERS / 10);
