@@ -53,44 +53,57 @@ struct pcpu_dpcpu_desc {
 	const char *name;
 	void *addr; /* the template in set_pcpu */
 	size_t size;
-	uint32_t flags;	 /* PCPU_DPCPU_F_* */
-	uintptr_t delta; /* CPU 0's copy minus the template; 0 until registered */
+	uint32_t flags;	  /* PCPU_DPCPU_F_* */
+	uintptr_t *delta; /* -> CPU 0's copy minus the template; 0 until registered */
 };
 
 #define PCPU_DPCPU_F_INTEGER 0x1u
 #define PCPU_DPCPU_F_SIGNED 0x2u
 #define PCPU_DPCPU_I_ PCPU_DPCPU_F_INTEGER
 #define PCPU_DPCPU_S_ (PCPU_DPCPU_F_INTEGER | PCPU_DPCPU_F_SIGNED)
-#define PCPU_DPCPU_FLAGS(x)                                                    \
-	_Generic((x), _Bool                                                    \
-		 : PCPU_DPCPU_I_, char                                         \
-		 : (CHAR_MIN < 0 ? PCPU_DPCPU_S_ : PCPU_DPCPU_I_), signed char \
-		 : PCPU_DPCPU_S_, unsigned char                                \
-		 : PCPU_DPCPU_I_, short                                        \
-		 : PCPU_DPCPU_S_, unsigned short                               \
-		 : PCPU_DPCPU_I_, int                                          \
-		 : PCPU_DPCPU_S_, unsigned int                                 \
-		 : PCPU_DPCPU_I_, long                                         \
-		 : PCPU_DPCPU_S_, unsigned long                                \
-		 : PCPU_DPCPU_I_, long long                                    \
-		 : PCPU_DPCPU_S_, unsigned long long                           \
-		 : PCPU_DPCPU_I_, default : 0u)
+#define PCPU_DPCPU_FLAGS(x)                                                                      \
+	_Generic((x),                                                                            \
+		_Bool: PCPU_DPCPU_I_,                                                            \
+		char: (CHAR_MIN < 0 ? PCPU_DPCPU_S_ : PCPU_DPCPU_I_),                            \
+		signed char: PCPU_DPCPU_S_,                                                      \
+		unsigned char: PCPU_DPCPU_I_,                                                    \
+		short: PCPU_DPCPU_S_,                                                            \
+		unsigned short: PCPU_DPCPU_I_,                                                   \
+		int: PCPU_DPCPU_S_,                                                              \
+		unsigned int: PCPU_DPCPU_I_,                                                     \
+		long: PCPU_DPCPU_S_,                                                             \
+		unsigned long: PCPU_DPCPU_I_,                                                    \
+		long long: PCPU_DPCPU_S_,                                                        \
+		unsigned long long: PCPU_DPCPU_I_,                                               \
+		default: 0u)
 
 #define DPCPU_NAME(n) pcpu_entry_##n
 #define PCPU_DPCPU_DESC(n) pcpu_dpcpu_desc_##n
+#define PCPU_DPCPU_DELTA(n) pcpu_dpcpu_delta_##n
+#define PCPU_DPCPU_HIDDEN __attribute__((visibility("hidden")))
 
-/* first: how the variable is declared before its descriptor; storage: of both. */
-#define PCPU_DPCPU_DEFINE_(first, storage, t, n)                                                \
-	first t DPCPU_NAME(n);                                                                  \
-	storage struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(                                         \
-		n) __attribute__((section("set_pcpu_desc"), used, aligned(8))) = {              \
-		#n, &DPCPU_NAME(n), sizeof(DPCPU_NAME(n)), PCPU_DPCPU_FLAGS(DPCPU_NAME(n)), 0}; \
+/*
+ * The template is hidden, so that no other object refers to it: an executable that uses
+ * a shared library's variable would otherwise get a copy relocation of it (and of a delta
+ * kept in the descriptor) made before the library registered its set. Other objects reach
+ * a variable through its descriptor only, whose delta pointer leads to storage of the
+ * defining object, wherever the descriptor was copied. first: how the template is
+ * declared before the descriptor refers to it; storage: of the definitions.
+ */
+#define PCPU_DPCPU_DEFINE_(first, storage, t, n)                                                 \
+	first t DPCPU_NAME(n);                                                                   \
+	static uintptr_t PCPU_DPCPU_DELTA(n);                                                    \
+	storage struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)                                        \
+		__attribute__((section("set_pcpu_desc"), used, aligned(8))) = {                  \
+			#n, &DPCPU_NAME(n), sizeof(DPCPU_NAME(n)),                               \
+			PCPU_DPCPU_FLAGS(DPCPU_NAME(n)), &PCPU_DPCPU_DELTA(n)};                  \
 	storage t DPCPU_NAME(n) __attribute__((section("set_pcpu"), used))
 
-#define DPCPU_DEFINE(t, n) PCPU_DPCPU_DEFINE_(extern, , t, n)
+#define DPCPU_DEFINE(t, n) PCPU_DPCPU_DEFINE_(extern PCPU_DPCPU_HIDDEN, , t, n)
 #define DPCPU_DEFINE_STATIC(t, n) PCPU_DPCPU_DEFINE_(static, static, t, n)
-#define DPCPU_DECLARE(t, n)     \
-	extern t DPCPU_NAME(n); \
+/* DPCPU_NAME(n) is declared for its type only (__typeof__, sizeof, _Generic). */
+#define DPCPU_DECLARE(t, n)                                                                      \
+	extern PCPU_DPCPU_HIDDEN t DPCPU_NAME(n);                                                \
 	extern struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)
 
 PCPU_EXPORT void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *d);

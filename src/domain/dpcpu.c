@@ -43,7 +43,7 @@ static void list_symbols(struct pcpu_domain *d, struct pcpu_dpcpu_desc *ds,
 	if (pcpu_dom_lock(d) != 0)
 		return;
 	for (struct pcpu_dpcpu_desc *x = ds; x < de; x++)
-		pcpu_sym_add_locked(d, x->name, (uintptr_t)x->addr + x->delta, x->size,
+		pcpu_sym_add_locked(d, x->name, (uintptr_t)x->addr + *x->delta, x->size,
 				    PCPU_SYM_DPCPU, x->flags);
 	pcpu_dom_unlock(d);
 }
@@ -63,11 +63,11 @@ void pcpu_dpcpu_register(char *start, char *stop, struct pcpu_dpcpu_desc *dstart
 	if (d == NULL || start == NULL || size == 0)
 		return;
 	pthread_mutex_lock(&register_lock);
-	if (dstart->delta == 0 && (cpu0 = place_set(d, size)) != NULL) {
+	if (*dstart->delta == 0 && (cpu0 = place_set(d, size)) != NULL) {
 		for (unsigned int c = 0; c < d->lay.maxcpu; c++)
 			memcpy(cpu0 + (size_t)c * d->lay.stride, start, size);
 		for (struct pcpu_dpcpu_desc *x = dstart; x < dstop; x++)
-			x->delta = (uintptr_t)cpu0 - (uintptr_t)start;
+			*x->delta = (uintptr_t)cpu0 - (uintptr_t)start;
 		list_symbols(d, dstart, dstop);
 	}
 	pthread_mutex_unlock(&register_lock);
@@ -75,13 +75,13 @@ void pcpu_dpcpu_register(char *start, char *stop, struct pcpu_dpcpu_desc *dstart
 
 void *pcpu_dpcpu_id_ptr(const struct pcpu_dpcpu_desc *x, unsigned int cpu)
 {
-	if (x->delta == 0)
+	if (*x->delta == 0)
 		return x->addr;
 	if (cpu >= pcpu_percpu_maxcpu) {
 		errno = EINVAL;
 		return NULL;
 	}
-	return (char *)x->addr + x->delta + (size_t)cpu * pcpu_percpu_stride;
+	return (char *)x->addr + *x->delta + (size_t)cpu * pcpu_percpu_stride;
 }
 
 void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *x)
@@ -91,9 +91,9 @@ void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *x)
 
 void pcpu_dpcpu_add(const struct pcpu_dpcpu_desc *x, int64_t v)
 {
-	char *slot0 = (char *)x->addr + x->delta;
+	char *slot0 = (char *)x->addr + *x->delta;
 
-	if (x->delta == 0) {
+	if (*x->delta == 0) {
 		pcpu_atomic_add(x->addr, v, (int)x->size * 8);
 		return;
 	}
