@@ -17,6 +17,7 @@ extern size_t pcpu_percpu_stride;	  /* the domain's stride */
 extern unsigned int pcpu_percpu_maxcpu;	  /* the domain's CPU slots */
 extern volatile uint32_t pcpu_rseq_fence; /* > 0 while counter_u64_zero() runs */
 
+#include "arch/mode.h"
 #include "rseq_cs.h"
 
 /* Chooses the mode; called once, when the domain is created. */
@@ -29,8 +30,6 @@ void pcpu_percpu_add_slow(void *slot0, int64_t v, int width);
 void pcpu_atomic_add(void *slot, int64_t v, int width);
 /* Zeroes every CPU's 8-byte slot without losing adds that start after it returns. */
 void pcpu_percpu_zero64(uint64_t *slot0);
-/* Human-readable mode, for tests and tools: "rseq-glibc", "rseq-own" or "atomic". */
-const char *pcpu_percpu_mode(void);
 
 /*
  * The hot path. The section returns RETRY after an abort (start again: the add did not
