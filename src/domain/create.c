@@ -27,12 +27,13 @@ static int domain_path(char *buf, size_t len)
 }
 
 /* A process is the writer of a header when it exists and started when the header says:
- * a recycled pid has a different start time. */
+ * a recycled pid has a different start time. A start time of 0 (unknown) cannot tell, so
+ * the existing process is taken for the writer. */
 static int writer_alive(pid_t pid, uint64_t start)
 {
 	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
 		return 0;
-	return pcpu_proc_start_time(pid) == start;
+	return start == 0 || pcpu_proc_start_time(pid) == start;
 }
 
 /*

@@ -48,8 +48,14 @@ static void fill_identity(struct pcpu_dom_header *h, const struct pcpu_layout *l
 {
 	struct timespec now;
 
-	memcpy(h->toc, toc, sizeof(toc));
+	/* Who writes comes first: another process judging whether this file is stale reads
+	 * the magic, then the writer's identity (create.c), so the identity must be there
+	 * once the magic is. */
+	h->writer_pid = (int32_t)getpid();
+	h->writer_start = pcpu_proc_start_time(getpid());
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(h->magic, PCPU_DOM_MAGIC, sizeof(h->magic));
+	memcpy(h->toc, toc, sizeof(toc));
 	h->version_major = PCPU_DOM_VERSION_MAJOR;
 	h->version_minor = PCPU_DOM_VERSION_MINOR;
 	h->hdr_size = PCPU_DOM_HDR_SIZE;
@@ -60,8 +66,6 @@ static void fill_identity(struct pcpu_dom_header *h, const struct pcpu_layout *l
 	h->pcpu_off = lay->pcpu_off;
 	h->sym_off = lay->sym_off;
 	h->sym_cap = PCPU_SYM_CAP;
-	h->writer_pid = (int32_t)getpid();
-	h->writer_start = pcpu_proc_start_time(getpid());
 	clock_gettime(CLOCK_REALTIME, &now);
 	h->created_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	strncpy(h->progname, program_invocation_short_name, sizeof(h->progname) - 1);
