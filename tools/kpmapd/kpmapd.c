@@ -4,6 +4,7 @@
  * See kpmapd(8).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -154,9 +155,37 @@ static int install_handlers(void)
 	return sigaction(SIGTERM, &sa, NULL) | sigaction(SIGINT, &sa, NULL);
 }
 
+/*
+ * Detaches into the background (new session, / as working directory, standard streams on
+ * /dev/null). The caller's process waits until the daemon reports its map guarded, so
+ * that when kpmapd returns 0 the map is published; it returns 1 if the daemon died first.
+ * Returns, in the daemon, the descriptor on which to report readiness, or -1.
+ */
+static int detach(void)
+{
+	int ready[2], null;
+	pid_t pid;
+	char c;
+
+	if (pipe2(ready, O_CLOEXEC) != 0 || (pid = fork()) < 0)
+		return -1;
+	if (pid > 0) {
+		close(ready[1]);
+		_exit(read(ready[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(ready[0]);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (setsid() < 0 || chdir("/") != 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(null, 2) < 0)
+		return -1;
+	close(null);
+	return ready[1];
+}
+
 static int run_daemon(const struct options *o)
 {
 	struct pcpu_kpmap_writer w;
+	int ready = -1;
 
 	if (install_handlers() != 0) {
 		perror("kpmapd: sigaction");
@@ -167,8 +196,8 @@ static int run_daemon(const struct options *o)
 		fprintf(stderr, "kpmapd: %s: %s\n", o->path, strerror(errno));
 		return 1;
 	}
-	if (!o->foreground && daemon(0, 0) != 0) {
-		fprintf(stderr, "kpmapd: daemon: %s\n", strerror(errno));
+	if (!o->foreground && (ready = detach()) < 0) {
+		fprintf(stderr, "kpmapd: detach: %s\n", strerror(errno));
 		pcpu_kpmap_retire(&w);
 		return 1;
 	}
@@ -177,6 +206,11 @@ static int run_daemon(const struct options *o)
 		fprintf(stderr, "kpmapd: set_robust_list: %s\n", strerror(errno));
 		pcpu_kpmap_retire(&w);
 		return 1;
+	}
+	if (ready >= 0) {
+		if (write(ready, "r", 1) != 1)
+			fprintf(stderr, "kpmapd: lost the starting process\n");
+		close(ready);
 	}
 	publish_loop(w.map, o->hz);
 	pcpu_kpmap_retire(&w);
