@@ -18,7 +18,6 @@
 #include "upmap/upmap_private.h"
 
 struct sys_upmap *pcpu_upmap;
-uint32_t *pcpu_upmap_invfork;
 
 static pthread_once_t upmap_once = PTHREAD_ONCE_INIT;
 static int upmap_errno;
@@ -101,7 +100,9 @@ static void upmap_create(void)
 		return;
 	}
 	pcpu_upmap_fill(p);
+#ifdef PCPU_UPMAP_VFORK_HOOK
 	__atomic_store_n(&pcpu_upmap_invfork, &((struct sys_upmap *)p)->invfork, __ATOMIC_RELEASE);
+#endif
 	__atomic_store_n(&pcpu_upmap, (struct sys_upmap *)p, __ATOMIC_RELEASE);
 }
 

@@ -10,7 +10,8 @@
 /* The process's upmap once created (never unmapped), NULL before or on failure. */
 extern struct sys_upmap *pcpu_upmap;
 
-/* Address of pcpu_upmap->invfork for the vfork wrapper, NULL until the map exists. */
+/* Address of pcpu_upmap->invfork for the vfork wrapper, NULL until the map exists
+ * (vfork_<arch>.c; only architectures with a wrapper). */
 extern uint32_t *pcpu_upmap_invfork;
 
 /* Creates the upmap on first use and refills it after a fork; NULL with errno. */

@@ -15,6 +15,10 @@
 
 #include "upmap/upmap_private.h"
 
+/* Defined here, not in upmap.c, so that every program using the upmap links this file
+ * and its vfork, even when another vfork (a sanitizer's) comes first on the link line. */
+uint32_t *pcpu_upmap_invfork;
+
 __attribute__((visibility("hidden"), used)) long pcpu_upmap_vfork_error(long err);
 
 long pcpu_upmap_vfork_error(long err)
