@@ -120,13 +120,12 @@ void pcpu_kpmap_tick(struct sys_kpmap *k, const struct timespec *uptime,
 	uint32_t next = __atomic_load_n(upticks, __ATOMIC_RELAXED) + 1;
 	struct timespec *up = &k->ts_uptime[next & 1], *real = &k->ts_realtime[next & 1];
 
-	/* See kpmap_time.c: this fence orders the previous publication before the slot
-	 * stores, the release store below orders the slot before the new upticks. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&up->tv_sec, uptime->tv_sec, __ATOMIC_RELAXED);
-	__atomic_store_n(&up->tv_nsec, uptime->tv_nsec, __ATOMIC_RELAXED);
-	__atomic_store_n(&real->tv_sec, realtime->tv_sec, __ATOMIC_RELAXED);
-	__atomic_store_n(&real->tv_nsec, realtime->tv_nsec, __ATOMIC_RELAXED);
+	/* See kpmap_time.c: release slot stores order the previous publication before
+	 * them, the release store of upticks orders the slot before the new count. */
+	__atomic_store_n(&up->tv_sec, uptime->tv_sec, __ATOMIC_RELEASE);
+	__atomic_store_n(&up->tv_nsec, uptime->tv_nsec, __ATOMIC_RELEASE);
+	__atomic_store_n(&real->tv_sec, realtime->tv_sec, __ATOMIC_RELEASE);
+	__atomic_store_n(&real->tv_nsec, realtime->tv_nsec, __ATOMIC_RELEASE);
 	__atomic_store_n(upticks, next, __ATOMIC_RELEASE);
 }
 
