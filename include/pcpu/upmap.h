@@ -106,29 +106,35 @@ struct sys_kpmap {
 	uint32_t clock_secs[2];
 };
 
-_Static_assert(sizeof(ukpheader_t) == 4, "ukpheader_t is two uint16_t");
-_Static_assert(offsetof(struct sys_upmap, version) == 256, "upmap version offset");
-_Static_assert(offsetof(struct sys_upmap, runticks) == 260, "upmap runticks offset");
-_Static_assert(offsetof(struct sys_upmap, forkid) == 264, "upmap forkid offset");
-_Static_assert(offsetof(struct sys_upmap, invfork) == 272, "upmap invfork offset");
-_Static_assert(offsetof(struct sys_upmap, pid) == 276, "upmap pid offset");
-_Static_assert(offsetof(struct sys_upmap, reserved) == 280, "upmap reserved offset");
-_Static_assert(offsetof(struct sys_upmap, proc_title) == 344, "upmap proc_title offset");
-_Static_assert(sizeof(struct sys_upmap) <= UPMAP_MAPSIZE, "upmap fits its map");
-_Static_assert(sizeof(struct timespec) == 16, "64-bit time_t: UKPLEN_TS is 32");
-_Static_assert(offsetof(struct sys_kpmap, version) == 256, "kpmap version offset");
-_Static_assert(offsetof(struct sys_kpmap, upticks) == 260, "kpmap upticks offset");
-_Static_assert(offsetof(struct sys_kpmap, ts_uptime) == 264, "kpmap ts_uptime offset");
-_Static_assert(offsetof(struct sys_kpmap, ts_realtime) == 296, "kpmap ts_realtime offset");
-_Static_assert(offsetof(struct sys_kpmap, tsc_freq) == 328, "kpmap tsc_freq offset");
-_Static_assert(offsetof(struct sys_kpmap, tick_freq) == 336, "kpmap tick_freq offset");
-_Static_assert(offsetof(struct sys_kpmap, fast_gtod) == 340, "kpmap fast_gtod offset");
-_Static_assert(offsetof(struct sys_kpmap, freq64_nsec) == 344, "kpmap freq64_nsec offset");
-_Static_assert(offsetof(struct sys_kpmap, ts_basetime) == 352, "kpmap ts_basetime offset");
-_Static_assert(offsetof(struct sys_kpmap, timer_base) == 384, "kpmap timer_base offset");
-_Static_assert(offsetof(struct sys_kpmap, clock_base) == 388, "kpmap clock_base offset");
-_Static_assert(offsetof(struct sys_kpmap, clock_secs) == 396, "kpmap clock_secs offset");
-_Static_assert(sizeof(struct sys_kpmap) <= KPMAP_MAPSIZE, "kpmap fits its map");
+/* The layout is DragonFly's ABI: every offset is checked at compile time. */
+#ifdef __cplusplus
+#define PCPU_UPMAP_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define PCPU_UPMAP_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+PCPU_UPMAP_ASSERT(sizeof(ukpheader_t) == 4, "ukpheader_t is two uint16_t");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_upmap, version) == 256, "upmap version offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_upmap, runticks) == 260, "upmap runticks offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_upmap, forkid) == 264, "upmap forkid offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_upmap, invfork) == 272, "upmap invfork offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_upmap, pid) == 276, "upmap pid offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_upmap, reserved) == 280, "upmap reserved offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_upmap, proc_title) == 344, "upmap proc_title offset");
+PCPU_UPMAP_ASSERT(sizeof(struct sys_upmap) <= UPMAP_MAPSIZE, "upmap fits its map");
+PCPU_UPMAP_ASSERT(sizeof(struct timespec) == 16, "64-bit time_t: UKPLEN_TS is 32");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, version) == 256, "kpmap version offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, upticks) == 260, "kpmap upticks offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, ts_uptime) == 264, "kpmap ts_uptime offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, ts_realtime) == 296, "kpmap ts_realtime offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, tsc_freq) == 328, "kpmap tsc_freq offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, tick_freq) == 336, "kpmap tick_freq offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, fast_gtod) == 340, "kpmap fast_gtod offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, freq64_nsec) == 344, "kpmap freq64_nsec offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, ts_basetime) == 352, "kpmap ts_basetime offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, timer_base) == 384, "kpmap timer_base offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, clock_base) == 388, "kpmap clock_base offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, clock_secs) == 396, "kpmap clock_secs offset");
+PCPU_UPMAP_ASSERT(sizeof(struct sys_kpmap) <= KPMAP_MAPSIZE, "kpmap fits its map");
 
 /* This process's upmap, read/write; the same address for the life of the process and
  * in every child (which sees its own values there). NULL with errno on failure. */
