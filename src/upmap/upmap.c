@@ -3,7 +3,7 @@
  * syscall(SYS_fork), clone without CLONE_VM) gets the page zero-filled at the same
  * address, so it can never read its parent's pid: pid 0 means "not filled yet", and the
  * next ukp_* or upmap_map() call fills it. pthread_atfork fills it before fork() returns
- * in the child. A vfork child shares the page; the vfork wrapper (vfork_*.S) raises
+ * in the child. A vfork child shares the page; the vfork wrapper (vfork_<arch>.c) raises
  * invfork around it so that ukp_getpid() asks the kernel instead.
  */
 #include <errno.h>
@@ -37,7 +37,7 @@ static forkid_t upmap_new_forkid(void)
 {
 	forkid_t id = 0;
 
-	while (id == 0 || id == upmap_last_forkid) {
+	while (id == 0 || id == __atomic_load_n(&upmap_last_forkid, __ATOMIC_RELAXED)) {
 		if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != (ssize_t)sizeof(id)) {
 			struct timespec ts;
 
@@ -66,7 +66,8 @@ void pcpu_upmap_fill(struct sys_upmap *u)
 	/* Two fillers (threads, or a signal handler) agree on whichever forkid lands first. */
 	__atomic_compare_exchange_n(&u->forkid, &none, upmap_new_forkid(), false, __ATOMIC_RELAXED,
 				    __ATOMIC_RELAXED);
-	upmap_last_forkid = __atomic_load_n(&u->forkid, __ATOMIC_RELAXED);
+	__atomic_store_n(&upmap_last_forkid, __atomic_load_n(&u->forkid, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
 	/* Release: whoever sees the pid also sees the header, version and forkid. */
 	__atomic_store_n(&u->pid, getpid(), __ATOMIC_RELEASE);
 }
