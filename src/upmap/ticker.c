@@ -40,6 +40,8 @@ static void *ticker_main(void *arg)
 	struct sys_upmap *u = arg;
 	const uint64_t hz = ticker_hz();
 
+	pthread_setname_np(pthread_self(), "pcpu-upmap"); /* for ps -L and the tests */
+
 	for (;;) {
 		struct timespec now, next;
 		uint64_t ns, ticks;

@@ -1,7 +1,10 @@
 /* runticks: ticks of CPU time of all threads, without waking an idle process. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <pcpu/upmap.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,4 +61,45 @@ Test(runticks, do_not_advance_while_the_process_sleeps)
 	before = runticks(u);
 	usleep(300000);
 	cr_assert_leq(runticks(u), before + 1);
+}
+
+/* voluntary_ctxt_switches of this process's pcpu-upmap thread, -1 when there is none. */
+static long upmap_thread_wakeups(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	long wakeups = -1;
+
+	cr_assert_not_null(d);
+	while (wakeups < 0 && (e = readdir(d)) != NULL) {
+		char path[512], line[256];
+		int named = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (strcmp(line, "Name:\tpcpu-upmap\n") == 0)
+				named = 1;
+			if (named && sscanf(line, "voluntary_ctxt_switches: %ld", &wakeups) == 1)
+				break;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return wakeups;
+}
+
+Test(runticks, the_upmap_thread_is_not_woken_while_the_process_is_idle)
+{
+	long before;
+
+	cr_assert_not_null(upmap_map());
+	usleep(30000);
+	before = upmap_thread_wakeups();
+	cr_assert_geq(before, 0, "no pcpu-upmap thread");
+	usleep(300000); /* 30 wall-clock ticks */
+	cr_assert_leq(upmap_thread_wakeups(), before + 1);
 }
