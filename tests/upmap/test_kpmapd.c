@@ -4,6 +4,7 @@
 #include <pcpu/upmap.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,4 +186,24 @@ Test(kpmapd, bad_arguments_exit_2_and_unusable_path_exits_1)
 	cr_assert_eq(kp_run_kpmapd(extra), 2);
 	cr_assert_eq(kp_run_kpmapd(bad_gtod), 2);
 	cr_assert_eq(kp_run_kpmapd(no_dir), 1);
+}
+
+Test(kpmapd, relative_path_still_names_the_same_file_after_detaching)
+{
+	char *path = kp_private_path();
+	char *dir = strdup(path);
+	const char *args[] = {"--path", "kpmap", NULL};
+	const struct sys_kpmap *k;
+
+	*strrchr(dir, '/') = '\0';
+	cr_assert_eq(chdir(dir), 0);
+	cr_assert_eq(kp_run_kpmapd(args), 0);
+	k = kpmap_map();
+	cr_assert_not_null(k);
+	cr_assert_eq(kill((pid_t)kp_alive(k), SIGTERM), 0);
+	for (int i = 0; i < 500 && access(path, F_OK) == 0; i++)
+		usleep(10000);
+	cr_assert_eq(access(path, F_OK), -1, "removed, although the daemon works in /");
+	free(dir);
+	free(path);
 }

@@ -58,6 +58,21 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
+/* The daemon changes to /, where a relative path would name another file at shutdown. */
+static const char *absolute_path(const char *path)
+{
+	char cwd[PATH_MAX];
+	char *abs;
+
+	if (path[0] == '/')
+		return path;
+	if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&abs, "%s/%s", cwd, path) < 0) {
+		perror("kpmapd: path");
+		return NULL;
+	}
+	return abs;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -107,8 +122,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	/* kpmap_sysctl() and clients started from here read the same variable. */
 	if (o->path != NULL && setenv("PCPU_KPMAP", o->path, 1) != 0)
 		return -1;
-	o->path = pcpu_kpmap_path();
-	return 0;
+	o->path = absolute_path(pcpu_kpmap_path());
+	return o->path != NULL ? 0 : -1;
 }
 
 static void timespec_add_ns(struct timespec *ts, long ns)
