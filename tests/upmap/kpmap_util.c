@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,14 @@ char *kp_private_path(void)
 	setenv("PCPU_KPMAP_OWNER", uid, 1);
 	setenv("PCPU_KPMAP", path, 1);
 	return path;
+}
+
+void kp_cleanup(char *path)
+{
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	free(path);
 }
 
 static pid_t kp_spawn(const char *const *args)

@@ -9,6 +9,9 @@
  * trusted through $PCPU_KPMAP_OWNER = our uid. Caller frees. */
 char *kp_private_path(void);
 
+/* Removes the file (if still there) and its private directory, and frees path. */
+void kp_cleanup(char *path);
+
 /* Starts kpmapd --foreground --path path --hz hz and waits until its map is live. */
 pid_t kp_start_kpmapd(const char *path, int hz);
 

@@ -77,7 +77,7 @@ Test(kpmap_files, trusted_file_feeds_the_coarse_clocks_and_gettimeofday)
 	cr_assert_eq(ukp_gettimeofday(&tv, &(struct timezone){0, 0}), 0);
 	cr_assert_gt(tv.tv_sec, 1000000000);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, gettimeofday_uses_the_system_clock_when_fast_gtod_is_off)
@@ -93,7 +93,7 @@ Test(kpmap_files, gettimeofday_uses_the_system_clock_when_fast_gtod_is_off)
 	cr_assert_eq(ukp_clock_gettime(CLOCK_REALTIME_COARSE, &ts), 0);
 	cr_assert_eq(ts.tv_sec, planted_real.tv_sec);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, file_of_an_untrusted_owner_is_refused)
@@ -106,7 +106,7 @@ Test(kpmap_files, file_of_an_untrusted_owner_is_refused)
 	unsetenv("PCPU_KPMAP_OWNER");
 	assert_refused(EPERM);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, malformed_owner_variable_trusts_nobody_extra)
@@ -119,7 +119,7 @@ Test(kpmap_files, malformed_owner_variable_trusts_nobody_extra)
 	setenv("PCPU_KPMAP_OWNER", "65534x", 1);
 	assert_refused(EPERM);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, group_or_world_writable_file_is_refused)
@@ -134,7 +134,7 @@ Test(kpmap_files, group_or_world_writable_file_is_refused)
 	cr_assert_eq(chmod(path, 0644), 0);
 	cr_assert_not_null(kpmap_map());
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, file_smaller_than_the_map_is_refused)
@@ -145,7 +145,7 @@ Test(kpmap_files, file_smaller_than_the_map_is_refused)
 	cr_assert_eq(truncate(path, 4096), 0);
 	assert_refused(EINVAL);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, bad_header_is_refused)
@@ -160,7 +160,7 @@ Test(kpmap_files, bad_header_is_refused)
 	cr_assert_not_null(kpmap_map());
 	munmap(k, KPMAP_MAPSIZE);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, field_moved_away_from_the_struct_layout_is_refused)
@@ -173,7 +173,7 @@ Test(kpmap_files, field_moved_away_from_the_struct_layout_is_refused)
 	assert_refused(EINVAL);
 	munmap(k, KPMAP_MAPSIZE);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, unknown_version_is_refused)
@@ -186,7 +186,7 @@ Test(kpmap_files, unknown_version_is_refused)
 	assert_refused(ENOTSUP);
 	munmap(k, KPMAP_MAPSIZE);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, symlink_at_the_path_is_not_followed)
@@ -202,7 +202,7 @@ Test(kpmap_files, symlink_at_the_path_is_not_followed)
 	unlink(link);
 	free(link);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, missing_file_falls_back)
@@ -210,7 +210,7 @@ Test(kpmap_files, missing_file_falls_back)
 	char *path = kp_private_path();
 
 	assert_refused(ENOENT);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_files, retired_map_is_dropped_by_running_clients)
@@ -224,7 +224,7 @@ Test(kpmap_files, retired_map_is_dropped_by_running_clients)
 	cr_assert_eq(tv.tv_sec, 12345);
 	pcpu_kpmap_retire(&w);
 	assert_refused(ENOENT);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_sysctl, reads_and_sets_fast_gtod_seen_at_once_by_clients)
@@ -247,7 +247,7 @@ Test(kpmap_sysctl, reads_and_sets_fast_gtod_seen_at_once_by_clients)
 	cr_assert_eq(ukp_gettimeofday(&tv, NULL), 0);
 	cr_assert_gt(tv.tv_sec, 1000000000);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_sysctl, unknown_name_is_enoent_and_bad_value_einval)
@@ -263,7 +263,7 @@ Test(kpmap_sysctl, unknown_name_is_enoent_and_bad_value_einval)
 	cr_assert_eq(kpmap_sysctl("kern.gettimeofday_quick", &v, NULL), 0);
 	cr_assert_eq(v, 0);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmap_sysctl, refused_file_is_not_written)
@@ -277,5 +277,5 @@ Test(kpmap_sysctl, refused_file_is_not_written)
 	cr_assert_eq(errno, EPERM);
 	cr_assert_eq(w.map->fast_gtod, 0);
 	pcpu_kpmap_retire(&w);
-	free(path);
+	kp_cleanup(path);
 }

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,5 +93,7 @@ Test(kpmap_torn, readers_never_see_a_torn_timestamp)
 		cr_assert_eq(bad[i], 0);
 	cr_assert_gt((uint32_t)torn_map->upticks - start, 1000u);
 	pcpu_kpmap_retire(&w);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
 	free(path);
 }

@@ -63,7 +63,7 @@ Test(kpmapd, publishes_time_within_one_tick_of_clock_gettime)
 	cr_assert_geq(__atomic_load_n(&k->upticks, __ATOMIC_ACQUIRE) - t0, 10);
 	cr_assert_eq(kp_stop(pid, SIGTERM), 0);
 	cr_assert_eq(access(path, F_OK), -1, "clean shutdown removes the file");
-	free(path);
+	kp_cleanup(path);
 }
 
 /* True when ukp_gettimeofday() returned kpmap's tick time rather than the system's. */
@@ -107,7 +107,7 @@ Test(kpmapd, fast_gtod_toggled_at_run_time_is_followed_at_once)
 	cr_assert_eq(kpmap_sysctl("kern.gettimeofday_quick", &v, &zero), 0);
 	cr_assert_eq(v, 1);
 	cr_assert_eq(kp_stop(pid, SIGTERM), 0);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmapd, restart_while_clients_run_switches_them_to_the_new_map)
@@ -129,7 +129,7 @@ Test(kpmapd, restart_while_clients_run_switches_them_to_the_new_map)
 	cr_assert_eq(kpmap_map(), k2);
 	assert_within_a_tick(CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC);
 	cr_assert_eq(kp_stop(second, SIGTERM), 0);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmapd, killed_daemon_is_noticed_by_clients_without_a_system_call)
@@ -148,8 +148,7 @@ Test(kpmapd, killed_daemon_is_noticed_by_clients_without_a_system_call)
 	cr_assert_lt(ns_of(&sys) - ns_of(&kp), 2 * TICK_NS, "fell back to the system clock");
 	cr_assert_null(kpmap_map());
 	cr_assert_eq(errno, ESTALE);
-	unlink(path);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmapd, daemon_mode_detaches_and_stops_cleanly_on_sigterm)
@@ -170,7 +169,7 @@ Test(kpmapd, daemon_mode_detaches_and_stops_cleanly_on_sigterm)
 		usleep(10000);
 	cr_assert_eq(access(path, F_OK), -1);
 	cr_assert_eq(kp_alive(k), 0u);
-	free(path);
+	kp_cleanup(path);
 }
 
 Test(kpmapd, bad_arguments_exit_2_and_unusable_path_exits_1)
@@ -205,5 +204,5 @@ Test(kpmapd, relative_path_still_names_the_same_file_after_detaching)
 		usleep(10000);
 	cr_assert_eq(access(path, F_OK), -1, "removed, although the daemon works in /");
 	free(dir);
-	free(path);
+	kp_cleanup(path);
 }
