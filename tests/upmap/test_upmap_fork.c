@@ -151,3 +151,16 @@ Test(upmap, fast_paths_map_the_upmap_on_first_use)
 	cr_assert_eq(ukp_getpid(), getpid());
 	cr_assert_neq(ukp_forkid(), 0);
 }
+
+Test(upmap, works_the_same_through_the_shared_library)
+{
+	char *probe = test_built_binary("tests/upmap/upmap_shared_probe");
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(probe, probe, (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(test_wait_exit(pid), 0);
+	free(probe);
+}
