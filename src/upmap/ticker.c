@@ -18,6 +18,9 @@
 #include "upmap/upmap_private.h"
 
 enum { TICKER_DEFAULT_HZ = 100 };
+/* At most one wake per millisecond of CPU, whatever kpmapd's --hz: each wake costs a few
+ * microseconds of the process's own CPU time. runticks still counts in tick_freq units. */
+enum { TICKER_MIN_PERIOD_NS = 1000000 };
 
 static pthread_mutex_t ticker_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t ticker_pid; /* the process whose ticker runs; stale in a child */
@@ -52,6 +55,8 @@ static void *ticker_main(void *arg)
 		__atomic_store_n(&u->runticks, (uint32_t)ticks, __ATOMIC_RELAXED);
 		pcpu_proctitle_apply(u->proc_title, false);
 		ns = (ticks + 1) * 1000000000u / hz + 1;
+		if (ns < ts_ns(&now) + TICKER_MIN_PERIOD_NS)
+			ns = ts_ns(&now) + TICKER_MIN_PERIOD_NS;
 		next.tv_sec = (time_t)(ns / 1000000000u);
 		next.tv_nsec = (long)(ns % 1000000000u);
 		while (clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, TIMER_ABSTIME, &next, NULL) ==
