@@ -9,79 +9,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcpu/kcpuset.h>
+
 #include "kvm/kvm_private.h"
 
 #define SYS_CPU "/sys/devices/system/cpu"
 
-/* What a Linux cpulist ("0-3,8") says: how many ids, the largest, and whether cpu is in. */
-struct cpulist {
-	unsigned int count;
-	unsigned int last;
-	int has_cpu;
-};
+typedef int read_set_fn(kcpuset_t *);
 
-static int read_text(kvm_t *kd, const char *path, char *buf, size_t size)
+/* One of the sysfs CPU sets (possible, present, online), read now; caller destroys it. */
+static kcpuset_t *sys_set(kvm_t *kd, read_set_fn *read_set, const char *which)
 {
-	FILE *f = fopen(path, "re");
-	size_t n;
+	kcpuset_t *set;
 
-	if (f == NULL) {
-		kvm_err(kd, errno, "cannot read %s: %s", path, strerror(errno));
-		return -1;
+	kcpuset_create(&set, true);
+	if (set == NULL) {
+		kvm_err(kd, ENOMEM, "out of memory for the %s CPU set", which);
+		return NULL;
 	}
-	n = fread(buf, 1, size - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return 0;
-}
-
-static int parse_cpulist(const char *s, unsigned int cpu, struct cpulist *cl)
-{
-	*cl = (struct cpulist){0};
-	while (*s != '\0' && *s != '\n') {
-		char *end;
-		unsigned long a = strtoul(s, &end, 10), b = a;
-
-		if (end == s || *s < '0' || *s > '9')
-			return -1;
-		if (*end == '-') {
-			s = end + 1;
-			b = strtoul(s, &end, 10);
-			if (end == s || *s < '0' || *s > '9' || b < a)
-				return -1;
-		}
-		if (b >= PCPU_DOM_MAXCPU_LIMIT)
-			return -1;
-		cl->count += (unsigned int)(b - a + 1);
-		cl->last = (unsigned int)b;
-		cl->has_cpu |= cpu >= a && cpu <= b;
-		s = *end == ',' ? end + 1 : end;
+	if (read_set(set) != 0) {
+		kvm_err(kd, errno, "cannot read " SYS_CPU "/%s: %s", which, strerror(errno));
+		kcpuset_destroy(set);
+		return NULL;
 	}
-	return 0;
-}
-
-/* Reads /sys/devices/system/cpu/<which> ("possible", "present", "online"). */
-static int sys_cpulist(kvm_t *kd, const char *which, unsigned int cpu, struct cpulist *cl)
-{
-	char path[64], buf[4096];
-
-	snprintf(path, sizeof(path), SYS_CPU "/%s", which);
-	if (read_text(kd, path, buf, sizeof(buf)) != 0)
-		return -1;
-	if (parse_cpulist(buf, cpu, cl) != 0 || cl->count == 0) {
-		kvm_err(kd, EINVAL, "%s: not a CPU list: \"%.40s\"", path, buf);
-		return -1;
-	}
-	return 0;
+	return set;
 }
 
 int kvm_kernel_maxcpu(kvm_t *kd, unsigned int *maxcpu)
 {
-	struct cpulist cl;
+	kcpuset_t *possible = sys_set(kd, kcpuset_possible, "possible");
+	cpuid_t cpu, last = KCPUSET_NONE;
 
-	if (sys_cpulist(kd, "possible", 0, &cl) != 0)
+	if (possible == NULL)
 		return -1;
-	*maxcpu = cl.last + 1;
+	for (cpu = kcpuset_next(possible, 0); cpu != KCPUSET_NONE;
+	     cpu = kcpuset_next(possible, cpu + 1))
+		last = cpu;
+	kcpuset_destroy(possible);
+	if (last == KCPUSET_NONE) {
+		kvm_err(kd, EINVAL, SYS_CPU "/possible lists no CPU");
+		return -1;
+	}
+	*maxcpu = last + 1;
 	return 0;
 }
 
@@ -92,9 +61,30 @@ int kvm_kernel_open(kvm_t *kd)
 
 int kvm_kernel_ncpus(kvm_t *kd)
 {
-	struct cpulist cl;
+	kcpuset_t *online = sys_set(kd, kcpuset_online, "online");
+	int n;
 
-	return sys_cpulist(kd, "online", 0, &cl) != 0 ? -1 : (int)cl.count;
+	if (online == NULL)
+		return -1;
+	n = kcpuset_countset(online);
+	kcpuset_destroy(online);
+	return n;
+}
+
+/* 1 when cpu is in both the present and the online set, 0 when not, -1 on error. */
+static int cpu_active(kvm_t *kd, unsigned int cpu)
+{
+	kcpuset_t *present = sys_set(kd, kcpuset_present, "present"), *online;
+	int active;
+
+	if (present == NULL)
+		return -1;
+	online = sys_set(kd, kcpuset_online, "online");
+	active = online == NULL ? -1 : kcpuset_isset(present, cpu) && kcpuset_isset(online, cpu);
+	kcpuset_destroy(present);
+	if (online != NULL)
+		kcpuset_destroy(online);
+	return active;
 }
 
 /* A topology value of cpu, or -1 when the kernel does not show it. */
@@ -168,14 +158,11 @@ static int stat_times(kvm_t *kd, const char *label, uint64_t t[CPUSTATES])
 
 int kvm_kernel_pcpu(kvm_t *kd, unsigned int cpu, struct pcpu *pc)
 {
-	struct cpulist present, online;
 	char label[16];
+	int active = cpu_active(kd, cpu);
 
-	if (sys_cpulist(kd, "present", cpu, &present) != 0 ||
-	    sys_cpulist(kd, "online", cpu, &online) != 0)
-		return -1;
-	if (!present.has_cpu || !online.has_cpu)
-		return 0;
+	if (active <= 0)
+		return active;
 	*pc = (struct pcpu){
 		.pc_cpuid = cpu,
 		.pc_present = 1,

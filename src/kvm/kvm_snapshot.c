@@ -1,78 +1,77 @@
 /*
- * kvm_snapshot: a frozen copy of the opened domain, in the domain format with
- * PCPU_DOM_F_SNAPSHOT set, readable later with kvm_openfiles like any domain. The copy
- * is made with the same aligned 8-byte loads as every read (kvm_domain_copy), so it is
- * consistent per 8-byte value, not across values (doc/domain-format.md, Consistency).
+ * kvm_snapshot: a frozen copy of the opened domain, written by the same function as the
+ * writer's pcpu_snapshot() (src/format/snapshot.c) but over the reader's mapping, under
+ * the SIGBUS guard since the file may shrink while it is copied.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "format/snapshot.h"
 #include "kvm/kvm_private.h"
 
-#define COPY_BLOCK ((size_t)1 << 16)
+struct snap_args {
+	const void *base;
+	size_t size;
+	const char *path;
+	int r, err;
+};
 
-static int write_all(kvm_t *kd, int fd, const unsigned char *p, size_t len, const char *path)
+static int take(void *arg)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+	struct snap_args *a = arg;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			kvm_err(kd, errno, "kvm_snapshot: %s: %s", path, strerror(errno));
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	a->r = pcpu_format_snapshot(a->base, a->size, a->path);
+	a->err = errno;
 	return 0;
 }
 
-/* The header as a snapshot has it: flagged, dated, sized, and without the writer's
- * allocator state (meaningless outside the writer). */
-static void seal_header(struct pcpu_dom_header *h, uint64_t size)
+/*
+ * A SIGBUS in the middle of the copy leaves the new file's descriptor open in
+ * pcpu_format_snapshot's abandoned frame: find it by the file's identity and close it.
+ * The file was created with O_EXCL a moment ago, so no other descriptor names it.
+ */
+static void reclaim_fd(const char *path)
 {
-	struct timespec now;
+	struct stat want, st;
+	DIR *d;
+	struct dirent *e;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	h->flags |= PCPU_DOM_F_SNAPSHOT;
-	h->snapshot_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-	h->file_size = size;
-	memset(h->writer_private, 0, sizeof(h->writer_private));
+	if (stat(path, &want) != 0 || (d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd != dirfd(d) && fstat(fd, &st) == 0 &&
+		    st.st_dev == want.st_dev && st.st_ino == want.st_ino)
+			close(fd);
+	}
+	closedir(d);
 }
 
-static int copy_domain(kvm_t *kd, int fd, uint64_t size, const char *path)
+/* The header copied says the file_size the writer had when its first block was read;
+ * a live writer may have grown since, and the snapshot holds exactly size bytes. */
+static int set_file_size(const char *path, uint64_t size)
 {
-	unsigned char *buf = malloc(COPY_BLOCK);
-	uint64_t off;
-	size_t n;
-	int r = 0;
+	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
 
-	if (buf == NULL) {
-		kvm_err(kd, ENOMEM, "kvm_snapshot: out of memory");
+	if (fd < 0)
 		return -1;
-	}
-	for (off = 0; off < size && r == 0; off += n) {
-		n = size - off < COPY_BLOCK ? (size_t)(size - off) : COPY_BLOCK;
-		r = kvm_domain_copy(kd, off, buf, n);
-		if (r == 0 && off == 0)
-			seal_header((struct pcpu_dom_header *)buf, size);
-		if (r == 0)
-			r = write_all(kd, fd, buf, n, path);
-	}
-	free(buf);
-	return r;
+	n = pwrite(fd, &size, sizeof(size), offsetof(struct pcpu_dom_header, file_size));
+	return close(fd) == 0 && n == (ssize_t)sizeof(size) ? 0 : -1;
 }
 
 int kvm_snapshot(kvm_t *kd, const char *path)
 {
 	struct kvm_live live;
-	int fd, r;
+	struct snap_args a = {.path = path};
 
 	if (kd == NULL || path == NULL) {
 		errno = EINVAL;
@@ -82,21 +81,22 @@ int kvm_snapshot(kvm_t *kd, const char *path)
 	    kvm_domain_live(kd, &live) != 0 ||
 	    kvm_domain_span(kd, 0, live.file_size, "kvm_snapshot") != 0)
 		return -1;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		kvm_err(kd, errno, "kvm_snapshot: %s: %s", path, strerror(errno));
+	a.base = kd->map;
+	a.size = (size_t)(live.file_size & ~(uint64_t)7);
+	if (kvm_guard_run(kd->map, kd->maplen, take, &a) != 0) {
+		reclaim_fd(path);
+		unlink(path);
+		kvm_err(kd, EIO, "kvm_snapshot: the domain file shrank while it was copied");
 		return -1;
 	}
-	r = copy_domain(kd, fd, live.file_size, path);
-	if (close(fd) != 0 && r == 0) {
-		kvm_err(kd, errno, "kvm_snapshot: %s: %s", path, strerror(errno));
-		r = -1;
-	}
-	if (r != 0) {
-		int e = errno;
-
+	if (a.r == 0 && set_file_size(path, a.size) != 0) {
+		a.err = errno;
 		unlink(path);
-		errno = e;
+		a.r = -1;
 	}
-	return r;
+	if (a.r != 0) {
+		kvm_err(kd, a.err, "kvm_snapshot: %s: %s", path, strerror(a.err));
+		return -1;
+	}
+	return 0;
 }

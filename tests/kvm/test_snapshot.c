@@ -1,5 +1,6 @@
 /* kvm_snapshot: a copy of the opened domain that reads back the same, later. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -100,4 +101,26 @@ Test(snapshot, snapshot_of_a_snapshot_reads_the_same)
 	kvm_close(sk);
 	unlink(snap2);
 	free(snap2);
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+Test(snapshot, snapshot_of_a_file_that_shrank_fails_eio_and_leaves_nothing)
+{
+	int before = open_fds();
+
+	cr_assert_eq(truncate(path, 4096), 0);
+	cr_expect_eq(kvm_snapshot(kd, snap), -1);
+	cr_expect_eq(errno, EIO);
+	cr_expect_eq(access(snap, F_OK), -1, "the partial snapshot was removed");
+	cr_expect_eq(open_fds(), before, "no descriptor leaked");
 }
