@@ -1,0 +1,107 @@
+/*
+ * libFuzzer target for the reader: the input is a domain file. It is written to a private
+ * file, opened with kvm_openfiles, and every reader call runs on it: the per-CPU calls,
+ * nlist, reads at the addresses found, a snapshot, and the cache clear and re-check.
+ * Further addresses, a CPU and a size come from writer_private (offset 2048), which the
+ * reader never interprets, so mutations there steer the calls without breaking the
+ * header. Any crash, sanitizer report or hang is a bug: every byte is untrusted.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pcpu/kvm.h>
+
+#include "format/domain_format.h"
+
+static char path[256], snap[256];
+static int fd = -1;
+
+static int prepare(void)
+{
+	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	char dir[200];
+
+	snprintf(dir, sizeof(dir), "%s/pcpu-fuzz-kvm.XXXXXX", base);
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/domain", dir);
+	snprintf(snap, sizeof(snap), "%s/snap", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return fd < 0 ? -1 : 0;
+}
+
+struct steer {
+	uint64_t addr[2];
+	uint32_t cpu;
+	uint16_t size;
+};
+
+static void free_pcpu(void *p)
+{
+	if (p != NULL && p != (void *)-1)
+		free(p);
+}
+
+static void per_cpu_calls(kvm_t *kd, const struct steer *st)
+{
+	int maxcpu = kvm_getmaxcpu(kd);
+	long cp[CPUSTATES];
+
+	kvm_getncpus(kd);
+	kvm_getcptime(kd, cp);
+	free_pcpu(kvm_getpcpu(kd, 0));
+	free_pcpu(kvm_getpcpu(kd, maxcpu - 1));
+	free_pcpu(kvm_getpcpu(kd, (int)st->cpu));
+	kvm_dpcpu_setcpu(kd, st->cpu);
+}
+
+static void address_calls(kvm_t *kd, uint64_t addr, const struct steer *st)
+{
+	unsigned char buf[65536];
+
+	kvm_read(kd, addr, buf, st->size);
+	kvm_read_zpcpu(kd, addr, buf, st->size, (int)st->cpu);
+	kvm_read_zpcpu(kd, addr, buf, 8, 0);
+	kvm_counter_u64_fetch(kd, addr);
+}
+
+static void reader_calls(kvm_t *kd, const struct steer *st)
+{
+	struct nlist nl[] = {{.n_name = "hits"},   {.n_name = "requests"}, {.n_name = "zbuf"},
+			     {.n_name = "config"}, {.n_name = "_x"},	   {.n_name = NULL}};
+
+	per_cpu_calls(kd, st);
+	if (kvm_nlist(kd, nl) >= 0)
+		for (struct nlist *p = nl; p->n_name != NULL; p++)
+			address_calls(kd, p->n_value, st);
+	address_calls(kd, st->addr[0], st);
+	address_calls(kd, st->addr[1], st);
+	unlink(snap);
+	kvm_snapshot(kd, snap);
+	kvm_getpcpu(NULL, 0);
+	per_cpu_calls(kd, st);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct steer st = {{0, 0}, 0, 8};
+	char errbuf[_POSIX2_LINE_MAX];
+	kvm_t *kd;
+
+	if (fd < 0 && prepare() != 0)
+		return 0;
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
+		return 0;
+	if (size >= 2048 + sizeof(st))
+		memcpy(&st, data + 2048, sizeof(st));
+	kd = kvm_openfiles(NULL, path, NULL, O_RDONLY, errbuf);
+	if (kd == NULL)
+		return 0;
+	reader_calls(kd, &st);
+	kvm_close(kd);
+	return 0;
+}
