@@ -22,7 +22,11 @@ enum { ADDS = 1000000, MAXT = 64 };
 static counter_u64_t c;
 static int nthreads;
 static pthread_t workers[MAXT];
-static volatile int stop;
+static int stop;
+
+/* Flags between threads are atomics, so that ThreadSanitizer sees their ordering. */
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
 static void setup(void)
 {
@@ -53,7 +57,7 @@ static void *migrate_loop(void *arg)
 	cpu_set_t set;
 
 	(void)arg;
-	for (unsigned int round = 0; !stop; round++) {
+	for (unsigned int round = 0; !LOAD(stop); round++) {
 		for (int t = 0; t < nthreads; t++) {
 			CPU_ZERO(&set);
 			CPU_SET((round + (unsigned int)t) % (unsigned int)ncpu, &set);
@@ -65,7 +69,7 @@ static void *migrate_loop(void *arg)
 }
 
 static void *(*work)(void *);
-static volatile int finished;
+static int finished;
 
 static void *work_then_report(void *arg)
 {
@@ -87,7 +91,7 @@ static void run_workers(void *(*fn)(void *), void *(*disturb)(void *))
 	cr_assert_eq(pthread_create(&other, NULL, disturb, NULL), 0);
 	while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < nthreads)
 		usleep(1000);
-	stop = 1;
+	STORE(stop, 1);
 	pthread_join(other, NULL);
 	for (int t = 0; t < nthreads; t++)
 		pthread_join(workers[t], NULL);
@@ -99,7 +103,7 @@ Test(counter_stress, threads_moved_between_cpus_sum_exactly)
 	cr_assert_eq(counter_u64_fetch(c), (uint64_t)nthreads * ADDS);
 }
 
-static volatile long handled;
+static long handled;
 static long made[MAXT];
 
 /* ADDS adds, and more until a hundred signals were handled, so that a loaded machine
@@ -124,7 +128,7 @@ static void on_signal(int sig)
 static void *signal_loop(void *arg)
 {
 	(void)arg;
-	while (!stop) {
+	while (!LOAD(stop)) {
 		for (int t = 0; t < nthreads; t++)
 			pthread_kill(workers[t], SIGUSR1);
 		usleep(50);
@@ -143,7 +147,7 @@ Test(counter_stress, signals_during_adds_lose_and_double_nothing)
 	run_workers(add_until_signalled, signal_loop);
 	for (int t = 0; t < nthreads; t++)
 		want += (uint64_t)made[t];
-	cr_assert_geq(handled, 100);
+	cr_assert_geq(LOAD(handled), 100);
 	cr_assert_eq(counter_u64_fetch(c), want + (uint64_t)handled);
 }
 
@@ -171,16 +175,16 @@ Test(counter_stress, prefork_workers_add_into_one_counter)
  * before the zero (millions) must be gone but for adds made while it ran.
  */
 enum { AFTER = 20000, ROUNDS = 20 };
-static volatile int zeroing, after;
+static int zeroing, after;
 static long during[MAXT];
 
 static void *add_across_zero(void *arg)
 {
 	long t = (long)arg;
 
-	while (!zeroing)
+	while (!LOAD(zeroing))
 		counter_u64_add(c, 1);
-	while (!__atomic_load_n(&after, __ATOMIC_ACQUIRE)) {
+	while (!LOAD(after)) {
 		counter_u64_add(c, 1);
 		during[t]++;
 	}
@@ -200,9 +204,9 @@ Test(counter_stress, zero_keeps_every_add_that_starts_after_it)
 			pthread_create(&workers[t], NULL, add_across_zero, (void *)t);
 		}
 		usleep(2000);
-		zeroing = 1;
+		STORE(zeroing, 1);
 		counter_u64_zero(c);
-		__atomic_store_n(&after, 1, __ATOMIC_RELEASE);
+		STORE(after, 1);
 		for (int t = 0; t < nthreads; t++) {
 			pthread_join(workers[t], NULL);
 			window += during[t] + 1; /* + an add begun just before zeroing was seen */
