@@ -217,3 +217,56 @@ Test(counter_stress, zero_keeps_every_add_that_starts_after_it)
 		counter_u64_zero(c);
 	}
 }
+
+/* DPCPU_ADD of every width, through descriptors registered at run time as a linker set
+ * would be: each width's copies must sum to the adds made, modulo its range. */
+static uint8_t t8;
+static uint16_t t16;
+static uint32_t t32;
+static uint64_t t64;
+static uintptr_t d8, d16, d32, d64;
+static struct pcpu_dpcpu_desc descs[] = {
+	{"stress8", &t8, 1, PCPU_DPCPU_F_INTEGER, &d8},
+	{"stress16", &t16, 2, PCPU_DPCPU_F_INTEGER, &d16},
+	{"stress32", &t32, 4, PCPU_DPCPU_F_INTEGER, &d32},
+	{"stress64", &t64, 8, PCPU_DPCPU_F_INTEGER, &d64},
+};
+
+static void *dpcpu_add_loop(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < ADDS / 4; i++)
+		for (int w = 0; w < 4; w++)
+			pcpu_dpcpu_add(&descs[w], 3);
+	return NULL;
+}
+
+static uint64_t dpcpu_sum(const struct pcpu_dpcpu_desc *d)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int cpu = 0; cpu <= mp_maxid; cpu++) {
+		const void *p = pcpu_dpcpu_id_ptr(d, cpu);
+		sum += d->size == 1   ? *(const uint8_t *)p
+		       : d->size == 2 ? *(const uint16_t *)p
+		       : d->size == 4 ? *(const uint32_t *)p
+				      : *(const uint64_t *)p;
+	}
+	return sum;
+}
+
+Test(counter_stress, dpcpu_add_of_every_width_sums_exactly_under_migration)
+{
+	uint64_t total = (uint64_t)nthreads * (ADDS / 4) * 3;
+
+	for (int w = 0; w < 4; w++) {
+		pcpu_dpcpu_register((char *)descs[w].addr, (char *)descs[w].addr + descs[w].size,
+				    &descs[w], &descs[w] + 1);
+		cr_assert_neq(*descs[w].delta, 0u);
+	}
+	run_workers(dpcpu_add_loop, migrate_loop);
+	cr_assert_eq(dpcpu_sum(&descs[0]) % 256, total % 256);
+	cr_assert_eq(dpcpu_sum(&descs[1]) % 65536, total % 65536);
+	cr_assert_eq(dpcpu_sum(&descs[2]) % 4294967296u, total % 4294967296u);
+	cr_assert_eq(dpcpu_sum(&descs[3]), total);
+}
