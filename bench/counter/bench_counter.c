@@ -25,6 +25,7 @@ static counter_u64_t counter;
 static uint64_t shared_counter;
 static char *slots; /* a zpcpu allocation: one uint64_t per CPU */
 static __thread uint64_t local_counter;
+DPCPU_DEFINE_STATIC(uint64_t, bench_hits);
 
 static void plain_local(void *arg, uint64_t n)
 {
@@ -33,6 +34,27 @@ static void plain_local(void *arg, uint64_t n)
 		local_counter++;
 		__asm__ volatile("" : : : "memory"); /* one increment in memory per add */
 	}
+}
+
+/* The same increment behind a call, as counter_u64_add is: what a call alone costs. */
+__attribute__((noinline)) static void increment(uint64_t *p)
+{
+	__asm__ volatile("" : : : "memory");
+	(*p)++;
+}
+
+static void called_local(void *arg, uint64_t n)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++)
+		increment(&local_counter);
+}
+
+static void dpcpu_add(void *arg, uint64_t n)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++)
+		DPCPU_ADD(bench_hits, 1);
 }
 
 static void shared_atomic(void *arg, uint64_t n)
@@ -141,6 +163,11 @@ int main(int argc, char **argv)
 	       pcpu_domain_path() ? pcpu_domain_path() : "private");
 	for (int t = 1; t <= 4; t *= 2)
 		adds(t);
+	double a = ns_per_add(plain_local, 1);
+	bench_report("counter_u64_add, 1 thread", ns_per_add(pcpu_counter, 1),
+		     "(a2) increment in a called function", ns_per_add(called_local, 1), "ns");
+	bench_report("DPCPU_ADD, 1 thread", ns_per_add(dpcpu_add, 1), "(a) thread-local increment",
+		     a, "ns");
 	double f2 = fetch_at(self, 2);
 	bench_report("counter_u64_fetch, maxcpu 64", fetch_at(self, 64), "maxcpu 2", f2, "ns");
 	bench_report("counter_u64_fetch, maxcpu 4096", fetch_at(self, 4096), "maxcpu 2", f2, "ns");
