@@ -28,7 +28,7 @@ void counter_u64_free(counter_u64_t c)
 
 	if (c == NULL || d == NULL)
 		return;
-	err = pcpu_arena_free(d, c);
+	err = pcpu_arena_free(d, c, PCPU_SYM_COUNTER);
 	if (err != 0)
 		errno = err;
 }

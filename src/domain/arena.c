@@ -211,7 +211,7 @@ int pcpu_arena_lookup(struct pcpu_domain *d, const void *addr, size_t *size)
 	return test_bit(m.counter, i) ? PCPU_SYM_COUNTER : PCPU_SYM_ZPCPU;
 }
 
-int pcpu_arena_free(struct pcpu_domain *d, void *base)
+int pcpu_arena_free(struct pcpu_domain *d, void *base, int kind)
 {
 	size_t i, n;
 	int err = pcpu_dom_lock(d), k;
@@ -219,6 +219,9 @@ int pcpu_arena_free(struct pcpu_domain *d, void *base)
 	if (err != 0)
 		return err;
 	k = (uintptr_t)base == d->hdr->dpcpu_addr ? -1 : find_head(d, base, &i);
+	if (k >= 0 &&
+	    test_bit(chunk_map(d, (unsigned int)k).counter, i) != (kind == PCPU_SYM_COUNTER))
+		k = -1;
 	if (k >= 0) {
 		struct chunk_map m = chunk_map(d, (unsigned int)k);
 		n = run_length(&m, i);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pcpu/counter.h>
 #include <pcpu/pcpu.h>
 #include <pcpu/zpcpu.h>
 
@@ -83,6 +84,9 @@ Test(zpcpu, bad_sizes_and_frees_are_refused)
 	cr_assert_eq(errno, EINVAL, "double free");
 	zpcpu_free(&errno);
 	cr_assert_eq(errno, EINVAL, "not in the domain");
+	errno = 0;
+	zpcpu_free(counter_u64_alloc(M_WAITOK));
+	cr_assert_eq(errno, EINVAL, "a counter is freed with counter_u64_free");
 }
 
 Test(zpcpu, arena_grows_without_moving_live_allocations)
