@@ -38,23 +38,24 @@ void pcpu_percpu_zero64(uint64_t *slot0);
  * happen), FENCED while a zero runs (add with a lock prefix, still on this CPU's slot)
  * and UNREGISTERED when this thread has no rseq area (slow path).
  */
-#define PCPU_PERCPU_ADD(width, type)                                                     \
-	PCPU_CS_ADD(width, type)                                                         \
-	static inline void pcpu_percpu_add##width(void *slot0, type v)                   \
-	{                                                                                \
-		if (__builtin_expect(pcpu_rseq_on, 1)) {                                 \
-			char *rs = (char *)__builtin_thread_pointer() + pcpu_rseq_off;   \
-			int locked = 0, r;                                               \
-			while ((r = pcpu_cs_add##width(rs, slot0, pcpu_percpu_stride, v, \
-						       locked)) != PCPU_CS_DONE) {       \
-				if (r == PCPU_CS_UNREGISTERED)                           \
-					break;                                           \
-				locked |= r == PCPU_CS_FENCED;                           \
-			}                                                                \
-			if (r == PCPU_CS_DONE)                                           \
-				return;                                                  \
-		}                                                                        \
-		pcpu_percpu_add_slow(slot0, (int64_t)v, width);                          \
+#define PCPU_PERCPU_ADD(width, type)                                                      \
+	PCPU_CS_ADD(width, type)                                                          \
+	static inline void pcpu_percpu_add##width(void *slot0, type v)                    \
+	{                                                                                 \
+		if (__builtin_expect(pcpu_rseq_on, 1)) {                                  \
+			char *rs = (char *)__builtin_thread_pointer() + pcpu_rseq_off;    \
+			int locked = 0, r;                                                \
+			while ((r = pcpu_cs_add##width(rs, slot0, pcpu_percpu_stride,     \
+						       pcpu_percpu_maxcpu, v, locked)) != \
+			       PCPU_CS_DONE) {                                            \
+				if (r == PCPU_CS_UNREGISTERED)                            \
+					break;                                            \
+				locked |= r == PCPU_CS_FENCED;                            \
+			}                                                                 \
+			if (r == PCPU_CS_DONE)                                            \
+				return;                                                   \
+		}                                                                         \
+		pcpu_percpu_add_slow(slot0, (int64_t)v, width);                           \
 	}
 
 PCPU_PERCPU_ADD(8, uint8_t)
