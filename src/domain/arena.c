@@ -85,12 +85,17 @@ void pcpu_arena_init_chunk(struct pcpu_domain *d, unsigned int k)
 	mark(&m, 0, d->lay.map_len / PCPU_GRANULE, PCPU_SYM_ZPCPU);
 }
 
-/* First fit of n granules aligned to a granules; the index, or granules when none. */
+/* First fit of n granules aligned to a granules; the index, or granules when none.
+ * Whole words in use (the map itself, the DPCPU reserve) are skipped at once. */
 static size_t find_run(const struct chunk_map *m, size_t n, size_t a)
 {
 	for (size_t i = 0; i + n <= m->granules;) {
 		size_t j = 0;
 
+		if (i % 64 == 0 && m->used[i / 64] == UINT64_MAX) {
+			i += 64;
+			continue;
+		}
 		while (j < n && !test_bit(m->used, i + j))
 			j++;
 		if (j == n)
