@@ -270,3 +270,59 @@ Test(counter_stress, dpcpu_add_of_every_width_sums_exactly_under_migration)
 	cr_assert_eq(dpcpu_sum(&descs[2]) % 4294967296u, total % 4294967296u);
 	cr_assert_eq(dpcpu_sum(&descs[3]), total);
 }
+
+/*
+ * A targeted race: one thread pinned to CPU 1 adds BIG without pause, the zeroing thread
+ * is pinned to CPU 0. After each zero, the counter may hold only adds made since the zero
+ * began; an add in flight on CPU 1 that wrote back the slot's old value would show as
+ * the many adds accumulated before it.
+ */
+enum { BIG = 1 << 20, ACCUMULATE = 50, ZEROS = 100000 };
+static long pinned_adds;
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *add_on_cpu1(void *arg)
+{
+	(void)arg;
+	pin_self(1);
+	while (!LOAD(stop)) {
+		counter_u64_add(c, BIG);
+		__atomic_fetch_add(&pinned_adds, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void wait_adds(long target)
+{
+	while (LOAD(pinned_adds) < target)
+		;
+}
+
+Test(counter_stress, zero_is_never_undone_by_an_add_on_another_cpu)
+{
+	pthread_t worker;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		cr_skip_test("needs two CPUs");
+	pin_self(0);
+	cr_assert_eq(pthread_create(&worker, NULL, add_on_cpu1, NULL), 0);
+	for (int i = 0; i < ZEROS; i++) {
+		wait_adds(LOAD(pinned_adds) + ACCUMULATE);
+		long d0 = LOAD(pinned_adds);
+		counter_u64_zero(c);
+		wait_adds(LOAD(pinned_adds) + 2);
+		uint64_t v = counter_u64_fetch(c);
+		long d2 = LOAD(pinned_adds);
+		cr_assert_leq(v / BIG, (uint64_t)(d2 - d0 + 1));
+	}
+	STORE(stop, 1);
+	pthread_join(worker, NULL);
+}
