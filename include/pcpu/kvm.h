@@ -43,20 +43,36 @@ struct nlist {
 #define N_COUNTER 0x22 /* a counter(9): n_value is its base */
 #define N_ZPCPU 0x24   /* a named zpcpu allocation: n_value is its base */
 
+/*
+ * kvm(3). corefile: a domain file (live or post-mortem) or a snapshot, or NULL for the
+ * running kernel through /proc and /sys. flags must be O_RDONLY; execfile and swapfile
+ * are ignored. Nothing is printed: kvm_open's errstr is ignored and the message of a
+ * failed open is kvm_geterr(NULL) (per thread); kvm_openfiles also copies it to errbuf.
+ * A handle is used by one thread at a time.
+ */
 PCPU_EXPORT kvm_t *kvm_open(const char *execfile, const char *corefile, const char *swapfile,
 			    int flags, const char *errstr);
 PCPU_EXPORT kvm_t *kvm_openfiles(const char *execfile, const char *corefile, const char *swapfile,
 				 int flags, char *errbuf);
 PCPU_EXPORT int kvm_close(kvm_t *kd);
 PCPU_EXPORT char *kvm_geterr(kvm_t *kd);
+
+/* kvm_nlist(3): returns the number of names not found, -1 on error. */
 PCPU_EXPORT int kvm_nlist(kvm_t *kd, struct nlist *nl);
+/* kvm_read(3): nbytes, or -1 unless the whole range is inside the domain. */
 PCPU_EXPORT ssize_t kvm_read(kvm_t *kd, unsigned long addr, void *buf, size_t nbytes);
 
 /* Extensions: per-state CPU time summed over CPUs (FreeBSD's kvm_getcptime), and a
- * consistent copy of the opened domain into a new snapshot file. */
+ * copy of the opened domain into a new snapshot file (kvm(3)). 0 or -1. */
 PCPU_EXPORT int kvm_getcptime(kvm_t *kd, long *cp_time);
 PCPU_EXPORT int kvm_snapshot(kvm_t *kd, const char *path);
 
+/*
+ * kvm_getpcpu(3). kvm_getpcpu returns a malloc'd struct pcpu, NULL for a CPU that is not
+ * active, (void *)-1 on error; kvm_getpcpu(NULL, 0) and kvm_dpcpu_setcpu(NULL, 0) clear
+ * the cache of every handle. kvm_counter_u64_fetch sums every CPU slot and returns 0 on
+ * error with errno set: set errno = 0 before the call to tell an error from a zero.
+ */
 PCPU_EXPORT int kvm_dpcpu_setcpu(kvm_t *kd, unsigned int cpu);
 PCPU_EXPORT int kvm_getmaxcpu(kvm_t *kd);
 PCPU_EXPORT int kvm_getncpus(kvm_t *kd);

@@ -170,7 +170,8 @@ static int check_dpcpu(kvm_t *kd, const struct pcpu_dom_header *h)
 			   h->dpcpu_size, h->stride);
 	off = h->dpcpu_addr - h->writer_base;
 	if (h->nchunks == 0 || h->dpcpu_addr < h->writer_base || off < h->chunk_off[0] ||
-	    off - h->chunk_off[0] + h->dpcpu_size > h->stride)
+	    off - h->chunk_off[0] >= h->stride ||
+	    h->dpcpu_size > h->stride - (off - h->chunk_off[0]))
 		return bad(kd,
 			   "bad domain header: dpcpu_addr 0x%" PRIx64 " (%" PRIu64
 			   " bytes) is not inside "

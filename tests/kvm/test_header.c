@@ -83,6 +83,8 @@ REFUSED_WHEN(chunk_outside_file_is_refused, "chunk 0", h->chunk_off[0] = h->file
 REFUSED_WHEN(chunk_unaligned_is_refused, "chunk_off[0]", h->chunk_off[0] += 8)
 REFUSED_WHEN(dpcpu_size_above_stride_is_refused, "dpcpu_size", h->dpcpu_size = h->stride + 1)
 REFUSED_WHEN(dpcpu_block_outside_chunk_is_refused, "dpcpu_addr", h->dpcpu_addr = h->writer_base)
+REFUSED_WHEN(dpcpu_block_running_into_cpu_1s_copy_is_refused, "dpcpu_addr",
+	     h->dpcpu_addr = h->writer_base + h->chunk_off[0] + h->stride - 8)
 REFUSED_WHEN(dpcpu_block_without_chunk_is_refused, "dpcpu_addr", h->nchunks = 0)
 
 Test(header, valid_fixture_opens)
