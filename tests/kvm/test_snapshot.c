@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,10 +90,10 @@ Test(snapshot, snapshot_never_overwrites_an_existing_file)
 
 Test(snapshot, snapshot_of_a_snapshot_reads_the_same)
 {
-	char *snap2 = strdup(snap);
+	char *snap2 = NULL;
 	kvm_t *sk;
 
-	strcat(snap2, "2");
+	cr_assert_gt(asprintf(&snap2, "%s2", snap), 0);
 	cr_assert_eq(kvm_snapshot(kd, snap), 0);
 	sk = kvm_openfiles(NULL, snap, NULL, O_RDONLY, NULL);
 	cr_assert_not_null(sk);
