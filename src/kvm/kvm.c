@@ -15,7 +15,7 @@
 static _Thread_local char open_err[_POSIX2_LINE_MAX];
 
 /* Bumped by a call with kd == NULL; every handle re-reads its cache when it differs. */
-static unsigned int cache_gen;
+unsigned int kvm_cache_gen;
 
 void kvm_verr(kvm_t *kd, int errnum, const char *fmt, va_list ap)
 {
@@ -42,16 +42,18 @@ int kvm_need_domain(kvm_t *kd, const char *fn)
 
 void kvm_cache_clear_all(void)
 {
-	__atomic_add_fetch(&cache_gen, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&kvm_cache_gen, 1, __ATOMIC_RELAXED);
 }
 
-int kvm_cache_check(kvm_t *kd)
+int kvm_cache_reload(kvm_t *kd)
 {
-	unsigned int gen = __atomic_load_n(&cache_gen, __ATOMIC_RELAXED);
+	unsigned int gen = __atomic_load_n(&kvm_cache_gen, __ATOMIC_RELAXED);
 	int r;
 
-	if (kd->cache_gen == gen)
-		return 0;
+	if (kd->broken) {
+		kvm_err(kd, EIO, "the domain file shrank while mapped; open it again");
+		return -1;
+	}
 	if (kd->target == KVM_TARGET_DOMAIN)
 		r = kvm_domain_reload(kd);
 	else
@@ -74,7 +76,7 @@ static kvm_t *open_handle(const char *corefile, int flags)
 		return NULL;
 	}
 	kd->fd = -1;
-	kd->cache_gen = __atomic_load_n(&cache_gen, __ATOMIC_RELAXED);
+	kd->cache_gen = __atomic_load_n(&kvm_cache_gen, __ATOMIC_RELAXED);
 	if (flags != O_RDONLY) {
 		kvm_err(kd, EINVAL, "kvm_open: flags 0x%x: only O_RDONLY is supported", flags);
 		r = -1;

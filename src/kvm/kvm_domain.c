@@ -1,7 +1,7 @@
 /*
  * The domain target: a domain file (live or left by a dead writer) or a snapshot, mapped
  * read-only. Every access is an offset range checked against the readable size, and every
- * load from the mapping runs under kvm_guard_run.
+ * load from the mapping is bracketed by kvm_guard_arm and guard_end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,42 +54,42 @@ static int file_len(kvm_t *kd, uint64_t *len)
 	return 0;
 }
 
-struct copy_args {
-	const unsigned char *src;
-	unsigned char *dst;
-	size_t len;
-};
-
 /*
  * Whole aligned 8-byte loads, even for the partial words at either end: a value that the
  * writer updates concurrently is an aligned word (or part of one) and so is seen whole.
  * The words at the ends stay inside the mapping since it is page-aligned and page-sized.
  * Relaxed order suffices for values; what publishes structure (file_size, sym_count,
- * nchunks) is loaded with acquire in load_live.
+ * nchunks) is loaded with acquire in kvm_domain_live.
  */
-static int copy_words(void *arg)
+static void copy_words(const unsigned char *src, unsigned char *dst, size_t len)
 {
-	struct copy_args *a = arg;
 	size_t done = 0;
 
-	while (done < a->len) {
-		uintptr_t at = (uintptr_t)a->src + done;
+	while (done < len) {
+		uintptr_t at = (uintptr_t)src + done;
 		uintptr_t word = at & ~(uintptr_t)7;
 		size_t skip = at - word, n = 8 - skip;
 		uint64_t v = __atomic_load_n((const uint64_t *)word, __ATOMIC_RELAXED);
 
-		if (n > a->len - done)
-			n = a->len - done;
-		memcpy(a->dst + done, (const unsigned char *)&v + skip, n);
+		if (n > len - done)
+			n = len - done;
+		memcpy(dst + done, (const unsigned char *)&v + skip, n);
 		done += n;
 	}
-	return 0;
 }
 
-static int guard_failed(kvm_t *kd)
+/*
+ * Ends a guarded read. When a page was lost (the file shrank), zero pages now stand in
+ * for it in the mapping, so the handle can no longer tell file contents from filler: it
+ * is marked broken and every later call fails too. 0 or -1.
+ */
+static int guard_end(kvm_t *kd)
 {
 	uint64_t len = 0;
 
+	if (!kvm_guard_disarm())
+		return 0;
+	kd->broken = 1;
 	file_len(kd, &len);
 	kvm_err(kd, EIO, "the domain file shrank to %" PRIu64 " bytes while mapped", len);
 	return -1;
@@ -97,64 +97,37 @@ static int guard_failed(kvm_t *kd)
 
 int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len)
 {
-	struct copy_args a = {kd->map + off, dst, len};
-
-	if (kvm_guard_run(kd->map, kd->maplen, copy_words, &a) != 0)
-		return guard_failed(kd);
-	return 0;
-}
-
-struct sum_args {
-	const unsigned char *slot0;
-	uint64_t stride;
-	uint32_t n;
-	uint64_t sum;
-};
-
-static int sum_slots(void *arg)
-{
-	struct sum_args *a = arg;
-	uint64_t sum = 0;
-
-	for (uint32_t i = 0; i < a->n; i++)
-		sum += __atomic_load_n((const uint64_t *)(a->slot0 + i * a->stride),
-				       __ATOMIC_RELAXED);
-	a->sum = sum;
-	return 0;
+	kvm_guard_arm(kd->map, kd->maplen);
+	copy_words(kd->map + off, dst, len);
+	return guard_end(kd);
 }
 
 int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum)
 {
-	struct sum_args a = {kd->map + off, kd->lay.stride, kd->lay.maxcpu, 0};
+	const unsigned char *slot = kd->map + off;
+	uint64_t s = 0;
 
-	if (kvm_guard_run(kd->map, kd->maplen, sum_slots, &a) != 0)
-		return guard_failed(kd);
-	*sum = a.sum;
-	return 0;
-}
-
-struct live_args {
-	const struct pcpu_dom_header *h;
-	struct kvm_live *live;
-};
-
-/* Pairs with the writer's release stores: what these counts cover is initialised. */
-static int load_live(void *arg)
-{
-	struct live_args *a = arg;
-
-	a->live->file_size = __atomic_load_n(&a->h->file_size, __ATOMIC_ACQUIRE);
-	a->live->sym_count = __atomic_load_n(&a->h->sym_count, __ATOMIC_ACQUIRE);
-	a->live->nchunks = __atomic_load_n(&a->h->nchunks, __ATOMIC_ACQUIRE);
+	kvm_guard_arm(kd->map, kd->maplen);
+	for (uint32_t i = 0; i < kd->lay.maxcpu; i++)
+		s += __atomic_load_n((const uint64_t *)(slot + i * kd->lay.stride),
+				     __ATOMIC_RELAXED);
+	if (guard_end(kd) != 0)
+		return -1;
+	*sum = s;
 	return 0;
 }
 
 int kvm_domain_live(kvm_t *kd, struct kvm_live *live)
 {
-	struct live_args a = {(const struct pcpu_dom_header *)kd->map, live};
+	const struct pcpu_dom_header *h = (const struct pcpu_dom_header *)kd->map;
 
-	if (kvm_guard_run(kd->map, kd->maplen, load_live, &a) != 0)
-		return guard_failed(kd);
+	/* Pairs with the writer's release stores: what these counts cover is initialised. */
+	kvm_guard_arm(kd->map, kd->maplen);
+	live->file_size = __atomic_load_n(&h->file_size, __ATOMIC_ACQUIRE);
+	live->sym_count = __atomic_load_n(&h->sym_count, __ATOMIC_ACQUIRE);
+	live->nchunks = __atomic_load_n(&h->nchunks, __ATOMIC_ACQUIRE);
+	if (guard_end(kd) != 0)
+		return -1;
 	if (live->sym_count > kd->lay.sym_cap) {
 		kvm_err(kd, EINVAL,
 			"bad domain header: sym_count %" PRIu32 " exceeds sym_cap %" PRIu32,
@@ -191,10 +164,8 @@ static int grow(kvm_t *kd)
 	return 0;
 }
 
-int kvm_domain_span(kvm_t *kd, uint64_t off, uint64_t len, const char *what)
+int kvm_domain_span_grow(kvm_t *kd, uint64_t off, uint64_t len, const char *what)
 {
-	if (inside(off, len, kd->limit))
-		return 0;
 	if (grow(kd) != 0)
 		return -1;
 	if (inside(off, len, kd->limit))
@@ -318,6 +289,7 @@ int kvm_domain_open(kvm_t *kd, const char *path)
 {
 	struct stat st;
 
+	kvm_guard_install();
 	/* O_NONBLOCK: opening a FIFO planted at the path must not hang. */
 	kd->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (kd->fd < 0) {

@@ -1,27 +1,27 @@
 /*
  * Surviving a domain file that shrinks under our mapping. Reading a page of a MAP_SHARED
  * mapping that now lies past the end of the file raises SIGBUS; a reader of a hostile or
- * truncated file must report that, not die. Each read of mapped bytes runs under
- * kvm_guard_run, which records (per thread) the mapped range being read and a recovery
- * point; the SIGBUS handler, installed once and chaining whatever handler was there
- * before, jumps back only for a fault inside that range on the thread that armed it.
+ * truncated file must report that, not die. Reads of mapped bytes are bracketed by
+ * kvm_guard_arm/kvm_guard_disarm, which record (per thread) the mapping being read. The
+ * SIGBUS handler, installed once and chaining whatever handler was there before, handles
+ * only a fault inside that range on the thread that armed it: it maps a zero page over
+ * the lost page (mmap is a plain system call, safe in a handler although POSIX does not
+ * list it) and notes the fault, so the read resumes, finishes on zeros, and its caller
+ * reports EIO and drops the mapping. Arming costs two thread-local stores, no system call
+ * and no sigsetjmp, which keeps kvm_counter_u64_fetch close to a plain sum.
  */
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "kvm/kvm_private.h"
 
-struct guard {
-	sigjmp_buf env;
-	uintptr_t lo;
-	size_t len;
-	volatile sig_atomic_t armed;
-};
+_Thread_local struct kvm_guard kvm_guard_tls __attribute__((tls_model("initial-exec")));
 
-static _Thread_local struct guard guard;
 static struct sigaction previous;
+static uintptr_t page_size;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 
 /* Hands a SIGBUS that is not ours to the handler we replaced, or to the default action. */
@@ -47,41 +47,28 @@ static void chain(int sig, siginfo_t *si, void *ctx)
 
 static void on_sigbus(int sig, siginfo_t *si, void *ctx)
 {
-	struct guard *g = &guard;
+	struct kvm_guard *g = &kvm_guard_tls;
+	uintptr_t addr = (uintptr_t)si->si_addr;
 
-	if (g->armed && (uintptr_t)si->si_addr - g->lo < g->len) {
-		g->armed = 0;
-		siglongjmp(g->env, 1);
+	if (si->si_code > 0 && g->armed && addr - g->lo < g->len &&
+	    mmap((void *)(addr & ~(page_size - 1)), page_size, PROT_READ,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+		g->faulted = 1;
+		return;
 	}
 	chain(sig, si, ctx);
 }
 
-/* SA_NODEFER leaves SIGBUS unblocked when we jump out of the handler, so the recovery
- * point needs no saved signal mask and arming it costs no system call. */
 static void install(void)
 {
-	struct sigaction sa = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO | SA_NODEFER};
+	struct sigaction sa = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO};
 
+	page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, &previous);
 }
 
-int kvm_guard_run(const void *lo, size_t len, int (*fn)(void *), void *arg)
+void kvm_guard_install(void)
 {
-	struct guard *g = &guard;
-	int r;
-
 	pthread_once(&install_once, install);
-	g->lo = (uintptr_t)lo;
-	g->len = len;
-	if (sigsetjmp(g->env, 0) != 0)
-		return -1;
-	/* The handler must see lo, len and env before armed, on this same thread. */
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	g->armed = 1;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	r = fn(arg);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	g->armed = 0;
-	return r;
 }

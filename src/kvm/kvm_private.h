@@ -16,6 +16,7 @@
 #define PCPU_KVM_KVM_PRIVATE_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,7 @@ struct __kvm {
 	unsigned int kmaxcpu;	  /* kernel target: possible CPUs, same caching */
 	unsigned int cache_gen;	  /* kvm_cache_gen value the cached fields belong to */
 	unsigned int dpcpu_cpu;	  /* CPU chosen by kvm_dpcpu_setcpu, default 0 */
+	int broken;		  /* the file shrank under the mapping: every call fails */
 	char errbuf[_POSIX2_LINE_MAX];
 };
 
@@ -83,9 +85,17 @@ int kvm_need_domain(kvm_t *kd, const char *fn);
 /*
  * Makes the cached layout (domain) or CPU count (kernel) current: after a call with
  * kd == NULL to kvm_getpcpu or kvm_dpcpu_setcpu, the next use re-reads and re-validates
- * it. 0, or -1 with the error set.
+ * it. Fails for a broken handle. 0, or -1 with the error set. Every entry point that
+ * reads the target calls it first.
  */
-int kvm_cache_check(kvm_t *kd);
+extern unsigned int kvm_cache_gen;
+int kvm_cache_reload(kvm_t *kd);
+static inline int kvm_cache_check(kvm_t *kd)
+{
+	if (kd->cache_gen == __atomic_load_n(&kvm_cache_gen, __ATOMIC_RELAXED) && !kd->broken)
+		return 0;
+	return kvm_cache_reload(kd);
+}
 void kvm_cache_clear_all(void);
 
 /* kvm_header.c: validates a private copy of a header against a file of file_len bytes
@@ -105,7 +115,13 @@ int kvm_domain_reload(kvm_t *kd);
  * the live writer has grown the file; fails (EFAULT, message naming what) when the range
  * is not inside the domain. 0 or -1.
  */
-int kvm_domain_span(kvm_t *kd, uint64_t off, uint64_t len, const char *what);
+int kvm_domain_span_grow(kvm_t *kd, uint64_t off, uint64_t len, const char *what);
+static inline int kvm_domain_span(kvm_t *kd, uint64_t off, uint64_t len, const char *what)
+{
+	if (off <= kd->limit && len <= kd->limit - off)
+		return 0;
+	return kvm_domain_span_grow(kd, off, len, what);
+}
 /* Translates a writer address of len bytes into a file offset inside the domain. */
 int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, uint64_t *off);
 /*
@@ -132,9 +148,44 @@ int kvm_domain_sym(kvm_t *kd, uint32_t index, struct pcpu_dom_sym *sym);
  */
 int kvm_domain_zpcpu(kvm_t *kd, uint64_t base, uint64_t size, uint64_t *off);
 
-/* kvm_guard.c: runs fn(arg) so that a SIGBUS on an address in [lo, lo + len) returns
- * -1 from here instead of killing the process; otherwise returns fn's value. */
-int kvm_guard_run(const void *lo, size_t len, int (*fn)(void *), void *arg);
+/*
+ * kvm_guard.c: recovery from SIGBUS on a mapping that lost pages. Loads from kd->map are
+ * made between kvm_guard_arm and kvm_guard_disarm; disarm returns 1 when a page was lost
+ * meanwhile (the loads read zeros from there on), and the caller then fails with EIO.
+ */
+struct kvm_guard {
+	uintptr_t lo; /* the mapping being read */
+	size_t len;
+	volatile sig_atomic_t armed;
+	volatile sig_atomic_t faulted;
+};
+extern _Thread_local struct kvm_guard kvm_guard_tls __attribute__((tls_model("initial-exec")));
+/* Installs the SIGBUS handler, once per process; called when a domain is opened. */
+void kvm_guard_install(void);
+
+/* The handler runs on this thread, between these stores and loads: compiler ordering
+ * (signal fences) is all it needs. */
+static inline void kvm_guard_arm(const void *lo, size_t len)
+{
+	struct kvm_guard *g = &kvm_guard_tls;
+
+	g->lo = (uintptr_t)lo;
+	g->len = len;
+	g->faulted = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	g->armed = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline int kvm_guard_disarm(void)
+{
+	struct kvm_guard *g = &kvm_guard_tls;
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	g->armed = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return g->faulted;
+}
 
 /* kvm_kernel.c */
 int kvm_kernel_open(kvm_t *kd);
