@@ -14,12 +14,6 @@
 
 #include "kvm/kvm_private.h"
 
-/* [off, off + len) lies inside [0, limit), without overflow. */
-static int inside(uint64_t off, uint64_t len, uint64_t limit)
-{
-	return off <= limit && len <= limit - off;
-}
-
 /* Maps (or re-maps, possibly moving) the first len bytes of the file. */
 static int map_file(kvm_t *kd, uint64_t len)
 {
@@ -168,7 +162,7 @@ int kvm_domain_span_grow(kvm_t *kd, uint64_t off, uint64_t len, const char *what
 {
 	if (grow(kd) != 0)
 		return -1;
-	if (inside(off, len, kd->limit))
+	if (kvm_inside(off, len, kd->limit))
 		return 0;
 	kvm_err(kd, EFAULT,
 		"%s: %" PRIu64 " bytes at offset %" PRIu64 " lie outside the domain's %" PRIu64

@@ -14,12 +14,6 @@
 #define PAGE_SIZE_MAX (1u << 20)
 #define STRIDE_MAX ((uint64_t)64 << 20)
 
-/* [off, off + len) lies inside [0, limit), without overflow. */
-static int inside(uint64_t off, uint64_t len, uint64_t limit)
-{
-	return off <= limit && len <= limit - off;
-}
-
 __attribute__((format(printf, 2, 3))) static int bad(kvm_t *kd, const char *fmt, ...)
 {
 	va_list ap;
@@ -37,7 +31,7 @@ static int check_toc(kvm_t *kd, const struct pcpu_dom_header *h)
 
 		if (type == 0)
 			return 0;
-		if (!inside(off, PCPU_DOM_LEN(type), PCPU_DOM_HDR_SIZE))
+		if (!kvm_inside(off, PCPU_DOM_LEN(type), PCPU_DOM_HDR_SIZE))
 			return bad(kd,
 				   "bad domain header: toc[%u] field at offset %u "
 				   "runs past the 4096-byte header",
@@ -123,7 +117,7 @@ static int check_chunks(kvm_t *kd, const struct pcpu_dom_header *h)
 				   " is not page-aligned",
 				   k, h->chunk_off[k]);
 		if (k < h->nchunks && (h->chunk_off[k] < PCPU_DOM_HDR_SIZE ||
-				       !inside(h->chunk_off[k], span, h->file_size)))
+				       !kvm_inside(h->chunk_off[k], span, h->file_size)))
 			return bad(kd,
 				   "bad domain header: chunk %u at offset %" PRIu64 " is outside "
 				   "the header..file_size range",
@@ -138,7 +132,7 @@ static int check_tables(kvm_t *kd, const struct pcpu_dom_header *h)
 	uint64_t sym_bytes = (uint64_t)h->sym_cap * sizeof(struct pcpu_dom_sym);
 
 	if (h->pcpu_off % h->page_size != 0 || h->pcpu_off < PCPU_DOM_HDR_SIZE ||
-	    !inside(h->pcpu_off, pcpu_bytes, h->file_size))
+	    !kvm_inside(h->pcpu_off, pcpu_bytes, h->file_size))
 		return bad(kd,
 			   "bad domain header: pcpu_off %" PRIu64
 			   ": the struct pcpu table (%" PRIu64 " bytes) "
@@ -148,7 +142,7 @@ static int check_tables(kvm_t *kd, const struct pcpu_dom_header *h)
 		return bad(kd, "bad domain header: sym_count %u exceeds sym_cap %u", h->sym_count,
 			   h->sym_cap);
 	if (h->sym_off % h->page_size != 0 || h->sym_off < PCPU_DOM_HDR_SIZE ||
-	    !inside(h->sym_off, sym_bytes, h->file_size))
+	    !kvm_inside(h->sym_off, sym_bytes, h->file_size))
 		return bad(kd,
 			   "bad domain header: sym_off %" PRIu64 ": the symbol table (%" PRIu64
 			   " bytes) "

@@ -73,6 +73,12 @@ void kvm_err(kvm_t *kd, int errnum, const char *fmt, ...) __attribute__((format(
 void kvm_verr(kvm_t *kd, int errnum, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/* [off, off + len) lies inside [0, limit), without overflow. */
+static inline int kvm_inside(uint64_t off, uint64_t len, uint64_t limit)
+{
+	return off <= limit && len <= limit - off;
+}
+
 /* CPU slots of the target, from the cache (kvm_cache_check first). */
 static inline unsigned int kvm_maxcpu(const kvm_t *kd)
 {
@@ -118,7 +124,7 @@ int kvm_domain_reload(kvm_t *kd);
 int kvm_domain_span_grow(kvm_t *kd, uint64_t off, uint64_t len, const char *what);
 static inline int kvm_domain_span(kvm_t *kd, uint64_t off, uint64_t len, const char *what)
 {
-	if (off <= kd->limit && len <= kd->limit - off)
+	if (kvm_inside(off, len, kd->limit))
 		return 0;
 	return kvm_domain_span_grow(kd, off, len, what);
 }
