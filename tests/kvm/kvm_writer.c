@@ -2,14 +2,16 @@
  * The writer for test_writer.c: a program that uses the real counter(9), DPCPU, zpcpu and
  * pcpu_register API in its own domain (PCPU_DOMAIN, PCPU_KEEP=1 set by the test).
  *
- *   kvm_writer ITERS exit|hang [SNAPSHOT]
+ *   kvm_writer ITERS exit|hang|grow [SNAPSHOT]
  *
  * Sets DPCPU kvm_cpu_tag of CPU c to 1000 + c, fills a 24-byte zpcpu allocation of CPU c
  * with {c, 3c + 1, ~c} through zpcpu_get_cpu, registers it as "kvm_zarea" and CPU 0's
  * struct pcpu as "kvm_pcpu0", prints
  * "ready <counter base> <zpcpu base>", then two threads each add 1 ITERS times to the
  * counter kvm_requests and to DPCPU kvm_adds. Then it writes SNAPSHOT with
- * pcpu_snapshot() if given, prints "done", and exits 0 or waits to be killed.
+ * pcpu_snapshot() if given, prints "done", and exits 0 or waits to be killed. "grow"
+ * then waits for a line on stdin, allocates GROW_COUNTERS more counters (the arena grows
+ * by chunks), adds 7 to the last one, prints "grown <its base>" and waits to be killed.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +26,8 @@
 COUNTER_U64_DEFINE_EARLY(kvm_requests);
 DPCPU_DEFINE(long, kvm_cpu_tag);
 DPCPU_DEFINE(uint64_t, kvm_adds);
+
+#define GROW_COUNTERS 5000
 
 static unsigned long iters;
 
@@ -54,6 +58,22 @@ static void *setup_zarea(void)
 	return z;
 }
 
+static int grow(void)
+{
+	counter_u64_t c = NULL;
+	char line[8];
+
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return -1;
+	for (int i = 0; i < GROW_COUNTERS; i++)
+		if ((c = counter_u64_alloc(M_WAITOK)) == NULL)
+			return -1;
+	counter_u64_add(c, 7);
+	printf("grown %lu\n", (unsigned long)c);
+	fflush(stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t t[2];
@@ -76,7 +96,9 @@ int main(int argc, char **argv)
 		return 4;
 	printf("done\n");
 	fflush(stdout);
-	if (strcmp(argv[2], "hang") == 0)
+	if (strcmp(argv[2], "grow") == 0 && grow() != 0)
+		return 5;
+	if (strcmp(argv[2], "exit") != 0)
 		for (;;)
 			pause();
 	return 0;

@@ -23,6 +23,7 @@ static const char *dir;
 static char *domain, *snap_writer, *snap_reader;
 static pid_t writer;
 static FILE *out;
+static int to_writer = -1; /* the writer's stdin */
 static unsigned long counter_base, zarea_base;
 
 static void setup(void)
@@ -40,6 +41,8 @@ static void teardown(void)
 {
 	if (out != NULL)
 		fclose(out);
+	if (to_writer >= 0)
+		close(to_writer);
 	unlink(domain);
 	unlink(snap_writer);
 	unlink(snap_reader);
@@ -56,19 +59,24 @@ static void start_writer(unsigned long iters, const char *end, const char *snaps
 {
 	char *prog = test_built_binary("tests/kvm/kvm_writer");
 	char n[32];
-	int fds[2];
+	int fds[2], in[2];
 
 	snprintf(n, sizeof(n), "%lu", iters);
 	cr_assert_eq(pipe(fds), 0);
+	cr_assert_eq(pipe(in), 0);
 	writer = fork();
 	cr_assert_geq(writer, 0);
 	if (writer == 0) {
 		dup2(fds[1], STDOUT_FILENO);
+		dup2(in[0], STDIN_FILENO);
 		close(fds[0]);
+		close(in[1]);
 		execl(prog, prog, n, end, snapshot, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
+	close(in[0]);
+	to_writer = in[1];
 	free(prog);
 	out = fdopen(fds[0], "r");
 	cr_assert_eq(fscanf(out, " ready %lu %lu", &counter_base, &zarea_base), 2,
@@ -258,5 +266,26 @@ Test(writer, read_zpcpu_agrees_with_zpcpu_get_cpu_for_every_cpu_of_4096)
 	errno = 0;
 	cr_expect_eq(kvm_counter_u64_fetch(kd, counter_base), 2000);
 	cr_expect_eq(errno, 0);
+	kvm_close(kd);
+}
+
+Test(writer, counter_in_chunks_the_writer_adds_after_open_is_found_and_read)
+{
+	struct nlist nl[] = {{.n_name = "kvm_requests"}, {.n_name = NULL}};
+	unsigned long late;
+	kvm_t *kd;
+
+	start_writer(1000, "grow", NULL);
+	wait_done();
+	kd = open_domain(domain);
+	cr_assert_eq(kvm_counter_u64_fetch(kd, counter_base), 2000);
+	cr_assert_eq(write(to_writer, "go\n", 3), 3);
+	cr_assert_eq(fscanf(out, " grown %lu", &late), 1, "the writer grew its arena");
+	errno = 0;
+	cr_expect_eq(kvm_counter_u64_fetch(kd, late), 7, "%s", kvm_geterr(kd));
+	cr_expect_eq(errno, 0);
+	cr_expect_eq(kvm_nlist(kd, nl), 0, "the symbol table is still read");
+	kill(writer, SIGKILL);
+	test_wait_exit(writer);
 	kvm_close(kd);
 }
