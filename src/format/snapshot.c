@@ -26,10 +26,23 @@ static int all_zero(const uint64_t *w, size_t len)
 	return 1;
 }
 
-static void freeze_header(struct pcpu_dom_header *h)
+/*
+ * The header is copied after the caller read file_size, so a live writer may have grown
+ * the arena since: the snapshot holds exactly size bytes, and a chunk published after
+ * that point would lie outside it and make readers refuse the whole file. Chunks are
+ * appended in order, so dropping them from the end keeps the rest consistent.
+ */
+static void freeze_header(struct pcpu_dom_header *h, size_t size)
 {
 	struct timespec now;
+	uint64_t chunk_len = (uint64_t)h->maxcpu * h->stride;
 
+	h->file_size = size;
+	if (h->nchunks > PCPU_DOM_MAX_CHUNKS)
+		h->nchunks = PCPU_DOM_MAX_CHUNKS;
+	while (h->nchunks > 0 && (h->chunk_off[h->nchunks - 1] > size ||
+				  chunk_len > size - h->chunk_off[h->nchunks - 1]))
+		h->nchunks--;
 	clock_gettime(CLOCK_REALTIME, &now);
 	h->flags |= PCPU_DOM_F_SNAPSHOT;
 	h->snapshot_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
@@ -45,7 +58,7 @@ static int copy_blocks(int fd, const char *base, size_t size)
 
 		load_words(buf, base + off, len);
 		if (off == 0)
-			freeze_header((struct pcpu_dom_header *)buf);
+			freeze_header((struct pcpu_dom_header *)buf, size);
 		if (all_zero(buf, len))
 			continue; /* a hole reads back as zeros */
 		if (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)

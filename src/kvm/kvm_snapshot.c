@@ -5,28 +5,11 @@
  * on zero pages and is removed.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <stddef.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "format/snapshot.h"
 #include "kvm/kvm_private.h"
-
-/* The header copied says the file_size the writer had when its first block was read;
- * a live writer may have grown since, and the snapshot holds exactly size bytes. */
-static int set_file_size(const char *path, uint64_t size)
-{
-	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = pwrite(fd, &size, sizeof(size), offsetof(struct pcpu_dom_header, file_size));
-	return close(fd) == 0 && n == (ssize_t)sizeof(size) ? 0 : -1;
-}
 
 int kvm_snapshot(kvm_t *kd, const char *path)
 {
@@ -50,13 +33,6 @@ int kvm_snapshot(kvm_t *kd, const char *path)
 		kd->broken = 1;
 		kvm_err(kd, EIO, "kvm_snapshot: the domain file shrank while it was copied");
 		return -1;
-	}
-	if (r == 0 && set_file_size(path, size) != 0) {
-		int e = errno;
-
-		unlink(path);
-		errno = e;
-		r = -1;
 	}
 	if (r != 0) {
 		kvm_err(kd, errno, "kvm_snapshot: %s: %s", path, strerror(errno));

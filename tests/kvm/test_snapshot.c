@@ -12,6 +12,7 @@
 #include <pcpu/kvm.h>
 
 #include "common/testutil.h"
+#include "format/snapshot.h"
 #include "kvm/domfix.h"
 
 static struct domfix f;
@@ -124,4 +125,19 @@ Test(snapshot, snapshot_of_a_file_that_shrank_fails_eio_and_leaves_nothing)
 	cr_expect_eq(errno, EIO);
 	cr_expect_eq(access(snap, F_OK), -1, "the partial snapshot was removed");
 	cr_expect_eq(open_fds(), before, "no descriptor leaked");
+}
+
+Test(snapshot, snapshot_taken_while_the_writer_grows_keeps_only_the_chunks_it_copied)
+{
+	size_t copied = f.len;
+	kvm_t *sk;
+
+	/* The header now announces a second chunk, but the copy stops where the writer's
+	 * file_size stood when the snapshot began. */
+	cr_assert_eq(domfix_add_chunk(&f), 0);
+	cr_assert_eq(pcpu_format_snapshot(f.buf, copied, snap), 0);
+	sk = kvm_openfiles(NULL, snap, NULL, O_RDONLY, NULL);
+	cr_assert_not_null(sk, "%s", kvm_geterr(NULL));
+	cr_expect_eq(kvm_counter_u64_fetch(sk, counter), 120);
+	kvm_close(sk);
 }
