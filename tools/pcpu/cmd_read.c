@@ -100,7 +100,7 @@ static int locate(struct target *t, const struct read_req *r, uint64_t *addr, ui
 
 static int run(struct target *t, const struct read_req *r)
 {
-	uint64_t addr, len;
+	uint64_t addr = 0, len = 0;
 	unsigned char *buf;
 	ssize_t n;
 

@@ -31,7 +31,7 @@ int cmd_snapshot(int argc, char **argv)
 	if (target_open(&t, argv[optind]) < 0)
 		return TOOL_EXIT_FAIL;
 	if (kvm_snapshot(t.kd, argv[optind + 1]) != 0)
-		rc = tool_err("%s: %s", argv[optind + 1], kvm_geterr(t.kd));
+		rc = tool_err("%s", kvm_geterr(t.kd));
 	else
 		printf("%s: snapshot of %s[%d] (%s), %zu symbols\n", argv[optind + 1], t.progname,
 		       (int)t.pid, t.path, t.nsyms);

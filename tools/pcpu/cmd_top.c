@@ -21,7 +21,8 @@ const char cmd_top_help[] =
 struct view {
 	struct target *t;
 	struct selection sel;
-	struct sample prev, cur; /* prev.total is NULL before the second sample */
+	struct sample last;  /* the latest sample, shown; last.total is NULL at first */
+	struct sample fresh; /* the sample being taken */
 	double interval;
 	size_t *order;	  /* symbol indices, highest rate first */
 	double *sym_rate; /* per symbol */
@@ -30,9 +31,9 @@ struct view {
 
 static double rate(const struct view *v, size_t i, uint64_t prev, uint64_t cur)
 {
-	if (!v->prev.total)
+	if (!v->last.total)
 		return 0;
-	return sample_rate(v->sel.syms[i], prev, cur, v->cur.when - v->prev.when);
+	return sample_rate(v->sel.syms[i], prev, cur, v->fresh.when - v->last.when);
 }
 
 static const struct view *sort_view;
@@ -47,6 +48,7 @@ static int by_rate(const void *a, const void *b)
 	return strcmp(sort_view->sel.syms[x]->name, sort_view->sel.syms[y]->name);
 }
 
+/* Rates from last to fresh; then fresh becomes last. */
 static void compute(struct view *v)
 {
 	size_t nc = v->sel.ncpus;
@@ -56,15 +58,19 @@ static void compute(struct view *v)
 		const struct tool_sym *s = v->sel.syms[i];
 
 		v->order[i] = i;
-		v->sym_rate[i] = rate(v, i, v->prev.total ? v->prev.total[i] : 0, v->cur.total[i]);
-		if (!sym_is_percpu(s) || sym_is_signed(s) || !v->prev.total)
+		v->sym_rate[i] =
+			rate(v, i, v->last.total ? v->last.total[i] : 0, v->fresh.total[i]);
+		if (!sym_is_percpu(s) || sym_is_signed(s) || !v->last.total)
 			continue;
 		for (size_t c = 0; c < nc; c++)
 			v->cpu_rate[c] +=
-				rate(v, i, v->prev.cpu[i * nc + c], v->cur.cpu[i * nc + c]);
+				rate(v, i, v->last.cpu[i * nc + c], v->fresh.cpu[i * nc + c]);
 	}
 	sort_view = v;
 	qsort(v->order, v->sel.nsyms, sizeof(*v->order), by_rate);
+	sample_free(&v->last);
+	v->last = v->fresh;
+	memset(&v->fresh, 0, sizeof(v->fresh));
 }
 
 static void bar(int y, int x, int width, double value, double max)
@@ -105,7 +111,7 @@ static void draw_syms(const struct view *v, int y)
 	for (size_t k = 0; k < v->sel.nsyms && y < LINES; k++, y++) {
 		size_t i = v->order[k];
 
-		sample_format(v->sel.syms[i], v->cur.total[i], total, sizeof(total));
+		sample_format(v->sel.syms[i], v->last.total[i], total, sizeof(total));
 		mvprintw(y, 0, "%-*.*s %14.1f %21s", w, w, v->sel.syms[i]->name, v->sym_rate[i],
 			 total);
 	}
@@ -146,13 +152,10 @@ static int loop(struct view *v)
 	double next = tool_now();
 
 	for (;;) {
-		if (sample_take(v->t, &v->sel, &v->cur) < 0)
+		if (sample_take(v->t, &v->sel, &v->fresh) < 0)
 			return TOOL_EXIT_FAIL;
 		compute(v);
 		draw(v);
-		sample_free(&v->prev);
-		v->prev = v->cur;
-		memset(&v->cur, 0, sizeof(v->cur));
 		next += v->interval;
 		if (!wait_key(v, next))
 			return 0;
@@ -183,7 +186,7 @@ static int run(struct view *v, char *const *globs, int nglobs)
 		endwin();
 		delscreen(scr);
 	}
-	sample_free(&v->prev);
+	sample_free(&v->last);
 	free(v->order);
 	free(v->sym_rate);
 	free(v->cpu_rate);

@@ -117,7 +117,7 @@ void json_double(struct json *j, double v)
 {
 	before_value(j);
 	if (isfinite(v))
-		fprintf(j->f, "%.10g", v);
+		fprintf(j->f, "%.15g", v);
 	else
 		fputs("null", j->f); /* JSON has no NaN or infinity */
 }

@@ -4,15 +4,26 @@
 
 #include "commands.h"
 
+/* In the order of pcpu(1). */
 #define CMD(n)                                                  \
 	{                                                       \
 #n, cmd_##n, cmd_##n##_synopsis, cmd_##n##_help \
 	}
 
+/* clang-format off */
 const struct tool_cmd tool_cmds[] = {
-	CMD(ls),   CMD(stat),	  CMD(top),    CMD(cpus),  CMD(nlist),
-	CMD(read), CMD(snapshot), CMD(export), CMD(serve), {NULL, NULL, NULL, NULL},
+	CMD(ls),
+	CMD(stat),
+	CMD(top),
+	CMD(cpus),
+	CMD(nlist),
+	CMD(read),
+	CMD(snapshot),
+	CMD(export),
+	CMD(serve),
+	{NULL, NULL, NULL, NULL},
 };
+/* clang-format on */
 
 static void overview(FILE *f)
 {
@@ -42,6 +53,7 @@ static int unknown(const char *name)
 
 int main(int argc, char **argv)
 {
+	static char argv0[64];
 	const struct tool_cmd *cmd;
 
 	if (argc < 2) {
@@ -64,5 +76,7 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return unknown(argv[1]);
 	tool_set_cmd(cmd);
+	snprintf(argv0, sizeof(argv0), "pcpu %s", cmd->name);
+	argv[1] = argv0; /* getopt_long's messages name "pcpu CMD" */
 	return cmd->run(argc - 1, argv + 1);
 }

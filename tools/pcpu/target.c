@@ -199,6 +199,17 @@ static int read_symbols(struct target *t)
 	return 0;
 }
 
+/* kvm's messages often start with the path already: name it once. */
+static void tool_err_path(const char *path, const char *msg)
+{
+	size_t n = strlen(path);
+
+	if (strncmp(msg, path, n) == 0 && msg[n] == ':')
+		tool_err("%s", msg);
+	else
+		tool_err("%s: %s", path, msg);
+}
+
 int target_open(struct target *t, const char *spec)
 {
 	char errbuf[_POSIX2_LINE_MAX] = "";
@@ -209,7 +220,7 @@ int target_open(struct target *t, const char *spec)
 		return -1;
 	t->kd = kvm_openfiles(NULL, t->path, NULL, O_RDONLY, errbuf);
 	if (!t->kd) {
-		tool_err("%s: %s", t->path, errbuf[0] ? errbuf : strerror(errno));
+		tool_err_path(t->path, errbuf[0] ? errbuf : strerror(errno));
 		goto fail;
 	}
 	if (target_read_header(t->path, &t->hdr, errbuf, sizeof(errbuf)) < 0) {
