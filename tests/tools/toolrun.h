@@ -30,15 +30,20 @@ void run_sh(struct run *r, const char *cmd);
 /* Path of the built pcpu binary (static storage). */
 const char *pcpu_binary(void);
 
+/* The name of the writer's counter that needs escaping (tests/tools/writer.c). */
+#define WEIRD_NAME "test.weird \"quoted\" \\ name"
+
 /* The test writer: its domain file and the totals it counted. */
 struct writer {
 	pid_t pid;
 	int in; /* its stdin: closing it makes the writer exit */
 	FILE *out;
 	char *domain;
+	char *dir;	   /* the private directory of domain, or NULL for /dev/shm */
 	uint64_t requests; /* counter test_requests */
 	uint64_t hits;	   /* DPCPU test_hits (unsigned) */
 	int64_t balance;   /* DPCPU test_balance (signed) */
+	uint64_t weird;	   /* the counter named WEIRD_NAME */
 	unsigned int ncpus;
 };
 
@@ -53,8 +58,12 @@ void writer_start(struct writer *w, const char *dir, int threads, uint64_t iters
 void writer_again(struct writer *w);
 /* Closes its stdin and waits: it exits 0 and removes its domain (unless PCPU_KEEP). */
 int writer_stop(struct writer *w);
-/* Kills it with SIGKILL: its domain file stays (post mortem). */
+/* Kills it with SIGKILL: its domain file stays (post mortem) until writer_cleanup. */
 void writer_kill(struct writer *w);
+void writer_cleanup(struct writer *w);
+
+/* Removes a file the test made and the private directory holding it. */
+void remove_with_dir(const char *file);
 
 /* Finds the line of out whose first word is name and returns its n-th word (0-based)
  * in a static buffer, or NULL. */

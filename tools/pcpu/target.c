@@ -142,11 +142,11 @@ bool target_writer_alive(pid_t pid, uint64_t writer_start)
 		return false;
 	buf[n] = '\0';
 	/* comm (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-	 * starttime is field 22, the 20th after comm. */
+	 * the space before field k is the (k - 2)th after it; starttime is field 22. */
 	p = strrchr(buf, ')');
 	if (!p)
 		return false;
-	for (int field = 2; field < 21 && p; field++)
+	for (int field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &start) != 1)
 		return false;
