@@ -29,18 +29,26 @@ struct field_type {
 	uint16_t type;
 	const char *name;
 	enum kind kind;
+	size_t width; /* of the value; 0: the header's */
 };
 
+/* tick_freq's width code says 8, as on DragonFly, but the field is an int32_t followed
+ * by fast_gtod (<pcpu/upmap.h>): reading 8 bytes would add fast_gtod << 32. */
+/* clang-format off */
 static const struct field_type types[] = {
-	{UKPTYPE_VERSION, "version", K_INT},	 {KPTYPE_UPTICKS, "upticks", K_INT},
-	{KPTYPE_TS_UPTIME, "ts_uptime", K_TS},	 {KPTYPE_TS_REALTIME, "ts_realtime", K_TS},
-	{KPTYPE_TSC_FREQ, "tsc_freq", K_HZ},	 {KPTYPE_TICK_FREQ, "tick_freq", K_HZ},
-	{KPTYPE_FAST_GTOD, "fast_gtod", K_BOOL},
+	{UKPTYPE_VERSION, "version", K_INT, 0},
+	{KPTYPE_UPTICKS, "upticks", K_INT, 0},
+	{KPTYPE_TS_UPTIME, "ts_uptime", K_TS, 0},
+	{KPTYPE_TS_REALTIME, "ts_realtime", K_TS, 0},
+	{KPTYPE_TSC_FREQ, "tsc_freq", K_HZ, 0},
+	{KPTYPE_TICK_FREQ, "tick_freq", K_HZ, 4},
+	{KPTYPE_FAST_GTOD, "fast_gtod", K_BOOL, 0},
 };
+/* clang-format on */
 
 static const struct field_type *lookup(uint16_t type)
 {
-	static const struct field_type unknown = {0, "unknown", K_RAW};
+	static const struct field_type unknown = {0, "unknown", K_RAW, 0};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (types[i].type == type)
@@ -69,10 +77,15 @@ static struct timespec load_ts(const void *map, const void *p)
 	return v;
 }
 
+static size_t value_width(const ukpheader_t *h, const struct field_type *ft)
+{
+	return ft->width ? ft->width : (size_t)UKPLEN_DECODE(h->type);
+}
+
 static void value_text(const void *map, const ukpheader_t *h, const struct field_type *ft)
 {
 	const unsigned char *p = (const unsigned char *)map + h->offset;
-	size_t width = UKPLEN_DECODE(h->type);
+	size_t width = value_width(h, ft);
 	struct timespec ts;
 	struct tm tm;
 	char date[64];
@@ -105,7 +118,7 @@ static void value_json(struct json *j, const void *map, const ukpheader_t *h,
 		       const struct field_type *ft)
 {
 	const unsigned char *p = (const unsigned char *)map + h->offset;
-	size_t width = UKPLEN_DECODE(h->type);
+	size_t width = value_width(h, ft);
 	char hex[65];
 	struct timespec ts;
 
