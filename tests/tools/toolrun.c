@@ -224,7 +224,7 @@ void writer_kill(struct writer *w)
 
 const char *field_of(const char *out, const char *name, int n)
 {
-	static char word[256];
+	static char word[4096];
 	size_t len = strlen(name);
 
 	for (const char *line = out; line && *line;
