@@ -1,0 +1,149 @@
+/*
+ * <pcpu/pcpu.h> -- struct pcpu, DPCPU variables and the domain, after FreeBSD's
+ * <sys/pcpu.h>. See pcpu(3).
+ *
+ * A program's per-CPU state lives in its domain, a shared file (/dev/shm/pcpu.<pid>, or
+ * $PCPU_DOMAIN) that other processes read with <pcpu/kvm.h>. The domain is created on
+ * first use; when no file can be created the program keeps working in private memory and
+ * pcpu_domain_path() says why.
+ */
+#ifndef PCPU_PCPU_H
+#define PCPU_PCPU_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pcpu/export.h>
+#include <pcpu/pcpu_struct.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* struct pcpu of a CPU slot (0 .. mp_maxid), or NULL with errno EINVAL beyond. */
+PCPU_EXPORT struct pcpu *pcpu_find(unsigned int cpu);
+PCPU_EXPORT unsigned int pcpu_mp_maxid(void); /* highest CPU slot: maxcpu - 1 */
+PCPU_EXPORT int pcpu_mp_ncpus(void);	      /* CPUs present */
+PCPU_EXPORT unsigned int pcpu_curcpu(void);   /* the CPU this thread ran on just now */
+PCPU_EXPORT int pcpu_cpu_absent(unsigned int cpu);
+
+#define mp_maxid (pcpu_mp_maxid())
+#define mp_ncpus (pcpu_mp_ncpus())
+#define curcpu (pcpu_curcpu())
+#define CPU_ABSENT(cpu) pcpu_cpu_absent(cpu)
+#define CPU_FOREACH(i)                        \
+	for ((i) = 0; (i) <= mp_maxid; (i)++) \
+		if (!CPU_ABSENT(i))
+
+/* Names a domain object for readers (kvm_nlist). 0, or -1 with errno. */
+PCPU_EXPORT int pcpu_register(const char *name, const void *addr, size_t size);
+/* Writes a frozen copy of the domain to a new file. 0, or -1 with errno. */
+PCPU_EXPORT int pcpu_snapshot(const char *path);
+/* The domain file's path, or NULL with errno saying why the domain is private. */
+PCPU_EXPORT const char *pcpu_domain_path(void);
+
+/*
+ * DPCPU: DPCPU_DEFINE(int, hits); puts the template of pcpu_entry_hits in the linker set
+ * "set_pcpu" and a descriptor naming it in "set_pcpu_desc". At start-up a constructor of
+ * each executable or shared library registers its set: every CPU gets a copy in the
+ * domain, initialised from the template, and each variable is listed by name.
+ */
+struct pcpu_dpcpu_desc {
+	const char *name;
+	void *addr; /* the template in set_pcpu */
+	size_t size;
+	uint32_t flags;	  /* PCPU_DPCPU_F_* */
+	uintptr_t *delta; /* -> CPU 0's copy minus the template; 0 until registered */
+};
+
+#define PCPU_DPCPU_F_INTEGER 0x1u
+#define PCPU_DPCPU_F_SIGNED 0x2u
+#define PCPU_DPCPU_I_ PCPU_DPCPU_F_INTEGER
+#define PCPU_DPCPU_S_ (PCPU_DPCPU_F_INTEGER | PCPU_DPCPU_F_SIGNED)
+#define PCPU_DPCPU_FLAGS(x)                                                                      \
+	_Generic((x),                                                                            \
+		_Bool: PCPU_DPCPU_I_,                                                            \
+		char: (CHAR_MIN < 0 ? PCPU_DPCPU_S_ : PCPU_DPCPU_I_),                            \
+		signed char: PCPU_DPCPU_S_,                                                      \
+		unsigned char: PCPU_DPCPU_I_,                                                    \
+		short: PCPU_DPCPU_S_,                                                            \
+		unsigned short: PCPU_DPCPU_I_,                                                   \
+		int: PCPU_DPCPU_S_,                                                              \
+		unsigned int: PCPU_DPCPU_I_,                                                     \
+		long: PCPU_DPCPU_S_,                                                             \
+		unsigned long: PCPU_DPCPU_I_,                                                    \
+		long long: PCPU_DPCPU_S_,                                                        \
+		unsigned long long: PCPU_DPCPU_I_,                                               \
+		default: 0u)
+
+#define DPCPU_NAME(n) pcpu_entry_##n
+#define PCPU_DPCPU_DESC(n) pcpu_dpcpu_desc_##n
+#define PCPU_DPCPU_DELTA(n) pcpu_dpcpu_delta_##n
+#define PCPU_DPCPU_HIDDEN __attribute__((visibility("hidden")))
+
+/*
+ * The template is hidden, so that no other object refers to it: an executable that uses
+ * a shared library's variable would otherwise get a copy relocation of it (and of a delta
+ * kept in the descriptor) made before the library registered its set. Other objects reach
+ * a variable through its descriptor only, whose delta pointer leads to storage of the
+ * defining object, wherever the descriptor was copied. first: how the template is
+ * declared before the descriptor refers to it; storage: of the definitions.
+ */
+#define PCPU_DPCPU_DEFINE_(first, storage, t, n)                                                 \
+	first t DPCPU_NAME(n);                                                                   \
+	static uintptr_t PCPU_DPCPU_DELTA(n);                                                    \
+	storage struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)                                        \
+		__attribute__((section("set_pcpu_desc"), used, aligned(8))) = {                  \
+			#n, &DPCPU_NAME(n), sizeof(DPCPU_NAME(n)),                               \
+			PCPU_DPCPU_FLAGS(DPCPU_NAME(n)), &PCPU_DPCPU_DELTA(n)};                  \
+	storage t DPCPU_NAME(n) __attribute__((section("set_pcpu"), used))
+
+#define DPCPU_DEFINE(t, n) PCPU_DPCPU_DEFINE_(extern PCPU_DPCPU_HIDDEN, , t, n)
+#define DPCPU_DEFINE_STATIC(t, n) PCPU_DPCPU_DEFINE_(static, static, t, n)
+/* DPCPU_NAME(n) is declared for its type only (__typeof__, sizeof, _Generic). */
+#define DPCPU_DECLARE(t, n)                                                                      \
+	extern PCPU_DPCPU_HIDDEN t DPCPU_NAME(n);                                                \
+	extern struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)
+
+PCPU_EXPORT void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *d);
+PCPU_EXPORT void *pcpu_dpcpu_id_ptr(const struct pcpu_dpcpu_desc *d, unsigned int cpu);
+PCPU_EXPORT void pcpu_dpcpu_add(const struct pcpu_dpcpu_desc *d, int64_t v);
+PCPU_EXPORT void pcpu_dpcpu_register(char *start, char *stop, struct pcpu_dpcpu_desc *dstart,
+				     struct pcpu_dpcpu_desc *dstop);
+
+#define DPCPU_PTR(n) ((__typeof__(DPCPU_NAME(n)) *)pcpu_dpcpu_ptr(&PCPU_DPCPU_DESC(n)))
+#define DPCPU_GET(n) (*DPCPU_PTR(n))
+#define DPCPU_SET(n, v) (*DPCPU_PTR(n) = (v))
+#define DPCPU_ID_PTR(cpu, n) \
+	((__typeof__(DPCPU_NAME(n)) *)pcpu_dpcpu_id_ptr(&PCPU_DPCPU_DESC(n), (cpu)))
+#define DPCPU_ID_GET(cpu, n) (*DPCPU_ID_PTR(cpu, n))
+#define DPCPU_ID_SET(cpu, n, v) (*DPCPU_ID_PTR(cpu, n) = (v))
+/* Adds v to this CPU's copy of an integer variable, safe against migration. */
+#define DPCPU_ADD(n, v)                                                                         \
+	((void)sizeof(char[(PCPU_DPCPU_FLAGS(DPCPU_NAME(n)) & PCPU_DPCPU_F_INTEGER) ? 1 : -1]), \
+	 pcpu_dpcpu_add(&PCPU_DPCPU_DESC(n), (int64_t)(v)))
+
+/*
+ * Each executable and shared library has its own set_pcpu; these hidden weak references
+ * resolve to its own bounds (NULL when it has no DPCPU variable), and every translation
+ * unit's constructor offers them (registration is idempotent). Priority 101 runs it before
+ * the default-priority constructors of the same object, which may already use DPCPU.
+ */
+extern char __start_set_pcpu[] __attribute__((weak, visibility("hidden")));
+extern char __stop_set_pcpu[] __attribute__((weak, visibility("hidden")));
+extern struct pcpu_dpcpu_desc __start_set_pcpu_desc[] __attribute__((weak, visibility("hidden")));
+extern struct pcpu_dpcpu_desc __stop_set_pcpu_desc[] __attribute__((weak, visibility("hidden")));
+
+__attribute__((constructor(101))) static void pcpu_dpcpu_register_this_object(void)
+{
+	if (__start_set_pcpu_desc != NULL)
+		pcpu_dpcpu_register(__start_set_pcpu, __stop_set_pcpu, __start_set_pcpu_desc,
+				    __stop_set_pcpu_desc);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,76 @@
+/* counter(9): a counter is a one-granule zpcpu allocation marked as a counter. */
+#include <pcpu/counter.h>
+
+#include <errno.h>
+
+#include "arch/percpu.h"
+#include "domain/domain.h"
+
+counter_u64_t counter_u64_alloc(int flags)
+{
+	struct pcpu_domain *d;
+
+	if (((flags & M_NOWAIT) != 0) == ((flags & M_WAITOK) != 0) ||
+	    (flags & ~(M_NOWAIT | M_WAITOK | M_ZERO)) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	d = pcpu_domain_get();
+	if (d == NULL)
+		return NULL;
+	return pcpu_arena_alloc(d, sizeof(uint64_t), PCPU_SYM_COUNTER);
+}
+
+void counter_u64_free(counter_u64_t c)
+{
+	struct pcpu_domain *d = pcpu_domain_get();
+	int err;
+
+	if (c == NULL || d == NULL)
+		return;
+	err = pcpu_arena_free(d, c);
+	if (err != 0)
+		errno = err;
+}
+
+void counter_u64_add(counter_u64_t c, int64_t inc)
+{
+	pcpu_percpu_add64(c, (uint64_t)inc);
+}
+
+/* Each slot is an aligned 8-byte word, loaded whole; the sum is exact when no add runs
+ * concurrently, else it lies between the totals before and after those adds. */
+uint64_t counter_u64_fetch(counter_u64_t c)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; i < pcpu_percpu_maxcpu; i++)
+		sum += __atomic_load_n((uint64_t *)((char *)c + (size_t)i * pcpu_percpu_stride),
+				       __ATOMIC_RELAXED);
+	return sum;
+}
+
+void counter_u64_zero(counter_u64_t c)
+{
+	pcpu_percpu_zero64(c);
+}
+
+int pcpu_counter_define_early(counter_u64_t *c, const char *name)
+{
+	struct pcpu_domain *d;
+	int err;
+
+	*c = counter_u64_alloc(M_WAITOK);
+	if (*c == NULL)
+		return -1;
+	d = pcpu_domain_get();
+	err = pcpu_dom_lock(d);
+	if (err == 0) {
+		err = pcpu_sym_add_locked(d, name, (uintptr_t)*c, sizeof(uint64_t),
+					  PCPU_SYM_COUNTER, PCPU_SYMF_INTEGER);
+		pcpu_dom_unlock(d);
+	}
+	if (err != 0)
+		return errno = err, -1;
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* zpcpu(3): per-CPU allocations in the domain's arena. */
+#include <pcpu/zpcpu.h>
+
+#include <errno.h>
+
+#include "arch/percpu.h"
+#include "domain/domain.h"
+
+void *zpcpu_alloc(size_t size)
+{
+	struct pcpu_domain *d = pcpu_domain_get();
+
+	return d == NULL ? NULL : pcpu_arena_alloc(d, size, PCPU_SYM_ZPCPU);
+}
+
+void zpcpu_free(void *base)
+{
+	struct pcpu_domain *d = pcpu_domain_get();
+	int err;
+
+	if (base == NULL || d == NULL)
+		return;
+	err = pcpu_arena_free(d, base);
+	if (err != 0)
+		errno = err;
+}
+
+void *zpcpu_get(void *base)
+{
+	return (char *)base + (size_t)pcpu_percpu_cpu() * pcpu_percpu_stride;
+}
+
+void *zpcpu_get_cpu(void *base, unsigned int cpu)
+{
+	if (cpu >= pcpu_percpu_maxcpu) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return (char *)base + (size_t)cpu * pcpu_percpu_stride;
+}
+
+size_t zpcpu_stride(void)
+{
+	struct pcpu_domain *d = pcpu_domain_get();
+
+	return d == NULL ? 0 : d->lay.stride;
+}

@@ -1,0 +1,83 @@
+/* counter(3): allocation flags, exact sums, zeroing, freeing, and the add mode in use. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcpu/counter.h>
+#include <pcpu/pcpu.h>
+#include <pcpu/zpcpu.h>
+
+#include "arch/mode.h"
+#include "domain/domtest.h"
+
+static void setup(void)
+{
+	domtest_use_private_path();
+}
+
+TestSuite(counter, .init = setup, .fini = domtest_cleanup);
+
+Test(counter, alloc_needs_exactly_one_of_nowait_and_waitok)
+{
+	cr_assert_null(counter_u64_alloc(0));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(counter_u64_alloc(M_NOWAIT | M_WAITOK));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(counter_u64_alloc(M_WAITOK | 0x8000));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_not_null(counter_u64_alloc(M_NOWAIT));
+	cr_assert_not_null(counter_u64_alloc(M_WAITOK | M_ZERO));
+}
+
+Test(counter, new_counter_reads_zero)
+{
+	cr_assert_eq(counter_u64_fetch(counter_u64_alloc(M_WAITOK)), 0u);
+}
+
+Test(counter, adds_and_subtractions_sum_exactly)
+{
+	counter_u64_t c = counter_u64_alloc(M_WAITOK);
+
+	for (int i = 0; i < 100000; i++)
+		counter_u64_add(c, 3);
+	counter_u64_add(c, -1000);
+	cr_assert_eq(counter_u64_fetch(c), 299000u);
+	counter_u64_add(c, -299001);
+	cr_assert_eq(counter_u64_fetch(c), UINT64_MAX, "wraps modulo 2^64 like the kernel's");
+}
+
+Test(counter, zero_then_add_counts_from_zero)
+{
+	counter_u64_t c = counter_u64_alloc(M_WAITOK);
+
+	counter_u64_add(c, 12345);
+	for (unsigned int cpu = 0; cpu <= mp_maxid; cpu++)
+		*(uint64_t *)zpcpu_get_cpu(c, cpu) += cpu + 1; /* every CPU's slot in use */
+	counter_u64_zero(c);
+	cr_assert_eq(counter_u64_fetch(c), 0u);
+	counter_u64_add(c, 5);
+	cr_assert_eq(counter_u64_fetch(c), 5u);
+}
+
+Test(counter, freed_counter_is_reused_zeroed)
+{
+	counter_u64_t a = counter_u64_alloc(M_WAITOK), b;
+
+	counter_u64_add(a, 77);
+	counter_u64_free(a);
+	b = counter_u64_alloc(M_WAITOK);
+	cr_assert_eq(b, a);
+	cr_assert_eq(counter_u64_fetch(b), 0u);
+	counter_u64_free(NULL);
+}
+
+Test(counter, add_mode_is_the_one_the_environment_asks_for)
+{
+	const char *want = getenv("PCPU_EXPECT_MODE");
+
+	counter_u64_alloc(M_WAITOK);
+	if (want == NULL)
+		cr_skip_test("no PCPU_EXPECT_MODE");
+	cr_assert_str_eq(pcpu_percpu_mode(), want);
+}

@@ -1,0 +1,215 @@
+/*
+ * Exact sums under migration, signals, fork and concurrent zeroing. CMake runs this
+ * binary in each add mode (rseq with glibc's area, rseq with our own, atomic).
+ * Kept within the TSan criterion shim's subset.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <pcpu/counter.h>
+#include <pcpu/pcpu.h>
+
+#include "arch/mode.h"
+#include "common/testutil.h"
+#include "domain/domtest.h"
+
+enum { ADDS = 1000000, MAXT = 64 };
+
+static counter_u64_t c;
+static int nthreads;
+static pthread_t workers[MAXT];
+static volatile int stop;
+
+static void setup(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	domtest_use_private_path();
+	nthreads = (int)(2 * (n > 0 ? n : 1));
+	if (nthreads > MAXT)
+		nthreads = MAXT;
+	c = counter_u64_alloc(M_WAITOK);
+	stop = 0;
+}
+
+TestSuite(counter_stress, .init = setup, .fini = domtest_cleanup, .timeout = 240);
+
+static void *add_loop(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < ADDS; i++)
+		counter_u64_add(c, 1);
+	return NULL;
+}
+
+/* Moves every worker to another single CPU, over and over, until stop. */
+static void *migrate_loop(void *arg)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	(void)arg;
+	for (unsigned int round = 0; !stop; round++) {
+		for (int t = 0; t < nthreads; t++) {
+			CPU_ZERO(&set);
+			CPU_SET((round + (unsigned int)t) % (unsigned int)ncpu, &set);
+			pthread_setaffinity_np(workers[t], sizeof(set), &set);
+		}
+		sched_yield();
+	}
+	return NULL;
+}
+
+static void *(*work)(void *);
+static volatile int finished;
+
+static void *work_then_report(void *arg)
+{
+	work(arg);
+	__atomic_fetch_add(&finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The disturbing thread stops before any worker is joined: it must never signal or move
+ * a thread whose handle is gone. */
+static void run_workers(void *(*fn)(void *), void *(*disturb)(void *))
+{
+	pthread_t other;
+
+	work = fn;
+	finished = 0;
+	for (long t = 0; t < nthreads; t++)
+		cr_assert_eq(pthread_create(&workers[t], NULL, work_then_report, (void *)t), 0);
+	cr_assert_eq(pthread_create(&other, NULL, disturb, NULL), 0);
+	while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < nthreads)
+		usleep(1000);
+	stop = 1;
+	pthread_join(other, NULL);
+	for (int t = 0; t < nthreads; t++)
+		pthread_join(workers[t], NULL);
+}
+
+Test(counter_stress, threads_moved_between_cpus_sum_exactly)
+{
+	run_workers(add_loop, migrate_loop);
+	cr_assert_eq(counter_u64_fetch(c), (uint64_t)nthreads * ADDS);
+}
+
+static volatile long handled;
+static long made[MAXT];
+
+/* ADDS adds, and more until a hundred signals were handled, so that a loaded machine
+ * cannot finish the work before the signals start. */
+static void *add_until_signalled(void *arg)
+{
+	long t = (long)arg, i = 0;
+
+	for (; i < ADDS || __atomic_load_n(&handled, __ATOMIC_RELAXED) < 100; i++)
+		counter_u64_add(c, 1);
+	made[t] = i;
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	counter_u64_add(c, 1); /* nested inside an interrupted add */
+	__atomic_fetch_add(&handled, 1, __ATOMIC_RELAXED);
+}
+
+static void *signal_loop(void *arg)
+{
+	(void)arg;
+	while (!stop) {
+		for (int t = 0; t < nthreads; t++)
+			pthread_kill(workers[t], SIGUSR1);
+		usleep(50);
+	}
+	return NULL;
+}
+
+Test(counter_stress, signals_during_adds_lose_and_double_nothing)
+{
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+
+	uint64_t want = 0;
+
+	handled = 0;
+	sigaction(SIGUSR1, &sa, NULL);
+	run_workers(add_until_signalled, signal_loop);
+	for (int t = 0; t < nthreads; t++)
+		want += (uint64_t)made[t];
+	cr_assert_geq(handled, 100);
+	cr_assert_eq(counter_u64_fetch(c), want + (uint64_t)handled);
+}
+
+Test(counter_stress, prefork_workers_add_into_one_counter)
+{
+	enum { CHILDREN = 4 };
+	pid_t pid[CHILDREN];
+
+	for (int k = 0; k < CHILDREN; k++) {
+		pid[k] = fork();
+		if (pid[k] == 0) {
+			add_loop(NULL);
+			_exit(0);
+		}
+	}
+	add_loop(NULL);
+	for (int k = 0; k < CHILDREN; k++)
+		cr_assert_eq(test_wait_exit(pid[k]), 0);
+	cr_assert_eq(counter_u64_fetch(c), (uint64_t)(CHILDREN + 1) * ADDS);
+}
+
+/*
+ * Workers add without pause; the main thread zeroes, then raises `after`. Each worker
+ * then makes exactly AFTER more adds, which must all be counted, while the value from
+ * before the zero (millions) must be gone but for adds made while it ran.
+ */
+enum { AFTER = 20000, ROUNDS = 20 };
+static volatile int zeroing, after;
+static long during[MAXT];
+
+static void *add_across_zero(void *arg)
+{
+	long t = (long)arg;
+
+	while (!zeroing)
+		counter_u64_add(c, 1);
+	while (!__atomic_load_n(&after, __ATOMIC_ACQUIRE)) {
+		counter_u64_add(c, 1);
+		during[t]++;
+	}
+	for (int i = 0; i < AFTER; i++)
+		counter_u64_add(c, 1);
+	return NULL;
+}
+
+Test(counter_stress, zero_keeps_every_add_that_starts_after_it)
+{
+	for (int round = 0; round < ROUNDS; round++) {
+		long window = 0;
+
+		zeroing = after = 0;
+		for (long t = 0; t < nthreads; t++) {
+			during[t] = 0;
+			pthread_create(&workers[t], NULL, add_across_zero, (void *)t);
+		}
+		usleep(2000);
+		zeroing = 1;
+		counter_u64_zero(c);
+		__atomic_store_n(&after, 1, __ATOMIC_RELEASE);
+		for (int t = 0; t < nthreads; t++) {
+			pthread_join(workers[t], NULL);
+			window += during[t] + 1; /* + an add begun just before zeroing was seen */
+		}
+		uint64_t v = counter_u64_fetch(c);
+		cr_assert_geq(v, (uint64_t)nthreads * AFTER);
+		cr_assert_leq(v, (uint64_t)nthreads * AFTER + (uint64_t)window);
+		counter_u64_zero(c);
+	}
+}

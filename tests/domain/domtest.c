@@ -1,0 +1,77 @@
+#include "domain/domtest.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/testutil.h"
+
+static char dir[PATH_MAX - 16], path[PATH_MAX];
+
+const char *domtest_use_private_path(void)
+{
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	snprintf(path, sizeof(path), "%s/dom", dir);
+	setenv("PCPU_DOMAIN", path, 1);
+	return path;
+}
+
+void domtest_cleanup(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (dir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+const struct pcpu_dom_header *domtest_map(const char *file, size_t *len)
+{
+	int fd = open(file, O_RDONLY | O_NOFOLLOW);
+	struct stat st;
+	void *p;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	*len = (size_t)st.st_size;
+	return p;
+}
+
+const struct pcpu_dom_sym *domtest_sym(const struct pcpu_dom_header *h, const char *name)
+{
+	const struct pcpu_dom_sym *tab =
+		(const struct pcpu_dom_sym *)((const char *)h + h->sym_off);
+
+	for (uint32_t i = 0; i < h->sym_count; i++)
+		if (tab[i].kind != PCPU_SYM_FREE && strcmp(tab[i].name, name) == 0)
+			return &tab[i];
+	return NULL;
+}
+
+const void *domtest_at(const struct pcpu_dom_header *h, uint64_t addr)
+{
+	return (const char *)h + (addr - h->writer_base);
+}
+
+uint64_t domtest_counter_sum(const struct pcpu_dom_header *h, uint64_t base)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t c = 0; c < h->maxcpu; c++)
+		sum += *(const uint64_t *)domtest_at(h, base + (uint64_t)c * h->stride);
+	return sum;
+}

@@ -1,0 +1,197 @@
+/* Files the writer must not trust, and file systems that refuse it: never a crash, the
+ * work goes on in private memory, and pcpu_domain_path() says why. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pcpu/counter.h>
+#include <pcpu/pcpu.h>
+
+#include "common/testutil.h"
+#include "domain/domtest.h"
+
+static const char *path;
+
+static void setup(void)
+{
+	path = domtest_use_private_path();
+}
+
+TestSuite(domain_faults, .init = setup, .fini = domtest_cleanup);
+
+/* Counting works whatever happened to the file. */
+static void assert_counting_works(void)
+{
+	counter_u64_t c = counter_u64_alloc(M_WAITOK);
+
+	cr_assert_not_null(c);
+	for (int i = 0; i < 1000; i++)
+		counter_u64_add(c, 3);
+	cr_assert_eq(counter_u64_fetch(c), 3000u);
+}
+
+static void assert_private_because(int err)
+{
+	errno = 0;
+	cr_assert_null(pcpu_domain_path());
+	cr_assert_eq(errno, err, "errno %d, expected %d", errno, err);
+}
+
+static void write_file(const char *p, const void *buf, size_t len, mode_t mode)
+{
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+/* Leaves at path the domain of a child that exited (PCPU_KEEP=1): a stale domain. */
+static void leave_stale_domain(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		setenv("PCPU_KEEP", "1", 1);
+		counter_u64_alloc(M_WAITOK);
+		exit(0);
+	}
+	cr_assert_eq(test_wait_exit(pid), 0);
+	cr_assert_eq(access(path, F_OK), 0);
+}
+
+static pid_t writer_pid_of(const char *p)
+{
+	size_t len;
+	const struct pcpu_dom_header *h = domtest_map(p, &len);
+
+	return h == NULL ? -1 : h->writer_pid;
+}
+
+Test(domain_faults, stale_domain_of_a_dead_writer_is_replaced)
+{
+	leave_stale_domain();
+	assert_counting_works();
+	cr_assert_str_eq(pcpu_domain_path(), path);
+	cr_assert_eq(writer_pid_of(path), getpid());
+}
+
+Test(domain_faults, stale_domain_with_our_pid_but_another_start_is_replaced)
+{
+	struct pcpu_dom_header h;
+	int fd;
+
+	leave_stale_domain();
+	fd = open(path, O_RDWR);
+	cr_assert_eq(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	h.writer_pid = getpid(); /* a previous process that had our pid */
+	h.writer_start = 1;
+	cr_assert_eq(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	close(fd);
+	assert_counting_works();
+	cr_assert_str_eq(pcpu_domain_path(), path);
+}
+
+Test(domain_faults, foreign_file_is_left_alone)
+{
+	char buf[16] = {0};
+	int fd;
+
+	write_file(path, "not a domain", 12, 0600);
+	assert_counting_works();
+	assert_private_because(EEXIST);
+	fd = open(path, O_RDONLY);
+	cr_assert_eq(read(fd, buf, sizeof(buf)), 12);
+	cr_assert_str_eq(buf, "not a domain");
+	close(fd);
+}
+
+Test(domain_faults, planted_symlink_is_not_followed)
+{
+	char *target = test_path(getenv("PCPU_DOMAIN"), "");
+	struct stat st;
+
+	target[strlen(target) - 1] = '\0';
+	strcat(target, ".target");
+	write_file(target, "", 0, 0600);
+	cr_assert_eq(symlink(target, path), 0);
+	assert_counting_works();
+	assert_private_because(ELOOP);
+	cr_assert_eq(stat(target, &st), 0);
+	cr_assert_eq(st.st_size, 0, "the symlink's target was not written");
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert(S_ISLNK(st.st_mode));
+	free(target);
+}
+
+Test(domain_faults, live_domain_of_another_process_is_not_replaced)
+{
+	int go[2];
+	char c;
+	pid_t pid;
+
+	cr_assert_eq(pipe(go), 0);
+	pid = fork();
+	if (pid == 0) {
+		counter_u64_alloc(M_WAITOK);
+		close(go[1]);
+		exit(read(go[0], &c, 1) == 0 ? 0 : 1);
+	}
+	while (writer_pid_of(path) != pid)
+		usleep(1000);
+	assert_counting_works();
+	assert_private_because(EEXIST);
+	cr_assert_eq(writer_pid_of(path), pid);
+	close(go[1]);
+	cr_assert_eq(test_wait_exit(pid), 0);
+}
+
+Test(domain_faults, stale_domain_of_another_user_is_not_replaced)
+{
+	leave_stale_domain();
+	if (chown(path, 4242, 4242) != 0)
+		cr_skip_test("cannot chown (not root)");
+	assert_counting_works();
+	assert_private_because(EEXIST);
+}
+
+Test(domain_faults, missing_directory_falls_back_to_private_memory)
+{
+	setenv("PCPU_DOMAIN", "/nonexistent-pcpu-dir/dom", 1);
+	assert_counting_works();
+	assert_private_because(ENOENT);
+}
+
+Test(domain_faults, full_file_system_falls_back_and_leaves_no_file)
+{
+	struct rlimit small = {65536, 65536};
+
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	assert_counting_works();
+	assert_private_because(EFBIG);
+	cr_assert_eq(access(path, F_OK), -1);
+}
+
+Test(domain_faults, private_domain_is_shared_with_forked_children)
+{
+	counter_u64_t c;
+	pid_t pid;
+
+	setenv("PCPU_DOMAIN", "/nonexistent-pcpu-dir/dom", 1);
+	c = counter_u64_alloc(M_WAITOK);
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 100000; i++)
+			counter_u64_add(c, 1);
+		exit(0);
+	}
+	cr_assert_eq(test_wait_exit(pid), 0);
+	cr_assert_eq(counter_u64_fetch(c), 100000u);
+}
