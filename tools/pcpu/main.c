@@ -16,6 +16,7 @@ const struct tool_cmd tool_cmds[] = {
 	CMD(stat),
 	CMD(top),
 	CMD(cpus),
+	CMD(cpuset),
 	CMD(nlist),
 	CMD(read),
 	CMD(snapshot),
