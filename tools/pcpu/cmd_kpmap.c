@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,7 +24,12 @@ const char cmd_kpmap_help[] =
 	"                    \"value\"}...]}; timestamps as {\"sec\", \"nsec\"}\n"
 	"  -h, --help        this text\n";
 
-enum kind { K_INT, K_TS, K_HZ, K_BOOL, K_RAW };
+enum kind { K_INT, K_TS, K_HZ, K_BOOL, K_ALIVE, K_RAW };
+
+/* pcpu's extension of kpmap (src/upmap): a robust-futex word holding kpmapd's thread id
+ * while it publishes, 0 after a clean stop, FUTEX_OWNER_DIED set by the kernel when
+ * kpmapd died. */
+#define KPTYPE_PCPU_ALIVE (0x80F0 | UKPLEN_4)
 
 struct field_type {
 	uint16_t type;
@@ -43,6 +49,7 @@ static const struct field_type types[] = {
 	{KPTYPE_TSC_FREQ, "tsc_freq", K_HZ, 0},
 	{KPTYPE_TICK_FREQ, "tick_freq", K_HZ, 4},
 	{KPTYPE_FAST_GTOD, "fast_gtod", K_BOOL, 0},
+	{KPTYPE_PCPU_ALIVE, "kpmapd_alive", K_ALIVE, 0},
 };
 /* clang-format on */
 
@@ -87,6 +94,7 @@ static void value_text(const void *map, const ukpheader_t *h, const struct field
 	const unsigned char *p = (const unsigned char *)map + h->offset;
 	size_t width = value_width(h, ft);
 	struct timespec ts;
+	int64_t v;
 	struct tm tm;
 	char date[64];
 
@@ -106,6 +114,15 @@ static void value_text(const void *map, const ukpheader_t *h, const struct field
 		if (h->type == KPTYPE_TS_REALTIME && gmtime_r(&ts.tv_sec, &tm) &&
 		    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm))
 			printf(" (%s)", date);
+		break;
+	case K_ALIVE:
+		v = load_int(p, width);
+		if (v & FUTEX_OWNER_DIED)
+			printf("0x%" PRIx64 " (kpmapd died)", (uint64_t)v);
+		else if (v & FUTEX_TID_MASK)
+			printf("%" PRId64 " (kpmapd's thread id: publishing)", v & FUTEX_TID_MASK);
+		else
+			printf("0 (kpmapd stopped)");
 		break;
 	case K_RAW:
 		for (size_t i = 0; i < width && i < 32; i++)
