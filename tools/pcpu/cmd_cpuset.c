@@ -135,7 +135,22 @@ static int pid_affinity(kcpuset_t *set, const struct cpuset_opts *o, const char 
 	return print(&ns, 1, o->json);
 }
 
-static int run(const struct cpuset_opts *o, char *const *args, int nargs)
+static int run(const struct cpuset_opts *o, char *const *args, int nargs, kcpuset_t **s)
+{
+	if (o->pid)
+		return pid_affinity(s[0], o, nargs ? args[0] : NULL);
+	if (o->list || o->mask) {
+		struct named_set ns = {"input", s[0]};
+
+		if (parse(s[0], o->list ? o->list : o->mask, o->mask != NULL) != 0)
+			return TOOL_EXIT_FAIL;
+		return print(&ns, 1, o->json);
+	}
+	return system_sets(s, o->json);
+}
+
+/* Runs with four empty sets (system_sets() needs them all). */
+static int with_sets(const struct cpuset_opts *o, char *const *args, int nargs)
 {
 	kcpuset_t *s[4] = {NULL, NULL, NULL, NULL};
 	int rc = TOOL_EXIT_FAIL;
@@ -144,24 +159,11 @@ static int run(const struct cpuset_opts *o, char *const *args, int nargs)
 	 * domain format allows, so those sets get as many (before the first set). */
 	if (o->list || o->mask)
 		setenv("PCPU_MAXCPU", CPUSET_CONVERT_MAXCPU, 0);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 4; i++)
 		kcpuset_create(&s[i], true);
-		if (!s[i])
-			goto out;
-	}
-	if (o->pid) {
-		rc = pid_affinity(s[0], o, nargs ? args[0] : NULL);
-	} else if (o->list || o->mask) {
-		struct named_set ns = {"input", s[0]};
-
-		rc = parse(s[0], o->list ? o->list : o->mask, o->mask != NULL);
-		if (rc == 0)
-			rc = print(&ns, 1, o->json);
-	} else {
-		rc = system_sets(s, o->json);
-	}
-out:
-	if (!s[3])
+	if (s[0] && s[1] && s[2] && s[3])
+		rc = run(o, args, nargs, s);
+	else
 		tool_err("out of memory");
 	for (int i = 0; i < 4; i++)
 		if (s[i])
@@ -210,5 +212,5 @@ int cmd_cpuset(int argc, char **argv)
 	modes = (o.list != NULL) + (o.mask != NULL) + (o.pid != NULL);
 	if (modes > 1 || argc - optind > (o.pid ? 1 : 0) || (o.all && !o.pid))
 		return tool_usage();
-	return run(&o, argv + optind, argc - optind);
+	return with_sets(&o, argv + optind, argc - optind);
 }

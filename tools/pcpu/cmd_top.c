@@ -36,16 +36,15 @@ static double rate(const struct view *v, size_t i, uint64_t prev, uint64_t cur)
 	return sample_rate(v->sel.syms[i], prev, cur, v->fresh.when - v->last.when);
 }
 
-static const struct view *sort_view;
-
-static int by_rate(const void *a, const void *b)
+static int by_rate(const void *a, const void *b, void *arg)
 {
+	const struct view *v = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	double rx = sort_view->sym_rate[x], ry = sort_view->sym_rate[y];
+	double rx = v->sym_rate[x], ry = v->sym_rate[y];
 
 	if (rx != ry)
 		return rx < ry ? 1 : -1;
-	return strcmp(sort_view->sel.syms[x]->name, sort_view->sel.syms[y]->name);
+	return strcmp(v->sel.syms[x]->name, v->sel.syms[y]->name);
 }
 
 /* Rates from last to fresh; then fresh becomes last. */
@@ -66,8 +65,7 @@ static void compute(struct view *v)
 			v->cpu_rate[c] +=
 				rate(v, i, v->last.cpu[i * nc + c], v->fresh.cpu[i * nc + c]);
 	}
-	sort_view = v;
-	qsort(v->order, v->sel.nsyms, sizeof(*v->order), by_rate);
+	qsort_r(v->order, v->sel.nsyms, sizeof(*v->order), by_rate, v);
 	sample_free(&v->last);
 	v->last = v->fresh;
 	memset(&v->fresh, 0, sizeof(v->fresh));
