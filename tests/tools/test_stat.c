@@ -210,3 +210,38 @@ Test(tools_stat, a_snapshot_keeps_the_values_of_its_moment)
 	free(snap);
 	cr_assert_eq(writer_stop(&w), 0);
 }
+
+static void *stat_json_watch_fast(void *arg)
+{
+	struct async_stat *a = arg;
+
+	run_pcpu(&a->r, "stat", "--json", "-w", "0.5", "-c", "3", a->domain, NULL);
+	return NULL;
+}
+
+/* The file outlives a writer killed mid-watch: the watch goes on, post mortem. */
+Test(tools_stat, a_watch_outlives_its_writer_and_says_dead)
+{
+	struct async_stat a;
+	struct writer w;
+	struct run py;
+	char expect[64];
+
+	writer_start(&w, test_tmpdir(), 2, 1000, "PCPU_KEEP=1");
+	a.domain = w.domain;
+	pthread_create(&a.tid, NULL, stat_json_watch_fast, &a);
+	usleep(200000);
+	writer_kill(&w);
+	pthread_join(a.tid, NULL);
+	cr_assert_eq(a.r.status, 0, "stderr: %s", a.r.err);
+	run_python_json(&py, a.r.out,
+			"import json,sys\n"
+			"docs=[json.loads(l) for l in sys.stdin if l.strip()]\n"
+			"print(docs[0][\"state\"], docs[-1][\"state\"], [s[\"total\"] for s in "
+			"docs[-1][\"symbols\"] if s[\"name\"]==\"test_requests\"][0])");
+	snprintf(expect, sizeof(expect), "alive dead %" PRIu64 "\n", w.requests);
+	cr_assert_str_eq(py.out, expect, "%s", py.err);
+	run_free(&py);
+	run_free(&a.r);
+	writer_cleanup(&w);
+}

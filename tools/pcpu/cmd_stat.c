@@ -165,6 +165,7 @@ static int run(struct target *t, const struct stat_opts *o, char *const *globs, 
 			rc = TOOL_EXIT_FAIL;
 			break;
 		}
+		target_refresh_state(t);
 		if (o->json)
 			print_json(t, &sel, &cur, prev.total ? &prev : NULL);
 		else

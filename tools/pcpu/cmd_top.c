@@ -152,6 +152,7 @@ static int loop(struct view *v)
 	for (;;) {
 		if (sample_take(v->t, &v->sel, &v->fresh) < 0)
 			return TOOL_EXIT_FAIL;
+		target_refresh_state(v->t);
 		compute(v);
 		draw(v);
 		next += v->interval;

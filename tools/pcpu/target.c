@@ -229,7 +229,7 @@ int target_open(struct target *t, const char *spec)
 	}
 	t->pid = t->hdr.writer_pid;
 	t->snapshot = (t->hdr.flags & PCPU_DOM_F_SNAPSHOT) != 0;
-	t->alive = !t->snapshot && target_writer_alive(t->pid, t->hdr.writer_start);
+	target_refresh_state(t);
 	memcpy(t->progname, t->hdr.progname, sizeof(t->progname));
 	if (read_symbols(t) < 0)
 		goto fail;
@@ -271,6 +271,11 @@ const char *target_kind_name(uint32_t kind)
 	default:
 		return "unknown";
 	}
+}
+
+void target_refresh_state(struct target *t)
+{
+	t->alive = !t->snapshot && target_writer_alive(t->pid, t->hdr.writer_start);
 }
 
 const char *target_state(const struct target *t)

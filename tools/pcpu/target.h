@@ -54,6 +54,9 @@ bool target_writer_alive(pid_t pid, uint64_t writer_start);
 /* "counter", "dpcpu", "zpcpu" or "object". */
 const char *target_kind_name(uint32_t kind);
 
+/* Checks again whether the writer lives (a watch outlives it). */
+void target_refresh_state(struct target *t);
+
 /* "alive", "dead" (the writer exited or its pid was reused) or "snapshot". */
 const char *target_state(const struct target *t);
 
