@@ -21,7 +21,8 @@ void kcpuset_fill(kcpuset_t *kcp)
 
 void kcpuset_copy(kcpuset_t *dkcp, const kcpuset_t *skcp)
 {
-	memcpy(dkcp->kc_bits, skcp->kc_bits, dkcp->kc_nwords * sizeof(unsigned long));
+	if (dkcp != skcp)
+		memcpy(dkcp->kc_bits, skcp->kc_bits, dkcp->kc_nwords * sizeof(unsigned long));
 }
 
 bool kcpuset_iszero(const kcpuset_t *kcp)

@@ -94,6 +94,18 @@ Test(ops, copy_clone_and_match)
 	kcpuset_destroy(c);
 }
 
+Test(ops, copy_and_merge_of_a_set_onto_itself_keep_it)
+{
+	kcpuset_t *a = new_set("3,4095");
+
+	kcpuset_copy(a, a);
+	kcpuset_merge(a, a);
+	kcpuset_intersect(a, a);
+	cr_assert_str_eq(list_of(a), "3,4095");
+	kcpuset_remove(a, a);
+	cr_assert(kcpuset_iszero(a));
+}
+
 Test(ops, merge_intersect_and_remove_give_exact_sets)
 {
 	kcpuset_t *a = new_set("0-9,1000"), *b = new_set("5-14,4000");

@@ -1,0 +1,161 @@
+/* The writer side of kpmap, used by kpmapd(8) and by the tests. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "upmap/upmap_private.h"
+
+static const ukpheader_t kpmap_header[] = {
+	{UKPTYPE_VERSION, offsetof(struct sys_kpmap, version)},
+	{KPTYPE_UPTICKS, offsetof(struct sys_kpmap, upticks)},
+	{KPTYPE_TS_UPTIME, offsetof(struct sys_kpmap, ts_uptime)},
+	{KPTYPE_TS_REALTIME, offsetof(struct sys_kpmap, ts_realtime)},
+	{KPTYPE_TSC_FREQ, offsetof(struct sys_kpmap, tsc_freq)},
+	{KPTYPE_TICK_FREQ, offsetof(struct sys_kpmap, tick_freq)},
+	{KPTYPE_FAST_GTOD, offsetof(struct sys_kpmap, fast_gtod)},
+	{PCPU_KPTYPE_ALIVE, PCPU_KPMAP_ALIVE_OFFSET},
+};
+
+static uint32_t *kpmap_alive_word(struct sys_kpmap *k)
+{
+	return (uint32_t *)((char *)k + PCPU_KPMAP_ALIVE_OFFSET);
+}
+
+static void kpmap_fill(struct sys_kpmap *k, int hz, int64_t tsc_freq, int fast_gtod)
+{
+	struct timespec up, real;
+
+	memcpy(k->header, kpmap_header, sizeof(kpmap_header));
+	k->version = KPMAP_VERSION;
+	k->tsc_freq = tsc_freq;
+	k->tick_freq = hz;
+	k->fast_gtod = fast_gtod;
+	clock_gettime(CLOCK_MONOTONIC, &up);
+	clock_gettime(CLOCK_REALTIME, &real);
+	/* Ticks since boot at the chosen rate, as DragonFly's upticks; from here on it
+	 * advances by exactly one per publication (the slot parity depends on it). */
+	k->upticks = (int32_t)((uint64_t)up.tv_sec * (uint64_t)hz +
+			       (uint64_t)up.tv_nsec * (uint64_t)hz / 1000000000u);
+	k->ts_uptime[0] = k->ts_uptime[1] = up;
+	k->ts_realtime[0] = k->ts_realtime[1] = real;
+	*kpmap_alive_word(k) = (uint32_t)gettid();
+}
+
+/* Makes a filled map in a fresh temp file next to path; returns its fd, or -1. */
+static int kpmap_make_temp(char *tmpl, struct sys_kpmap **out, int hz, int64_t tsc_freq,
+			   int fast_gtod)
+{
+	/* mkostemp: O_CREAT|O_EXCL (never follows a planted link), mode 0600 until full. */
+	int fd = mkostemp(tmpl, O_CLOEXEC);
+	void *map;
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, KPMAP_MAPSIZE) != 0 ||
+	    (map = mmap(NULL, KPMAP_MAPSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+		    MAP_FAILED) {
+		int err = errno;
+
+		unlink(tmpl);
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	kpmap_fill(map, hz, tsc_freq, fast_gtod);
+	*out = map;
+	return fd;
+}
+
+int pcpu_kpmap_create(struct pcpu_kpmap_writer *w, const char *path, int hz, int64_t tsc_freq,
+		      int fast_gtod)
+{
+	char *tmpl = NULL;
+	struct stat st;
+	int fd, err;
+
+	if (hz <= 0 || (fast_gtod != 0 && fast_gtod != 1)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (asprintf(&tmpl, "%s.XXXXXX", path) < 0)
+		return -1;
+	fd = kpmap_make_temp(tmpl, &w->map, hz, tsc_freq, fast_gtod);
+	if (fd < 0) {
+		err = errno;
+		free(tmpl);
+		errno = err;
+		return -1;
+	}
+	/* 0644 only once complete; rename() then replaces the old file atomically, and
+	 * clients still mapping it switch when it is retired. */
+	if (fchmod(fd, 0644) != 0 || fstat(fd, &st) != 0 || rename(tmpl, path) != 0) {
+		err = errno;
+		unlink(tmpl);
+		munmap(w->map, KPMAP_MAPSIZE);
+		close(fd);
+		free(tmpl);
+		errno = err;
+		return -1;
+	}
+	close(fd);
+	free(tmpl);
+	w->path = strdup(path);
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+	return 0;
+}
+
+void pcpu_kpmap_tick(struct sys_kpmap *k, const struct timespec *uptime,
+		     const struct timespec *realtime)
+{
+	uint32_t *upticks = (uint32_t *)&k->upticks;
+	uint32_t next = __atomic_load_n(upticks, __ATOMIC_RELAXED) + 1;
+	struct timespec *up = &k->ts_uptime[next & 1], *real = &k->ts_realtime[next & 1];
+
+	/* See kpmap_time.c: release slot stores order the previous publication before
+	 * them, the release store of upticks orders the slot before the new count. */
+	__atomic_store_n(&up->tv_sec, uptime->tv_sec, __ATOMIC_RELEASE);
+	__atomic_store_n(&up->tv_nsec, uptime->tv_nsec, __ATOMIC_RELEASE);
+	__atomic_store_n(&real->tv_sec, realtime->tv_sec, __ATOMIC_RELEASE);
+	__atomic_store_n(&real->tv_nsec, realtime->tv_nsec, __ATOMIC_RELEASE);
+	__atomic_store_n(upticks, next, __ATOMIC_RELEASE);
+}
+
+/* The kernel walks this list when the thread dies (even by SIGKILL) and sets
+ * FUTEX_OWNER_DIED in every listed word that still holds the thread's id. */
+static struct robust_list kpmap_robust_entry;
+static struct robust_list_head kpmap_robust_head;
+
+int pcpu_kpmap_guard(struct pcpu_kpmap_writer *w)
+{
+	uint32_t *alive = kpmap_alive_word(w->map);
+
+	__atomic_store_n(alive, (uint32_t)gettid(), __ATOMIC_RELEASE);
+	kpmap_robust_entry.next = &kpmap_robust_head.list;
+	kpmap_robust_head.list.next = &kpmap_robust_entry;
+	kpmap_robust_head.futex_offset = (char *)alive - (char *)&kpmap_robust_entry;
+	kpmap_robust_head.list_op_pending = NULL;
+	return (int)syscall(SYS_set_robust_list, &kpmap_robust_head, sizeof(kpmap_robust_head));
+}
+
+void pcpu_kpmap_retire(struct pcpu_kpmap_writer *w)
+{
+	struct stat st;
+
+	__atomic_store_n(kpmap_alive_word(w->map), 0, __ATOMIC_RELEASE);
+	/* A newer kpmapd may have renamed its file over ours: leave that one alone. */
+	if (stat(w->path, &st) == 0 && st.st_dev == w->dev && st.st_ino == w->ino)
+		unlink(w->path);
+	munmap(w->map, KPMAP_MAPSIZE);
+	free(w->path);
+	w->map = NULL;
+	w->path = NULL;
+}

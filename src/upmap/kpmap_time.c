@@ -1,0 +1,62 @@
+/* The time fast paths: tick-resolution clocks read from kpmap without a system call. */
+#include <errno.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "upmap/upmap_private.h"
+
+/*
+ * Memory order. The writer (pcpu_kpmap_tick) fills slot (u + 1) & 1 with release stores,
+ * then stores upticks = u + 1 with release. A reader loads upticks = w with acquire, so it
+ * sees the complete slot w & 1. The writer overwrites that slot only on its way to w + 2,
+ * after publishing w + 1; if one of our acquire loads of the slot read such a release
+ * store, everything before that store (upticks = w + 1 included) happens before our
+ * re-load of upticks, which then differs from w. So a slot is accepted only when upticks
+ * is unchanged. (DragonFly also accepts w + 1, which is safe only when a tick is far
+ * longer than a read; this check also holds against a writer running flat out.) Release
+ * and acquire instead of fences: ThreadSanitizer understands them, and on x86 they are
+ * plain moves. Every access is atomic, so there is no data race in the C sense.
+ */
+void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2],
+			struct timespec *out)
+{
+	const uint32_t *upticks = (const uint32_t *)&k->upticks;
+	uint32_t w;
+
+	do {
+		w = __atomic_load_n(upticks, __ATOMIC_ACQUIRE);
+		out->tv_sec = __atomic_load_n(&slots[w & 1].tv_sec, __ATOMIC_ACQUIRE);
+		out->tv_nsec = __atomic_load_n(&slots[w & 1].tv_nsec, __ATOMIC_ACQUIRE);
+	} while (__atomic_load_n(upticks, __ATOMIC_RELAXED) != w);
+}
+
+/* kpmap's tick-resolution real time when kern.gettimeofday_quick (fast_gtod) is set and
+ * no timezone is asked for, as on DragonFly; otherwise gettimeofday() (vDSO). */
+int ukp_gettimeofday(struct timeval *tv, void *tz)
+{
+	const struct sys_kpmap *k;
+
+	if (tz == NULL && tv != NULL && (k = pcpu_kpmap_live()) != NULL &&
+	    __atomic_load_n(&k->fast_gtod, __ATOMIC_RELAXED) != 0) {
+		struct timespec ts;
+
+		pcpu_kpmap_read_ts(k, k->ts_realtime, &ts);
+		tv->tv_sec = ts.tv_sec;
+		tv->tv_usec = ts.tv_nsec / 1000;
+		return 0;
+	}
+	return gettimeofday(tv, tz);
+}
+
+int ukp_clock_gettime(clockid_t clock, struct timespec *ts)
+{
+	const struct sys_kpmap *k;
+
+	if ((clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE) && ts != NULL &&
+	    (k = pcpu_kpmap_live()) != NULL) {
+		pcpu_kpmap_read_ts(
+			k, clock == CLOCK_REALTIME_COARSE ? k->ts_realtime : k->ts_uptime, ts);
+		return 0;
+	}
+	return clock_gettime(clock, ts);
+}

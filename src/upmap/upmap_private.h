@@ -1,0 +1,110 @@
+/* Internals of the upmap module shared between its files; see upmap(4) for the design. */
+#ifndef PCPU_UPMAP_PRIVATE_H
+#define PCPU_UPMAP_PRIVATE_H
+
+#include <pcpu/upmap.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+/* The process's upmap once created (never unmapped), NULL before or on failure. */
+extern struct sys_upmap *pcpu_upmap;
+
+/* Address of pcpu_upmap->invfork for the vfork wrapper, NULL until the map exists
+ * (vfork_<arch>.c; only architectures with a wrapper). */
+extern uint32_t *pcpu_upmap_invfork;
+
+/* Creates the upmap on first use and refills it after a fork; NULL with errno. */
+struct sys_upmap *pcpu_upmap_get(void);
+
+/* Writes the header, version, a fresh forkid and the pid (last, with release) into u.
+ * Safe to run twice concurrently: every store is atomic and forkid is set once. */
+void pcpu_upmap_fill(struct sys_upmap *u);
+
+/* Starts the runticks/title thread in this process unless it already runs. 0 or errno. */
+int pcpu_upmap_ticker_start(struct sys_upmap *u);
+
+/* In a child after fork(): the parent's thread did not survive; starts a new one if the
+ * parent had one. */
+void pcpu_upmap_ticker_after_fork(struct sys_upmap *u);
+
+/* Makes /proc/PID/cmdline show title (empty: the original arguments). 0, or -1 with
+ * errno. wait false: gives up (EBUSY) instead of waiting for another caller. */
+int pcpu_proctitle_apply(const char *title, bool wait);
+
+/* In a child after fork: the title lock may have been held by a thread that is gone, and
+ * the upmap field was wiped; puts back the title that the argument area still shows. */
+void pcpu_proctitle_after_fork(struct sys_upmap *u);
+
+/* --- kpmap --- */
+
+/* pcpu extension in kpmap: a robust-futex word that holds kpmapd's thread id while it
+ * publishes. The kernel sets FUTEX_OWNER_DIED in it when kpmapd dies in any way, and
+ * kpmapd stores 0 on clean shutdown, so clients notice a dead map with one load. */
+#define PCPU_KPTYPE_ALIVE (0x80F0 | UKPLEN_4)
+#define PCPU_KPMAP_ALIVE_OFFSET 512
+
+/* $PCPU_KPMAP when set and non-empty, else /dev/shm/kpmap. */
+const char *pcpu_kpmap_path(void);
+
+/* Checks an open kpmap file (regular, owner root or $PCPU_KPMAP_OWNER, not group- or
+ * world-writable, large enough) and maps it. NULL with errno (EPERM, EINVAL, ENOTSUP). */
+const struct sys_kpmap *pcpu_kpmap_open_checked(int fd, int prot, struct stat *st);
+
+/* Checks the header and version of a KPMAP_MAPSIZE-byte map: 0, or -1 with errno
+ * EINVAL (bad header) or ENOTSUP (unknown version). */
+int pcpu_kpmap_check(const void *map);
+
+/* The current live kpmap, NULL when there is none (the caller falls back). */
+extern const struct sys_kpmap *pcpu_kpmap_current;
+const struct sys_kpmap *pcpu_kpmap_refresh(bool force);
+
+static inline bool pcpu_kpmap_alive(const struct sys_kpmap *k)
+{
+	const uint32_t *word = (const uint32_t *)((const char *)k + PCPU_KPMAP_ALIVE_OFFSET);
+	uint32_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
+
+	return v != 0 && (v & 0x40000000u) == 0; /* FUTEX_OWNER_DIED */
+}
+
+/* The kpmap to read, or NULL: one acquire load and one relaxed load when it is up. */
+static inline const struct sys_kpmap *pcpu_kpmap_live(void)
+{
+	const struct sys_kpmap *k = __atomic_load_n(&pcpu_kpmap_current, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(k != NULL && pcpu_kpmap_alive(k), 1))
+		return k;
+	return pcpu_kpmap_refresh(false);
+}
+
+/* Reads the current slot of a double-buffered timestamp (see kpmap_time.c). */
+void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2],
+			struct timespec *out);
+
+/* --- kpmap writer (kpmapd and tests) --- */
+
+struct pcpu_kpmap_writer {
+	struct sys_kpmap *map;
+	char *path;
+	dev_t dev;
+	ino_t ino;
+};
+
+/* Creates a new kpmap (0644, O_EXCL|O_NOFOLLOW temp file in path's directory, then
+ * renamed over path so running clients keep their old map until it is retired).
+ * 0, or -1 with errno. */
+int pcpu_kpmap_create(struct pcpu_kpmap_writer *w, const char *path, int hz, int64_t tsc_freq,
+		      int fast_gtod);
+
+/* Publishes one tick: fills slot (upticks + 1) & 1 and then bumps upticks. */
+void pcpu_kpmap_tick(struct sys_kpmap *k, const struct timespec *uptime,
+		     const struct timespec *realtime);
+
+/* Registers the alive word as this thread's robust futex (single-threaded writers only:
+ * it replaces glibc's robust list). 0, or -1 with errno. */
+int pcpu_kpmap_guard(struct pcpu_kpmap_writer *w);
+
+/* Marks the map dead for clients, unlinks path if it is still this map, unmaps. */
+void pcpu_kpmap_retire(struct pcpu_kpmap_writer *w);
+
+#endif
