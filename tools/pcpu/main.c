@@ -20,6 +20,8 @@ const struct tool_cmd tool_cmds[] = {
 	CMD(nlist),
 	CMD(read),
 	CMD(snapshot),
+	CMD(kpmap),
+	CMD(sysctl),
 	CMD(export),
 	CMD(serve),
 	{NULL, NULL, NULL, NULL},
