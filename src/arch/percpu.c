@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <linux/membarrier.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,13 @@ static int membarrier_rseq(int cmd)
 	return (int)syscall(SYS_membarrier, cmd, 0, 0);
 }
 
+/* A fork made while another thread was zeroing copies a raised fence that no thread of
+ * the child will ever lower. */
+static void lower_fence_in_child(void)
+{
+	pcpu_rseq_fence = 0;
+}
+
 /*
  * rseq mode needs: a critical section for this architecture, PCPU_RSEQ not "0", an rseq
  * area (glibc's, or ours when glibc.pthread.rseq=0 left none and the kernel accepts ours),
@@ -60,6 +68,7 @@ void pcpu_percpu_setup(size_t stride, unsigned int maxcpu)
 	}
 	if (membarrier_rseq(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) != 0)
 		return;
+	pthread_atfork(NULL, NULL, lower_fence_in_child);
 	pcpu_rseq_on = 1;
 }
 

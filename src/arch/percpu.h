@@ -11,11 +11,13 @@
 
 enum { PCPU_CS_DONE, PCPU_CS_RETRY, PCPU_CS_FENCED, PCPU_CS_UNREGISTERED };
 
-extern int pcpu_rseq_on;		  /* 1: adds run as rseq critical sections */
-extern ptrdiff_t pcpu_rseq_off;		  /* struct rseq's offset from the thread pointer */
-extern size_t pcpu_percpu_stride;	  /* the domain's stride */
-extern unsigned int pcpu_percpu_maxcpu;	  /* the domain's CPU slots */
-extern volatile uint32_t pcpu_rseq_fence; /* > 0 while counter_u64_zero() runs */
+/* Hidden: the hot path reaches them RIP-relative, not through the GOT. */
+#define PCPU_HIDDEN __attribute__((visibility("hidden")))
+extern PCPU_HIDDEN int pcpu_rseq_on;	      /* 1: adds run as rseq critical sections */
+extern PCPU_HIDDEN ptrdiff_t pcpu_rseq_off;   /* struct rseq's offset from the thread pointer */
+extern PCPU_HIDDEN size_t pcpu_percpu_stride; /* the domain's stride */
+extern PCPU_HIDDEN unsigned int pcpu_percpu_maxcpu;   /* the domain's CPU slots */
+extern PCPU_HIDDEN volatile uint32_t pcpu_rseq_fence; /* > 0 while counter_u64_zero() runs */
 
 #include "arch/mode.h"
 #include "rseq_cs.h"
@@ -36,23 +38,24 @@ void pcpu_percpu_zero64(uint64_t *slot0);
  * happen), FENCED while a zero runs (add with a lock prefix, still on this CPU's slot)
  * and UNREGISTERED when this thread has no rseq area (slow path).
  */
-#define PCPU_PERCPU_ADD(width, type)                                                     \
-	PCPU_CS_ADD(width, type)                                                         \
-	static inline void pcpu_percpu_add##width(void *slot0, type v)                   \
-	{                                                                                \
-		if (__builtin_expect(pcpu_rseq_on, 1)) {                                 \
-			char *rs = (char *)__builtin_thread_pointer() + pcpu_rseq_off;   \
-			int locked = 0, r;                                               \
-			while ((r = pcpu_cs_add##width(rs, slot0, pcpu_percpu_stride, v, \
-						       locked)) != PCPU_CS_DONE) {       \
-				if (r == PCPU_CS_UNREGISTERED)                           \
-					break;                                           \
-				locked |= r == PCPU_CS_FENCED;                           \
-			}                                                                \
-			if (r == PCPU_CS_DONE)                                           \
-				return;                                                  \
-		}                                                                        \
-		pcpu_percpu_add_slow(slot0, (int64_t)v, width);                          \
+#define PCPU_PERCPU_ADD(width, type)                                                      \
+	PCPU_CS_ADD(width, type)                                                          \
+	static inline void pcpu_percpu_add##width(void *slot0, type v)                    \
+	{                                                                                 \
+		if (__builtin_expect(pcpu_rseq_on, 1)) {                                  \
+			char *rs = (char *)__builtin_thread_pointer() + pcpu_rseq_off;    \
+			int locked = 0, r;                                                \
+			while ((r = pcpu_cs_add##width(rs, slot0, pcpu_percpu_stride,     \
+						       pcpu_percpu_maxcpu, v, locked)) != \
+			       PCPU_CS_DONE) {                                            \
+				if (r == PCPU_CS_UNREGISTERED)                            \
+					break;                                            \
+				locked |= r == PCPU_CS_FENCED;                            \
+			}                                                                 \
+			if (r == PCPU_CS_DONE)                                            \
+				return;                                                   \
+		}                                                                         \
+		pcpu_percpu_add_slow(slot0, (int64_t)v, width);                           \
 	}
 
 PCPU_PERCPU_ADD(8, uint8_t)

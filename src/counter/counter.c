@@ -1,5 +1,6 @@
 /* counter(9): a counter is a one-granule zpcpu allocation marked as a counter. */
 #include <pcpu/counter.h>
+#include <pcpu/pcpu.h>
 
 #include <errno.h>
 
@@ -28,7 +29,7 @@ void counter_u64_free(counter_u64_t c)
 
 	if (c == NULL || d == NULL)
 		return;
-	err = pcpu_arena_free(d, c);
+	err = pcpu_arena_free(d, c, PCPU_SYM_COUNTER);
 	if (err != 0)
 		errno = err;
 }
@@ -57,20 +58,8 @@ void counter_u64_zero(counter_u64_t c)
 
 int pcpu_counter_define_early(counter_u64_t *c, const char *name)
 {
-	struct pcpu_domain *d;
-	int err;
-
 	*c = counter_u64_alloc(M_WAITOK);
 	if (*c == NULL)
 		return -1;
-	d = pcpu_domain_get();
-	err = pcpu_dom_lock(d);
-	if (err == 0) {
-		err = pcpu_sym_add_locked(d, name, (uintptr_t)*c, sizeof(uint64_t),
-					  PCPU_SYM_COUNTER, PCPU_SYMF_INTEGER);
-		pcpu_dom_unlock(d);
-	}
-	if (err != 0)
-		return errno = err, -1;
-	return 0;
+	return pcpu_register(name, *c, sizeof(uint64_t));
 }

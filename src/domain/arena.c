@@ -85,12 +85,17 @@ void pcpu_arena_init_chunk(struct pcpu_domain *d, unsigned int k)
 	mark(&m, 0, d->lay.map_len / PCPU_GRANULE, PCPU_SYM_ZPCPU);
 }
 
-/* First fit of n granules aligned to a granules; the index, or granules when none. */
+/* First fit of n granules aligned to a granules; the index, or granules when none.
+ * Whole words in use (the map itself, the DPCPU reserve) are skipped at once. */
 static size_t find_run(const struct chunk_map *m, size_t n, size_t a)
 {
 	for (size_t i = 0; i + n <= m->granules;) {
 		size_t j = 0;
 
+		if (i % 64 == 0 && m->used[i / 64] == UINT64_MAX) {
+			i += 64;
+			continue;
+		}
 		while (j < n && !test_bit(m->used, i + j))
 			j++;
 		if (j == n)
@@ -211,7 +216,7 @@ int pcpu_arena_lookup(struct pcpu_domain *d, const void *addr, size_t *size)
 	return test_bit(m.counter, i) ? PCPU_SYM_COUNTER : PCPU_SYM_ZPCPU;
 }
 
-int pcpu_arena_free(struct pcpu_domain *d, void *base)
+int pcpu_arena_free(struct pcpu_domain *d, void *base, int kind)
 {
 	size_t i, n;
 	int err = pcpu_dom_lock(d), k;
@@ -219,6 +224,9 @@ int pcpu_arena_free(struct pcpu_domain *d, void *base)
 	if (err != 0)
 		return err;
 	k = (uintptr_t)base == d->hdr->dpcpu_addr ? -1 : find_head(d, base, &i);
+	if (k >= 0 &&
+	    test_bit(chunk_map(d, (unsigned int)k).counter, i) != (kind == PCPU_SYM_COUNTER))
+		k = -1;
 	if (k >= 0) {
 		struct chunk_map m = chunk_map(d, (unsigned int)k);
 		n = run_length(&m, i);

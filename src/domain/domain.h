@@ -86,7 +86,8 @@ struct pcpu_dom_private *pcpu_dom_priv(struct pcpu_domain *d);
 
 /* Arena (arena.c). Kinds are the PCPU_SYM_* values COUNTER and ZPCPU. */
 void *pcpu_arena_alloc(struct pcpu_domain *d, size_t size, int kind);
-int pcpu_arena_free(struct pcpu_domain *d, void *base);
+/* Frees the allocation of that kind (COUNTER or ZPCPU) starting at base; 0 or EINVAL. */
+int pcpu_arena_free(struct pcpu_domain *d, void *base, int kind);
 /* The kind (PCPU_SYM_COUNTER, PCPU_SYM_ZPCPU) and size of the allocation that starts at
  * addr, or 0 when none does. Caller holds the lock. */
 int pcpu_arena_lookup(struct pcpu_domain *d, const void *addr, size_t *size);

@@ -44,6 +44,15 @@ static int init_lock(pthread_mutex_t *m)
 	return err;
 }
 
+/* The magic as one aligned 8-byte release store (offset 128). */
+static void store_magic_release(struct pcpu_dom_header *h)
+{
+	uint64_t m;
+
+	memcpy(&m, PCPU_DOM_MAGIC, sizeof(m));
+	__atomic_store_n((uint64_t *)(void *)h->magic, m, __ATOMIC_RELEASE);
+}
+
 static void fill_identity(struct pcpu_dom_header *h, const struct pcpu_layout *lay)
 {
 	struct timespec now;
@@ -53,8 +62,7 @@ static void fill_identity(struct pcpu_dom_header *h, const struct pcpu_layout *l
 	 * once the magic is. */
 	h->writer_pid = (int32_t)getpid();
 	h->writer_start = pcpu_proc_start_time(getpid());
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(h->magic, PCPU_DOM_MAGIC, sizeof(h->magic));
+	store_magic_release(h);
 	memcpy(h->toc, toc, sizeof(toc));
 	h->version_major = PCPU_DOM_VERSION_MAJOR;
 	h->version_minor = PCPU_DOM_VERSION_MINOR;

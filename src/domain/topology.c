@@ -6,26 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Sets the byte at offset field of table[c] for each CPU c of a sysfs cpulist ("0-3,8")
- * below maxcpu; a missing file marks none. */
-static void mark_cpulist(const char *file, size_t field, unsigned int maxcpu, struct pcpu *table)
-{
-	FILE *f = fopen(file, "re");
-	unsigned long lo, hi;
-	char sep;
+#include <pcpu/kcpuset.h>
 
-	if (f == NULL)
+/* Sets pc_present or pc_online (by offset) of every CPU in the set that read() fills from
+ * sysfs; none when the file cannot be read. */
+static void mark_set(int (*read)(kcpuset_t *), size_t field, unsigned int maxcpu,
+		     struct pcpu *table)
+{
+	kcpuset_t *set;
+
+	kcpuset_create(&set, true);
+	if (set == NULL)
 		return;
-	while (fscanf(f, "%lu", &lo) == 1) {
-		hi = lo;
-		if (fscanf(f, "%c", &sep) == 1 && sep == '-' && fscanf(f, "%lu%c", &hi, &sep) < 1)
-			break;
-		for (unsigned long c = lo; c <= hi && c < maxcpu; c++)
-			*((uint8_t *)&table[c] + field) = 1;
-		if (sep != ',')
-			break;
-	}
-	fclose(f);
+	if (read(set) == 0)
+		for (unsigned int c = 0; c < maxcpu; c++)
+			*((uint8_t *)&table[c] + field) = kcpuset_isset(set, c) ? 1 : 0;
+	kcpuset_destroy(set);
 }
 
 static int32_t read_int(unsigned int cpu, const char *leaf)
@@ -72,10 +68,8 @@ void pcpu_topology_fill(struct pcpu *table, unsigned int maxcpu)
 		table[c].pc_cpuid = c;
 		table[c].pc_core_id = table[c].pc_package_id = table[c].pc_numa_node = -1;
 	}
-	mark_cpulist("/sys/devices/system/cpu/present", offsetof(struct pcpu, pc_present), maxcpu,
-		     table);
-	mark_cpulist("/sys/devices/system/cpu/online", offsetof(struct pcpu, pc_online), maxcpu,
-		     table);
+	mark_set(kcpuset_present, offsetof(struct pcpu, pc_present), maxcpu, table);
+	mark_set(kcpuset_online, offsetof(struct pcpu, pc_online), maxcpu, table);
 	for (unsigned int c = 0; c < maxcpu; c++) {
 		if (!table[c].pc_present)
 			continue;

@@ -20,7 +20,7 @@ void zpcpu_free(void *base)
 
 	if (base == NULL || d == NULL)
 		return;
-	err = pcpu_arena_free(d, base);
+	err = pcpu_arena_free(d, base, PCPU_SYM_ZPCPU);
 	if (err != 0)
 		errno = err;
 }

@@ -72,6 +72,16 @@ Test(counter, freed_counter_is_reused_zeroed)
 	counter_u64_free(NULL);
 }
 
+Test(counter, free_refuses_what_is_not_a_counter)
+{
+	void *z = zpcpu_alloc(8);
+
+	errno = 0;
+	counter_u64_free(z);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(zpcpu_alloc(8) == z, 0, "still allocated");
+}
+
 Test(counter, add_mode_is_the_one_the_environment_asks_for)
 {
 	const char *want = getenv("PCPU_EXPECT_MODE");

@@ -22,7 +22,11 @@ enum { ADDS = 1000000, MAXT = 64 };
 static counter_u64_t c;
 static int nthreads;
 static pthread_t workers[MAXT];
-static volatile int stop;
+static int stop;
+
+/* Flags between threads are atomics, so that ThreadSanitizer sees their ordering. */
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
 static void setup(void)
 {
@@ -53,7 +57,7 @@ static void *migrate_loop(void *arg)
 	cpu_set_t set;
 
 	(void)arg;
-	for (unsigned int round = 0; !stop; round++) {
+	for (unsigned int round = 0; !LOAD(stop); round++) {
 		for (int t = 0; t < nthreads; t++) {
 			CPU_ZERO(&set);
 			CPU_SET((round + (unsigned int)t) % (unsigned int)ncpu, &set);
@@ -65,7 +69,7 @@ static void *migrate_loop(void *arg)
 }
 
 static void *(*work)(void *);
-static volatile int finished;
+static int finished;
 
 static void *work_then_report(void *arg)
 {
@@ -87,7 +91,7 @@ static void run_workers(void *(*fn)(void *), void *(*disturb)(void *))
 	cr_assert_eq(pthread_create(&other, NULL, disturb, NULL), 0);
 	while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < nthreads)
 		usleep(1000);
-	stop = 1;
+	STORE(stop, 1);
 	pthread_join(other, NULL);
 	for (int t = 0; t < nthreads; t++)
 		pthread_join(workers[t], NULL);
@@ -99,7 +103,7 @@ Test(counter_stress, threads_moved_between_cpus_sum_exactly)
 	cr_assert_eq(counter_u64_fetch(c), (uint64_t)nthreads * ADDS);
 }
 
-static volatile long handled;
+static long handled;
 static long made[MAXT];
 
 /* ADDS adds, and more until a hundred signals were handled, so that a loaded machine
@@ -124,7 +128,7 @@ static void on_signal(int sig)
 static void *signal_loop(void *arg)
 {
 	(void)arg;
-	while (!stop) {
+	while (!LOAD(stop)) {
 		for (int t = 0; t < nthreads; t++)
 			pthread_kill(workers[t], SIGUSR1);
 		usleep(50);
@@ -143,7 +147,7 @@ Test(counter_stress, signals_during_adds_lose_and_double_nothing)
 	run_workers(add_until_signalled, signal_loop);
 	for (int t = 0; t < nthreads; t++)
 		want += (uint64_t)made[t];
-	cr_assert_geq(handled, 100);
+	cr_assert_geq(LOAD(handled), 100);
 	cr_assert_eq(counter_u64_fetch(c), want + (uint64_t)handled);
 }
 
@@ -171,16 +175,16 @@ Test(counter_stress, prefork_workers_add_into_one_counter)
  * before the zero (millions) must be gone but for adds made while it ran.
  */
 enum { AFTER = 20000, ROUNDS = 20 };
-static volatile int zeroing, after;
+static int zeroing, after;
 static long during[MAXT];
 
 static void *add_across_zero(void *arg)
 {
 	long t = (long)arg;
 
-	while (!zeroing)
+	while (!LOAD(zeroing))
 		counter_u64_add(c, 1);
-	while (!__atomic_load_n(&after, __ATOMIC_ACQUIRE)) {
+	while (!LOAD(after)) {
 		counter_u64_add(c, 1);
 		during[t]++;
 	}
@@ -200,9 +204,9 @@ Test(counter_stress, zero_keeps_every_add_that_starts_after_it)
 			pthread_create(&workers[t], NULL, add_across_zero, (void *)t);
 		}
 		usleep(2000);
-		zeroing = 1;
+		STORE(zeroing, 1);
 		counter_u64_zero(c);
-		__atomic_store_n(&after, 1, __ATOMIC_RELEASE);
+		STORE(after, 1);
 		for (int t = 0; t < nthreads; t++) {
 			pthread_join(workers[t], NULL);
 			window += during[t] + 1; /* + an add begun just before zeroing was seen */
@@ -212,4 +216,113 @@ Test(counter_stress, zero_keeps_every_add_that_starts_after_it)
 		cr_assert_leq(v, (uint64_t)nthreads * AFTER + (uint64_t)window);
 		counter_u64_zero(c);
 	}
+}
+
+/* DPCPU_ADD of every width, through descriptors registered at run time as a linker set
+ * would be: each width's copies must sum to the adds made, modulo its range. */
+static uint8_t t8;
+static uint16_t t16;
+static uint32_t t32;
+static uint64_t t64;
+static uintptr_t d8, d16, d32, d64;
+static struct pcpu_dpcpu_desc descs[] = {
+	{"stress8", &t8, 1, PCPU_DPCPU_F_INTEGER, &d8},
+	{"stress16", &t16, 2, PCPU_DPCPU_F_INTEGER, &d16},
+	{"stress32", &t32, 4, PCPU_DPCPU_F_INTEGER, &d32},
+	{"stress64", &t64, 8, PCPU_DPCPU_F_INTEGER, &d64},
+};
+
+static void *dpcpu_add_loop(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < ADDS / 4; i++)
+		for (int w = 0; w < 4; w++)
+			pcpu_dpcpu_add(&descs[w], 3);
+	return NULL;
+}
+
+static uint64_t dpcpu_sum(const struct pcpu_dpcpu_desc *d)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int cpu = 0; cpu <= mp_maxid; cpu++) {
+		const void *p = pcpu_dpcpu_id_ptr(d, cpu);
+		sum += d->size == 1   ? *(const uint8_t *)p
+		       : d->size == 2 ? *(const uint16_t *)p
+		       : d->size == 4 ? *(const uint32_t *)p
+				      : *(const uint64_t *)p;
+	}
+	return sum;
+}
+
+Test(counter_stress, dpcpu_add_of_every_width_sums_exactly_under_migration)
+{
+	uint64_t total = (uint64_t)nthreads * (ADDS / 4) * 3;
+
+	for (int w = 0; w < 4; w++) {
+		pcpu_dpcpu_register((char *)descs[w].addr, (char *)descs[w].addr + descs[w].size,
+				    &descs[w], &descs[w] + 1);
+		cr_assert_neq(*descs[w].delta, 0u);
+	}
+	run_workers(dpcpu_add_loop, migrate_loop);
+	cr_assert_eq(dpcpu_sum(&descs[0]) % 256, total % 256);
+	cr_assert_eq(dpcpu_sum(&descs[1]) % 65536, total % 65536);
+	cr_assert_eq(dpcpu_sum(&descs[2]) % 4294967296u, total % 4294967296u);
+	cr_assert_eq(dpcpu_sum(&descs[3]), total);
+}
+
+/*
+ * A targeted race: one thread pinned to CPU 1 adds BIG without pause, the zeroing thread
+ * is pinned to CPU 0. After each zero, the counter may hold only adds made since the zero
+ * began; an add in flight on CPU 1 that wrote back the slot's old value would show as
+ * the many adds accumulated before it.
+ */
+enum { BIG = 1 << 20, ACCUMULATE = 50, ZEROS = 100000 };
+static long pinned_adds;
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *add_on_cpu1(void *arg)
+{
+	(void)arg;
+	pin_self(1);
+	while (!LOAD(stop)) {
+		counter_u64_add(c, BIG);
+		__atomic_fetch_add(&pinned_adds, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void wait_adds(long target)
+{
+	while (LOAD(pinned_adds) < target)
+		;
+}
+
+Test(counter_stress, zero_is_never_undone_by_an_add_on_another_cpu)
+{
+	pthread_t worker;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		cr_skip_test("needs two CPUs");
+	pin_self(0);
+	cr_assert_eq(pthread_create(&worker, NULL, add_on_cpu1, NULL), 0);
+	for (int i = 0; i < ZEROS; i++) {
+		wait_adds(LOAD(pinned_adds) + ACCUMULATE);
+		long d0 = LOAD(pinned_adds);
+		counter_u64_zero(c);
+		wait_adds(LOAD(pinned_adds) + 2);
+		uint64_t v = counter_u64_fetch(c);
+		long d2 = LOAD(pinned_adds);
+		cr_assert_leq(v / BIG, (uint64_t)(d2 - d0 + 1));
+	}
+	STORE(stop, 1);
+	pthread_join(worker, NULL);
 }

@@ -4,8 +4,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <pcpu/counter.h>
 #include <pcpu/pcpu.h>
 #include <pcpu/zpcpu.h>
 
@@ -83,6 +85,9 @@ Test(zpcpu, bad_sizes_and_frees_are_refused)
 	cr_assert_eq(errno, EINVAL, "double free");
 	zpcpu_free(&errno);
 	cr_assert_eq(errno, EINVAL, "not in the domain");
+	errno = 0;
+	zpcpu_free(counter_u64_alloc(M_WAITOK));
+	cr_assert_eq(errno, EINVAL, "a counter is freed with counter_u64_free");
 }
 
 Test(zpcpu, arena_grows_without_moving_live_allocations)
@@ -185,4 +190,39 @@ Test(zpcpu, lock_survives_a_holder_that_died)
 	cr_assert_eq(test_wait_exit(pid), 0);
 	cr_assert_not_null(zpcpu_alloc(8));
 	cr_assert_not_null(zpcpu_alloc(8));
+}
+
+/* Parent and child allocate at the same time, each tagging its blocks: the shared lock
+ * must never hand one block to both. */
+static void alloc_tagged(uint64_t **out, int n, uint64_t tag)
+{
+	for (int i = 0; i < n; i++) {
+		out[i] = zpcpu_alloc(8);
+		if (out[i] != NULL)
+			*out[i] = tag;
+	}
+}
+
+Test(zpcpu, processes_never_get_the_same_block)
+{
+	enum { N = 1500 };
+	uint64_t **child = mmap(NULL, N * sizeof(*child), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint64_t *mine[N];
+	pid_t pid;
+
+	cr_assert_not_null(zpcpu_alloc(8), "the domain exists before the fork");
+	pid = fork();
+	if (pid == 0) {
+		alloc_tagged(child, N, 2);
+		_exit(0);
+	}
+	alloc_tagged(mine, N, 1);
+	cr_assert_eq(test_wait_exit(pid), 0);
+	for (int i = 0; i < N; i++) {
+		cr_assert_not_null(mine[i]);
+		cr_assert_not_null(child[i]);
+		cr_assert_eq(*mine[i], 1u);
+		cr_assert_eq(*child[i], 2u);
+	}
 }

@@ -21,44 +21,45 @@
 	"cmpl $0, %[fence]\n\t" \
 	"jne %l[fenced]\n\t"
 
-#define PCPU_X86_CS(insn, fence_check)                                          \
-	".pushsection __rseq_cs, \"aw\"\n\t"                                    \
-	".balign 32\n\t"                                                        \
-	"3: .long 0, 0\n\t"                                                     \
-	".quad 1f, 2f - 1f, 4f\n\t"                                             \
-	".popsection\n\t"                                                       \
-	"leaq 3b(%%rip), %%rax\n\t"                                             \
-	"movq %%rax, 8(%[rs])\n\t" /* rseq->rseq_cs */                          \
-	"1:\n\t"                                                                \
-	"movl 4(%[rs]), %%eax\n\t" /* rseq->cpu_id, < 0 when not registered */  \
-	"testl %%eax, %%eax\n\t"                                                \
-	"js %l[unregistered]\n\t" fence_check "imulq %[stride], %%rax\n\t" insn \
-	" %[v], (%[slot0], %%rax)\n\t"                                          \
-	"2:\n\t"                                                                \
-	".pushsection __rseq_failure, \"ax\"\n\t"                               \
-	".byte 0x0f, 0xb9, 0x3d\n\t"                                            \
-	".long 0x53053053\n\t"                                                  \
-	"4: jmp %l[aborted]\n\t"                                                \
+#define PCPU_X86_CS(insn, fence_check)                                                \
+	".pushsection __rseq_cs, \"aw\"\n\t"                                          \
+	".balign 32\n\t"                                                              \
+	"3: .long 0, 0\n\t"                                                           \
+	".quad 1f, 2f - 1f, 4f\n\t"                                                   \
+	".popsection\n\t"                                                             \
+	"leaq 3b(%%rip), %%rax\n\t"                                                   \
+	"movq %%rax, 8(%[rs])\n\t" /* rseq->rseq_cs */                                \
+	"1:\n\t"                                                                      \
+	"movl 4(%[rs]), %%eax\n\t"  /* rseq->cpu_id, negative when not registered */  \
+	"cmpl %[maxcpu], %%eax\n\t" /* unsigned: a negative id is out of range too */ \
+	"jae %l[unregistered]\n\t" fence_check "imulq %[stride], %%rax\n\t" insn      \
+	" %[v], (%[slot0], %%rax)\n\t"                                                \
+	"2:\n\t"                                                                      \
+	".pushsection __rseq_failure, \"ax\"\n\t"                                     \
+	".byte 0x0f, 0xb9, 0x3d\n\t"                                                  \
+	".long 0x53053053\n\t"                                                        \
+	"4: jmp %l[aborted]\n\t"                                                      \
 	".popsection\n\t"
 
 /* Returns PCPU_CS_DONE, or why it did not add. */
 #define PCPU_CS_ADD(width, type)                                                                   \
-	static inline int pcpu_cs_add##width(char *rs, void *slot0, size_t stride, type v,         \
-					     int locked)                                           \
+	static inline int pcpu_cs_add##width(char *rs, void *slot0, size_t stride,                 \
+					     unsigned int maxcpu, type v, int locked)              \
 	{                                                                                          \
 		if (locked)                                                                        \
 			goto locked_add;                                                           \
 		__asm__ goto(PCPU_X86_CS("add", PCPU_X86_FENCE_CHECK)                              \
 			     :                                                                     \
 			     : [rs] "r"(rs), [slot0] "r"(slot0), [stride] "r"(stride), [v] "r"(v), \
-			       [fence] "m"(pcpu_rseq_fence)                                        \
+			       [maxcpu] "r"(maxcpu), [fence] "m"(pcpu_rseq_fence)                  \
 			     : "rax", "memory", "cc"                                               \
 			     : unregistered, fenced, aborted);                                     \
 		return PCPU_CS_DONE;                                                               \
 	locked_add:                                                                                \
 		__asm__ goto(PCPU_X86_CS("lock add", "")                                           \
 			     :                                                                     \
-			     : [rs] "r"(rs), [slot0] "r"(slot0), [stride] "r"(stride), [v] "r"(v)  \
+			     : [rs] "r"(rs), [slot0] "r"(slot0), [stride] "r"(stride), [v] "r"(v), \
+			       [maxcpu] "r"(maxcpu)                                                \
 			     : "rax", "memory", "cc"                                               \
 			     : unregistered, aborted);                                             \
 		return PCPU_CS_DONE;                                                               \

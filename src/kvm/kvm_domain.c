@@ -1,0 +1,350 @@
+/*
+ * The domain target: a domain file (live or left by a dead writer) or a snapshot, mapped
+ * read-only. Every access is an offset range checked against the readable size, and every
+ * load from the mapping runs under kvm_guard_run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvm/kvm_private.h"
+
+/* [off, off + len) lies inside [0, limit), without overflow. */
+static int inside(uint64_t off, uint64_t len, uint64_t limit)
+{
+	return off <= limit && len <= limit - off;
+}
+
+/* Maps (or re-maps, possibly moving) the first len bytes of the file. */
+static int map_file(kvm_t *kd, uint64_t len)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	size_t want = (size_t)((len + page - 1) & ~(page - 1));
+	void *p;
+
+	if (want <= kd->maplen)
+		return 0;
+	if (kd->map == NULL)
+		p = mmap(NULL, want, PROT_READ, MAP_SHARED, kd->fd, 0);
+	else
+		p = mremap((void *)kd->map, kd->maplen, want, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED) {
+		kvm_err(kd, errno, "cannot map %zu bytes of the domain: %s", want, strerror(errno));
+		return -1;
+	}
+	kd->map = p;
+	kd->maplen = want;
+	return 0;
+}
+
+static int file_len(kvm_t *kd, uint64_t *len)
+{
+	struct stat st;
+
+	if (fstat(kd->fd, &st) != 0) {
+		kvm_err(kd, errno, "fstat of the domain: %s", strerror(errno));
+		return -1;
+	}
+	*len = (uint64_t)st.st_size;
+	return 0;
+}
+
+struct copy_args {
+	const unsigned char *src;
+	unsigned char *dst;
+	size_t len;
+};
+
+/*
+ * Whole aligned 8-byte loads, even for the partial words at either end: a value that the
+ * writer updates concurrently is an aligned word (or part of one) and so is seen whole.
+ * The words at the ends stay inside the mapping since it is page-aligned and page-sized.
+ * Relaxed order suffices for values; what publishes structure (file_size, sym_count,
+ * nchunks) is loaded with acquire in load_live.
+ */
+static int copy_words(void *arg)
+{
+	struct copy_args *a = arg;
+	size_t done = 0;
+
+	while (done < a->len) {
+		uintptr_t at = (uintptr_t)a->src + done;
+		uintptr_t word = at & ~(uintptr_t)7;
+		size_t skip = at - word, n = 8 - skip;
+		uint64_t v = __atomic_load_n((const uint64_t *)word, __ATOMIC_RELAXED);
+
+		if (n > a->len - done)
+			n = a->len - done;
+		memcpy(a->dst + done, (const unsigned char *)&v + skip, n);
+		done += n;
+	}
+	return 0;
+}
+
+static int guard_failed(kvm_t *kd)
+{
+	uint64_t len = 0;
+
+	file_len(kd, &len);
+	kvm_err(kd, EIO, "the domain file shrank to %" PRIu64 " bytes while mapped", len);
+	return -1;
+}
+
+int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len)
+{
+	struct copy_args a = {kd->map + off, dst, len};
+
+	if (kvm_guard_run(kd->map, kd->maplen, copy_words, &a) != 0)
+		return guard_failed(kd);
+	return 0;
+}
+
+struct sum_args {
+	const unsigned char *slot0;
+	uint64_t stride;
+	uint32_t n;
+	uint64_t sum;
+};
+
+static int sum_slots(void *arg)
+{
+	struct sum_args *a = arg;
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < a->n; i++)
+		sum += __atomic_load_n((const uint64_t *)(a->slot0 + i * a->stride),
+				       __ATOMIC_RELAXED);
+	a->sum = sum;
+	return 0;
+}
+
+int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum)
+{
+	struct sum_args a = {kd->map + off, kd->lay.stride, kd->lay.maxcpu, 0};
+
+	if (kvm_guard_run(kd->map, kd->maplen, sum_slots, &a) != 0)
+		return guard_failed(kd);
+	*sum = a.sum;
+	return 0;
+}
+
+struct live_args {
+	const struct pcpu_dom_header *h;
+	struct kvm_live *live;
+};
+
+/* Pairs with the writer's release stores: what these counts cover is initialised. */
+static int load_live(void *arg)
+{
+	struct live_args *a = arg;
+
+	a->live->file_size = __atomic_load_n(&a->h->file_size, __ATOMIC_ACQUIRE);
+	a->live->sym_count = __atomic_load_n(&a->h->sym_count, __ATOMIC_ACQUIRE);
+	a->live->nchunks = __atomic_load_n(&a->h->nchunks, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+int kvm_domain_live(kvm_t *kd, struct kvm_live *live)
+{
+	struct live_args a = {(const struct pcpu_dom_header *)kd->map, live};
+
+	if (kvm_guard_run(kd->map, kd->maplen, load_live, &a) != 0)
+		return guard_failed(kd);
+	if (live->sym_count > kd->lay.sym_cap) {
+		kvm_err(kd, EINVAL,
+			"bad domain header: sym_count %" PRIu32 " exceeds sym_cap %" PRIu32,
+			live->sym_count, kd->lay.sym_cap);
+		return -1;
+	}
+	if (live->nchunks > PCPU_DOM_MAX_CHUNKS) {
+		kvm_err(kd, EINVAL, "bad domain header: nchunks %" PRIu32 " exceeds %d",
+			live->nchunks, PCPU_DOM_MAX_CHUNKS);
+		return -1;
+	}
+	return 0;
+}
+
+/* The writer only grows the file; re-reads how much of it is in use and maps that. */
+static int grow(kvm_t *kd)
+{
+	struct kvm_live live;
+	uint64_t len, limit;
+
+	if (kvm_domain_live(kd, &live) != 0 || file_len(kd, &len) != 0)
+		return -1;
+	limit = live.file_size < len ? live.file_size : len;
+	if (limit < PCPU_DOM_HDR_SIZE) {
+		kvm_err(kd, EINVAL,
+			"bad domain header: file_size is now %" PRIu64 " of a %" PRIu64
+			"-byte file, less than the header",
+			live.file_size, len);
+		return -1;
+	}
+	if (map_file(kd, limit) != 0)
+		return -1;
+	kd->limit = limit;
+	return 0;
+}
+
+int kvm_domain_span(kvm_t *kd, uint64_t off, uint64_t len, const char *what)
+{
+	if (inside(off, len, kd->limit))
+		return 0;
+	if (grow(kd) != 0)
+		return -1;
+	if (inside(off, len, kd->limit))
+		return 0;
+	kvm_err(kd, EFAULT,
+		"%s: %" PRIu64 " bytes at offset %" PRIu64 " lie outside the domain's %" PRIu64
+		" bytes",
+		what, len, off, kd->limit);
+	return -1;
+}
+
+int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, uint64_t *off)
+{
+	if (addr < kd->lay.writer_base) {
+		kvm_err(kd, EFAULT,
+			"%s: address 0x%" PRIx64 " is below the domain (at 0x%" PRIx64 ")", what,
+			addr, kd->lay.writer_base);
+		return -1;
+	}
+	*off = addr - kd->lay.writer_base;
+	return kvm_domain_span(kd, *off, len, what);
+}
+
+int kvm_domain_sym(kvm_t *kd, uint32_t index, struct pcpu_dom_sym *sym)
+{
+	uint64_t off = kd->lay.sym_off + (uint64_t)index * sizeof(*sym);
+
+	if (kvm_domain_span(kd, off, sizeof(*sym), "symbol table") != 0 ||
+	    kvm_domain_copy(kd, off, sym, sizeof(*sym)) != 0)
+		return -1;
+	return kvm_sym_check(kd, index, sym);
+}
+
+static int find_chunk(const kvm_t *kd, uint64_t off, uint64_t *chunk)
+{
+	for (uint32_t k = 0; k < kd->lay.nchunks; k++) {
+		if (off >= kd->lay.chunk_off[k] && off - kd->lay.chunk_off[k] < kd->lay.stride) {
+			*chunk = kd->lay.chunk_off[k];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Learns the chunks a live writer appended since we last looked. */
+static int more_chunks(kvm_t *kd)
+{
+	struct kvm_live live;
+	uint64_t c;
+
+	if (kvm_domain_live(kd, &live) != 0)
+		return -1;
+	for (uint32_t k = kd->lay.nchunks; k < live.nchunks; k++) {
+		if (kvm_domain_copy(kd, offsetof(struct pcpu_dom_header, chunk_off) + k * sizeof(c),
+				    &c, sizeof(c)) != 0)
+			return -1;
+		if (c % kd->lay.page_size != 0 || c < PCPU_DOM_HDR_SIZE) {
+			kvm_err(kd, EINVAL,
+				"bad domain header: chunk_off[%" PRIu32 "] %" PRIu64
+				" is not page-aligned after the header",
+				k, c);
+			return -1;
+		}
+		kd->lay.chunk_off[k] = c;
+		kd->lay.nchunks = k + 1;
+	}
+	return 0;
+}
+
+int kvm_domain_zpcpu(kvm_t *kd, uint64_t base, uint64_t size, uint64_t *off)
+{
+	uint64_t chunk;
+
+	if (kvm_domain_addr(kd, base, 0, "zpcpu base", off) != 0)
+		return -1;
+	if (find_chunk(kd, *off, &chunk) != 0) {
+		if (more_chunks(kd) != 0)
+			return -1;
+		if (find_chunk(kd, *off, &chunk) != 0) {
+			kvm_err(kd, EFAULT,
+				"zpcpu base 0x%" PRIx64 " is not in any of the domain's %" PRIu32
+				" zpcpu chunks",
+				base, kd->lay.nchunks);
+			return -1;
+		}
+	}
+	if (size > kd->lay.stride - (*off - chunk)) {
+		kvm_err(kd, EFAULT,
+			"zpcpu base 0x%" PRIx64 ": %" PRIu64
+			" bytes per CPU run past the stride %" PRIu64,
+			base, size, kd->lay.stride);
+		return -1;
+	}
+	return kvm_domain_span(kd, chunk, kd->lay.stride * kd->lay.maxcpu, "zpcpu chunk");
+}
+
+int kvm_domain_reload(kvm_t *kd)
+{
+	struct pcpu_dom_header h;
+	struct pcpu_dom_sym sym;
+	uint64_t len;
+
+	if (file_len(kd, &len) != 0)
+		return -1;
+	if (len < PCPU_DOM_HDR_SIZE) {
+		kvm_err(kd, EINVAL, "truncated domain: %" PRIu64 " bytes, the header alone is %u",
+			len, PCPU_DOM_HDR_SIZE);
+		return -1;
+	}
+	if (map_file(kd, len) != 0 || kvm_domain_copy(kd, 0, &h, sizeof(h)) != 0 ||
+	    kvm_header_load(kd, &h, len, &kd->lay) != 0)
+		return -1;
+	kd->limit = h.file_size;
+	for (uint32_t i = 0; i < h.sym_count; i++)
+		if (kvm_domain_sym(kd, i, &sym) != 0)
+			return -1;
+	return 0;
+}
+
+int kvm_domain_open(kvm_t *kd, const char *path)
+{
+	struct stat st;
+
+	/* O_NONBLOCK: opening a FIFO planted at the path must not hang. */
+	kd->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (kd->fd < 0) {
+		kvm_err(kd, errno, "%s: %s%s", path, strerror(errno),
+			errno == ELOOP ? " (a symbolic link is not followed)" : "");
+		return -1;
+	}
+	if (fstat(kd->fd, &st) != 0) {
+		kvm_err(kd, errno, "%s: fstat: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		kvm_err(kd, EINVAL, "%s: not a regular file", path);
+		return -1;
+	}
+	if (st.st_uid != geteuid() && geteuid() != 0) {
+		kvm_err(kd, EACCES, "%s: owned by uid %u, not by you (uid %u)", path,
+			(unsigned int)st.st_uid, (unsigned int)geteuid());
+		return -1;
+	}
+	return kvm_domain_reload(kd);
+}
+
+void kvm_domain_close(kvm_t *kd)
+{
+	if (kd->map != NULL)
+		munmap((void *)kd->map, kd->maplen);
+	if (kd->fd >= 0)
+		close(kd->fd);
+}

@@ -1,0 +1,147 @@
+/*
+ * The kvm handle and the helpers shared by the files of src/kvm (see kvm(3)).
+ *
+ * kvm.c          open, close, errors, kvm_read, the cache generation
+ * kvm_header.c   validation of a domain header into struct kvm_layout
+ * kvm_domain.c   the domain target: open, map, grow, translate, copy words
+ * kvm_guard.c    recovery from SIGBUS when a mapped file shrinks
+ * kvm_kernel.c   the running Linux kernel through /proc and /sys (corefile NULL)
+ * kvm_nlist.c    kvm_nlist
+ * kvm_pcpu.c     the per-CPU functions of kvm_getpcpu(3)
+ * kvm_snapshot.c kvm_snapshot
+ *
+ * A handle is used by one thread at a time, as in FreeBSD.
+ */
+#ifndef PCPU_KVM_KVM_PRIVATE_H
+#define PCPU_KVM_KVM_PRIVATE_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pcpu/kvm.h>
+
+#include "format/domain_format.h"
+
+enum kvm_target {
+	KVM_TARGET_DOMAIN, /* a domain file, live or post-mortem, or a snapshot */
+	KVM_TARGET_KERNEL, /* corefile NULL: the running kernel via /proc and /sys */
+};
+
+/*
+ * The immutable header fields of a domain, copied out of the file and validated once
+ * (kvm_header.c). Nothing else re-reads them from the mapping, so a writer that rewrites
+ * its header after we checked it cannot make us use an unchecked value.
+ */
+struct kvm_layout {
+	uint32_t maxcpu;
+	uint32_t page_size;
+	uint32_t pcpu_size;
+	uint32_t flags;
+	uint32_t sym_cap;
+	uint32_t nchunks; /* chunks known and checked; grows as the writer adds chunks */
+	uint64_t stride;
+	uint64_t writer_base;
+	uint64_t pcpu_off;
+	uint64_t sym_off;
+	uint64_t dpcpu_addr;
+	uint64_t dpcpu_size;
+	uint64_t chunk_off[PCPU_DOM_MAX_CHUNKS];
+};
+
+struct __kvm {
+	enum kvm_target target;
+	int fd;			  /* the domain file, -1 for the kernel target */
+	const unsigned char *map; /* the file mapped read-only from offset 0 */
+	size_t maplen;		  /* bytes mapped, a multiple of the page size */
+	uint64_t limit;		  /* readable bytes: min(file_size, size of the file) */
+	struct kvm_layout lay;	  /* domain target: valid while cache_gen is current */
+	unsigned int kmaxcpu;	  /* kernel target: possible CPUs, same caching */
+	unsigned int cache_gen;	  /* kvm_cache_gen value the cached fields belong to */
+	unsigned int dpcpu_cpu;	  /* CPU chosen by kvm_dpcpu_setcpu, default 0 */
+	char errbuf[_POSIX2_LINE_MAX];
+};
+
+/*
+ * Formats a message into kd->errbuf (kvm_geterr) and sets errno to errnum. Every error
+ * of the library goes through here; nothing is printed.
+ */
+void kvm_err(kvm_t *kd, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void kvm_verr(kvm_t *kd, int errnum, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/* CPU slots of the target, from the cache (kvm_cache_check first). */
+static inline unsigned int kvm_maxcpu(const kvm_t *kd)
+{
+	return kd->target == KVM_TARGET_DOMAIN ? kd->lay.maxcpu : kd->kmaxcpu;
+}
+
+/* Fails with ENOTSUP and a message naming fn when kd is the kernel target: 0 or -1. */
+int kvm_need_domain(kvm_t *kd, const char *fn);
+
+/*
+ * Makes the cached layout (domain) or CPU count (kernel) current: after a call with
+ * kd == NULL to kvm_getpcpu or kvm_dpcpu_setcpu, the next use re-reads and re-validates
+ * it. 0, or -1 with the error set.
+ */
+int kvm_cache_check(kvm_t *kd);
+void kvm_cache_clear_all(void);
+
+/* kvm_header.c: validates a private copy of a header against a file of file_len bytes
+ * and fills *lay. 0, or -1 with the error set. */
+int kvm_header_load(kvm_t *kd, const struct pcpu_dom_header *h, uint64_t file_len,
+		    struct kvm_layout *lay);
+/* Checks that a symbol entry copied out of the file is usable: 0, or -1 with the error. */
+int kvm_sym_check(kvm_t *kd, uint32_t index, const struct pcpu_dom_sym *sym);
+
+/* kvm_domain.c */
+int kvm_domain_open(kvm_t *kd, const char *path);
+void kvm_domain_close(kvm_t *kd);
+/* Re-validates the header of the opened file into kd->lay. */
+int kvm_domain_reload(kvm_t *kd);
+/*
+ * Makes [off, off + len) of the file readable through kd->map, growing the mapping when
+ * the live writer has grown the file; fails (EFAULT, message naming what) when the range
+ * is not inside the domain. 0 or -1.
+ */
+int kvm_domain_span(kvm_t *kd, uint64_t off, uint64_t len, const char *what);
+/* Translates a writer address of len bytes into a file offset inside the domain. */
+int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, uint64_t *off);
+/*
+ * Copies [off, off + len), already checked by kvm_domain_span, with aligned 8-byte
+ * atomic loads so that each value a live writer updates is seen whole, recovering from
+ * a SIGBUS. 0 or -1.
+ */
+int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len);
+/* Sums the uint64_t at off + i * stride for every CPU slot i (spans checked). */
+int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum);
+/* The header fields a live writer changes, loaded with acquire and range-checked. */
+struct kvm_live {
+	uint64_t file_size;
+	uint32_t sym_count; /* <= sym_cap */
+	uint32_t nchunks;   /* <= PCPU_DOM_MAX_CHUNKS */
+};
+int kvm_domain_live(kvm_t *kd, struct kvm_live *live);
+/* Copies the symbol entry index (< the live sym_count) and checks it. */
+int kvm_domain_sym(kvm_t *kd, uint32_t index, struct pcpu_dom_sym *sym);
+/*
+ * Translates the base of a zpcpu allocation of size bytes per CPU into the file offset of
+ * CPU 0's copy, checking that it lies in a zpcpu chunk and that no copy runs into the
+ * next CPU's, and maps the whole chunk.
+ */
+int kvm_domain_zpcpu(kvm_t *kd, uint64_t base, uint64_t size, uint64_t *off);
+
+/* kvm_guard.c: runs fn(arg) so that a SIGBUS on an address in [lo, lo + len) returns
+ * -1 from here instead of killing the process; otherwise returns fn's value. */
+int kvm_guard_run(const void *lo, size_t len, int (*fn)(void *), void *arg);
+
+/* kvm_kernel.c */
+int kvm_kernel_open(kvm_t *kd);
+int kvm_kernel_maxcpu(kvm_t *kd, unsigned int *maxcpu);
+int kvm_kernel_ncpus(kvm_t *kd);
+/* Fills *pc for cpu: 1 when the CPU is active, 0 when not, -1 on error. */
+int kvm_kernel_pcpu(kvm_t *kd, unsigned int cpu, struct pcpu *pc);
+int kvm_kernel_cptime(kvm_t *kd, long *cp_time);
+
+#endif
