@@ -1,5 +1,49 @@
 #!/bin/sh
-# The README's demo: prints this machine's CPU sets with the cpusets example.
-set -e
-bindir=${1:-build}
-exec "$bindir/examples/cpusets"
+# The README's demo (./dev.sh demo): a server-like program counts its work per CPU and
+# pcpu(1) watches it live from another process, then everything stops cleanly.
+# usage: examples/demo.sh BUILD_DIR
+set -eu
+bindir=$(cd "${1:-build}" && pwd)
+pcpu=$bindir/tools/pcpu/pcpu
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pcpu-demo.XXXXXX")
+server=
+kpmapd=
+
+stop_all() {
+	[ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" || true
+	[ -n "$kpmapd" ] && kill -TERM "$kpmapd" 2>/dev/null && wait "$kpmapd" || true
+	rm -rf "$tmp"
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+# Shows and runs one pcpu command.
+pcpu() {
+	printf '\n$ pcpu %s\n' "$*"
+	"$pcpu" "$@"
+}
+
+# kpmapd publishes the time on a private path: the server reads it without a system call.
+"$bindir/tools/kpmapd/kpmapd" --path "$tmp/kpmap" --foreground &
+kpmapd=$!
+export PCPU_KPMAP="$tmp/kpmap"
+i=0
+while [ ! -e "$tmp/kpmap" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+
+"$bindir/examples/demo_server" -t 2 &
+server=$!
+i=0
+while [ ! -e "/dev/shm/pcpu.$server" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1
+
+pcpu ls
+pcpu stat -w 1 -c 4 "$server"
+pcpu stat -P "$server" 'demo_cache_*'
+printf '\n$ pcpu export %s | grep demo_requests\n' "$server"
+"$pcpu" export "$server" | grep demo_requests
+
+printf '\n$ kill -TERM %s\n' "$server"
+kill -TERM "$server"
+wait "$server"
+server=
+pcpu ls

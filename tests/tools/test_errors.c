@@ -1,0 +1,237 @@
+/* Every documented error of pcpu(1): one line on stderr naming the thing and the reason,
+ * exit status 1 (2 for usage errors), never a crash. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/testutil.h"
+#include "tools/toolrun.h"
+
+/* One line on stderr that contains each of the given parts. */
+static void assert_error(const struct run *r, int status, const char *part1, const char *part2)
+{
+	cr_assert_eq(r->status, status, "status %d, stderr: %s", r->status, r->err);
+	cr_assert_eq(strchr(r->err, '\n'), r->err + strlen(r->err) - 1, "one line: %s", r->err);
+	cr_assert_not_null(strstr(r->err, part1), "'%s' not in: %s", part1, r->err);
+	if (part2)
+		cr_assert_not_null(strstr(r->err, part2), "'%s' not in: %s", part2, r->err);
+	cr_assert_str_eq(r->out, "");
+}
+
+/* A pid that no process has: one of a child that was reaped. */
+static pid_t dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	test_wait_exit(pid);
+	return pid;
+}
+
+Test(tools_errors, an_unknown_pid_is_named_as_no_such_process)
+{
+	struct run r;
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", (int)dead_pid());
+	run_pcpu(&r, "stat", pid, NULL);
+	assert_error(&r, 1, pid, "no such process");
+	run_free(&r);
+}
+
+Test(tools_errors, a_pid_without_a_domain_says_so)
+{
+	pid_t child = fork();
+	struct run r;
+	char pid[16];
+
+	if (child == 0) {
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)child);
+	run_pcpu(&r, "export", pid, NULL);
+	cr_assert_eq(r.status, 1, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.err, "no pcpu domain"), "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "pcpu_domain_up{target=\""), "%s", r.out);
+	run_free(&r);
+	run_pcpu(&r, "stat", pid, NULL);
+	assert_error(&r, 1, pid, "no pcpu domain");
+	run_free(&r);
+	kill(child, SIGKILL);
+	test_wait_exit(child);
+}
+
+/* Root reads every file: the denied reader is then another user (nobody). */
+Test(tools_errors, a_file_that_cannot_be_read_gives_permission_denied)
+{
+	struct writer w;
+	struct run r;
+	uid_t as = 0;
+
+	writer_start(&w, test_tmpdir(), 1, 10, NULL);
+	if (geteuid() == 0) {
+		as = 65534;
+		chmod(w.dir, 0755);
+	} else {
+		chmod(w.domain, 0);
+	}
+	char *argv[] = {(char *)pcpu_binary(), "stat", w.domain, NULL};
+
+	run_argv(&r, argv, 30, as);
+	assert_error(&r, 1, w.domain, "ermission denied");
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
+}
+
+Test(tools_errors, a_corrupt_domain_is_refused_with_the_reason)
+{
+	struct writer w;
+	struct run r;
+	char *copy = test_path(test_tmpdir(), "corrupt");
+	int fd;
+
+	writer_start(&w, test_tmpdir(), 1, 10, NULL);
+	run_pcpu(&r, "snapshot", w.domain, copy, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
+	fd = open(copy, O_WRONLY);
+	cr_assert_eq(pwrite(fd, "XXXXXXXX", 8, 128), 8); /* the magic */
+	close(fd);
+	run_pcpu(&r, "stat", copy, NULL);
+	assert_error(&r, 1, copy, "magic");
+	run_free(&r);
+	fd = open(copy, O_WRONLY | O_TRUNC);
+	cr_assert_eq(write(fd, "short", 5), 5);
+	close(fd);
+	run_pcpu(&r, "ls", copy, NULL);
+	cr_assert_eq(r.status, 0);
+	cr_assert_not_null(strstr(r.out, "unreadable"), "%s", r.out);
+	cr_assert_not_null(strstr(r.err, copy), "%s", r.err);
+	run_free(&r);
+	remove_with_dir(copy);
+	free(copy);
+	cr_assert_eq(writer_stop(&w), 0);
+}
+
+Test(tools_errors, an_unknown_name_is_named)
+{
+	struct writer w;
+	struct run r;
+
+	writer_start(&w, test_tmpdir(), 1, 10, NULL);
+	run_pcpu(&r, "stat", w.domain, "no_such_counter", NULL);
+	assert_error(&r, 1, "no_such_counter", "unknown name");
+	run_free(&r);
+	run_pcpu(&r, "read", w.domain, "no_such_counter", NULL);
+	assert_error(&r, 1, "no_such_counter", "unknown name");
+	run_free(&r);
+	run_pcpu(&r, "nlist", w.domain, "test_requests", "no_such_counter", NULL);
+	cr_assert_eq(r.status, 1);
+	cr_assert_not_null(strstr(r.out, "test_requests"), "found names are still printed");
+	cr_assert_not_null(strstr(r.err, "unknown name \"no_such_counter\""), "%s", r.err);
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
+}
+
+Test(tools_errors, a_bad_interval_or_count_is_named)
+{
+	const char *bad[] = {"0", "-1", "abc", "1e9", "nan", ""};
+	struct run r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		run_pcpu(&r, "stat", "-w", bad[i], "/nonexistent", NULL);
+		assert_error(&r, 1, "bad interval", bad[i]);
+		run_free(&r);
+	}
+	run_pcpu(&r, "stat", "-c", "0", "/nonexistent", NULL);
+	assert_error(&r, 1, "bad count", "\"0\"");
+	run_free(&r);
+	run_pcpu(&r, "top", "-w", "x", "/nonexistent", NULL);
+	assert_error(&r, 1, "bad interval", "\"x\"");
+	run_free(&r);
+}
+
+Test(tools_errors, a_port_in_use_is_named)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct writer w;
+	struct run r;
+	char listen_on[64];
+
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(fd, 1), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	snprintf(listen_on, sizeof(listen_on), "127.0.0.1:%d", ntohs(a.sin_port));
+	writer_start(&w, test_tmpdir(), 1, 10, NULL);
+	run_pcpu(&r, "serve", "--listen", listen_on, w.domain, NULL);
+	assert_error(&r, 1, listen_on, "Address already in use");
+	run_free(&r);
+	run_pcpu(&r, "serve", "--listen", "nonsense", w.domain, NULL);
+	assert_error(&r, 1, "nonsense", "ADDR:PORT");
+	run_free(&r);
+	close(fd);
+	cr_assert_eq(writer_stop(&w), 0);
+}
+
+Test(tools_errors, a_missing_file_is_named)
+{
+	struct run r;
+
+	run_pcpu(&r, "cpus", "/nonexistent/domain", NULL);
+	assert_error(&r, 1, "/nonexistent/domain", "No such file");
+	run_free(&r);
+}
+
+Test(tools_errors, usage_errors_exit_2)
+{
+	struct run r;
+
+	char *bare[] = {(char *)pcpu_binary(), NULL};
+
+	run_argv(&r, bare, 30, 0);
+	cr_assert_eq(r.status, 2);
+	run_free(&r);
+	run_pcpu(&r, "frobnicate", NULL);
+	cr_assert_eq(r.status, 2);
+	cr_assert_not_null(strstr(r.err, "unknown command \"frobnicate\""), "%s", r.err);
+	run_free(&r);
+	run_pcpu(&r, "stat", "--no-such-option", "x", NULL);
+	cr_assert_eq(r.status, 2);
+	cr_assert_not_null(strstr(r.err, "usage: pcpu stat"), "%s", r.err);
+	run_free(&r);
+	run_pcpu(&r, "read", NULL);
+	cr_assert_eq(r.status, 2);
+	run_free(&r);
+	run_pcpu(&r, "serve", "x", NULL);
+	cr_assert_eq(r.status, 2);
+	run_free(&r);
+}
+
+Test(tools_errors, every_command_has_help)
+{
+	const char *cmds[] = {"ls",   "stat",	  "top",   "cpus",   "cpuset", "nlist",
+			      "read", "snapshot", "kpmap", "sysctl", "export", "serve"};
+	struct run r;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char expect[64];
+
+		run_pcpu(&r, cmds[i], "--help", NULL);
+		snprintf(expect, sizeof(expect), "usage: pcpu %s", cmds[i]);
+		cr_assert_eq(r.status, 0, "%s: %s", cmds[i], r.err);
+		cr_assert_eq(strncmp(r.out, expect, strlen(expect)), 0, "%s", r.out);
+		run_free(&r);
+	}
+}

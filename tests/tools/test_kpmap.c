@@ -1,0 +1,115 @@
+/* pcpu kpmap and sysctl against a kpmapd publishing on a private path. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/testutil.h"
+#include "tools/toolrun.h"
+
+static pid_t kpmapd;
+static char *kpmap;
+
+static void kpmapd_start(void)
+{
+	char *bin = test_built_binary("tools/kpmapd/kpmapd");
+
+	kpmap = test_path(test_tmpdir(), "kpmap");
+	kpmapd = fork();
+	cr_assert_geq(kpmapd, 0);
+	if (kpmapd == 0) {
+		execl(bin, bin, "--path", kpmap, "--hz", "100", "--foreground", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && access(kpmap, F_OK) != 0; i++)
+		usleep(50000);
+	cr_assert_eq(access(kpmap, F_OK), 0, "kpmapd published nothing");
+	usleep(100000);
+	free(bin);
+}
+
+static void kpmapd_stop(void)
+{
+	kill(kpmapd, SIGTERM);
+	test_wait_exit(kpmapd);
+	remove_with_dir(kpmap);
+	free(kpmap);
+}
+
+TestSuite(tools_kpmap, .init = kpmapd_start, .fini = kpmapd_stop);
+
+Test(tools_kpmap, every_field_is_decoded)
+{
+	struct run r;
+	long long sec;
+
+	run_pcpu(&r, "kpmap", "-f", kpmap, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(field_of(r.out, "0x8304", 4), "100", "tick_freq:\n%s", r.out);
+	cr_assert_str_eq(field_of(r.out, "0x8304", 5), "Hz");
+	cr_assert_str_eq(field_of(r.out, "0x0201", 3), "version");
+	cr_assert_str_eq(field_of(r.out, "0x8200", 3), "upticks");
+	cr_assert_str_eq(field_of(r.out, "0x8501", 3), "ts_uptime");
+	cr_assert_str_eq(field_of(r.out, "0x8303", 3), "tsc_freq");
+	cr_assert_str_eq(field_of(r.out, "0x8205", 3), "fast_gtod");
+	sec = strtoll(field_of(r.out, "0x8502", 4), NULL, 10);
+	cr_assert_lt(llabs(sec - (long long)time(NULL)), 5, "realtime: %s", r.out);
+	run_free(&r);
+}
+
+Test(tools_kpmap, json_is_valid)
+{
+	struct run r, py;
+
+	run_pcpu(&r, "kpmap", "--json", "-f", kpmap, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_python_json(&py, r.out,
+			"import json,sys\n"
+			"f={x[\"name\"]:x[\"value\"] for x in json.load(sys.stdin)[\"fields\"]}\n"
+			"print(f[\"tick_freq\"], type(f[\"ts_realtime\"][\"sec\"]).__name__)");
+	cr_assert_str_eq(py.out, "100 int\n", "%s %s", py.err, r.out);
+	run_free(&py);
+	run_free(&r);
+}
+
+Test(tools_kpmap, sysctl_sets_fast_gtod_and_kpmap_shows_it)
+{
+	struct run r;
+
+	run_pcpu(&r, "sysctl", "-f", kpmap, "kern.gettimeofday_quick=1", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(strncmp(r.out, "kern.gettimeofday_quick: ", 25), 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, " -> 1\n"), "%s", r.out);
+	run_free(&r);
+	run_pcpu(&r, "kpmap", "-f", kpmap, NULL);
+	cr_assert_str_eq(field_of(r.out, "0x8205", 4), "1", "%s", r.out);
+	cr_assert_str_eq(field_of(r.out, "0x8304", 4), "100", "tick_freq stays: %s", r.out);
+	run_free(&r);
+	run_pcpu(&r, "sysctl", "-f", kpmap, "kern.gettimeofday_quick=0", NULL);
+	cr_assert_str_eq(r.out, "kern.gettimeofday_quick: 1 -> 0\n", "%s", r.err);
+	run_free(&r);
+	run_pcpu(&r, "sysctl", "-f", kpmap, "kern.gettimeofday_quick", NULL);
+	cr_assert_str_eq(r.out, "kern.gettimeofday_quick: 0\n", "%s", r.err);
+	run_free(&r);
+}
+
+Test(tools_kpmap, sysctl_errors_name_the_reason)
+{
+	struct run r;
+
+	run_pcpu(&r, "sysctl", "-f", kpmap, "kern.hz", NULL);
+	cr_assert_eq(r.status, 1);
+	cr_assert_not_null(strstr(r.err, "unknown name \"kern.hz\""), "%s", r.err);
+	run_free(&r);
+	run_pcpu(&r, "sysctl", "-f", kpmap, "kern.gettimeofday_quick=2", NULL);
+	cr_assert_eq(r.status, 1);
+	cr_assert_not_null(strstr(r.err, "bad value \"2\""), "%s", r.err);
+	run_free(&r);
+	run_pcpu(&r, "kpmap", "-f", "/nonexistent/kpmap", NULL);
+	cr_assert_eq(r.status, 1);
+	cr_assert_not_null(strstr(r.err, "/nonexistent/kpmap: no such file"), "%s", r.err);
+	run_free(&r);
+}

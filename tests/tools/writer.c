@@ -1,0 +1,90 @@
+/*
+ * The writer the pcpu(1) tests read: threads count events into a counter(9) and into
+ * DPCPU variables, then it prints its own totals (as the library reads them) on one
+ * line, "ready requests=N hits=N balance=N weird=N ncpus=N". Each "again" line on stdin
+ * repeats the round; end of input makes it exit 0 (removing its domain).
+ *
+ * usage: pcpu_test_writer THREADS ITERATIONS
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcpu/counter.h>
+#include <pcpu/pcpu.h>
+
+COUNTER_U64_DEFINE_EARLY(test_requests);
+DPCPU_DEFINE_STATIC(unsigned long, test_hits);
+DPCPU_DEFINE_STATIC(long, test_balance);
+
+/* A name that needs escaping in JSON and in Prometheus label values. */
+#define WEIRD_NAME "test.weird \"quoted\" \\ name"
+static counter_u64_t weird;
+
+static uint64_t iterations;
+
+static void *work(void *arg)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < iterations; i++) {
+		counter_u64_add(test_requests, 1);
+		DPCPU_ADD(test_hits, 3);
+		DPCPU_ADD(test_balance, -2);
+	}
+	counter_u64_add(weird, 7);
+	return NULL;
+}
+
+static int round_of(int threads)
+{
+	pthread_t tid[64];
+
+	for (int i = 0; i < threads; i++)
+		if (pthread_create(&tid[i], NULL, work, NULL) != 0)
+			return -1;
+	for (int i = 0; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	return 0;
+}
+
+static void report(void)
+{
+	unsigned long hits = 0;
+	long balance = 0;
+	unsigned int cpu;
+
+	CPU_FOREACH(cpu)
+	{
+		hits += DPCPU_ID_GET(cpu, test_hits);
+		balance += DPCPU_ID_GET(cpu, test_balance);
+	}
+	printf("ready requests=%" PRIu64 " hits=%lu balance=%ld weird=%" PRIu64 " ncpus=%d\n",
+	       counter_u64_fetch(test_requests), hits, balance, counter_u64_fetch(weird), mp_ncpus);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	char line[64];
+	int threads;
+
+	if (argc != 3 || (threads = atoi(argv[1])) < 1 || threads > 64) {
+		fprintf(stderr, "usage: pcpu_test_writer THREADS(1-64) ITERATIONS\n");
+		return 2;
+	}
+	iterations = strtoull(argv[2], NULL, 10);
+	if (pcpu_counter_define_early(&weird, WEIRD_NAME) != 0 || !pcpu_domain_path()) {
+		perror("pcpu_test_writer: domain");
+		return 1;
+	}
+	do {
+		if (round_of(threads) != 0) {
+			perror("pcpu_test_writer: pthread_create");
+			return 1;
+		}
+		report();
+	} while (fgets(line, sizeof(line), stdin) && strcmp(line, "again\n") == 0);
+	return 0;
+}

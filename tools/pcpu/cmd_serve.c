@@ -1,0 +1,231 @@
+/* pcpu serve: the exposition of targets at http://ADDR:PORT/metrics (libmicrohttpd). */
+#include <errno.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "metrics.h"
+#include "target.h"
+
+const char cmd_serve_synopsis[] = "serve [-P] --listen ADDR:PORT TARGET...";
+const char cmd_serve_help[] =
+	"Serves what 'pcpu export' prints at http://ADDR:PORT/metrics, reading every TARGET\n"
+	"afresh at each scrape; other paths get 404. ADDR is an IPv4 address, [IPv6] or a\n"
+	"host name; PORT 0 picks a free port. The address served is printed on stderr.\n"
+	"Runs until SIGINT or SIGTERM.\n"
+	"  -l, --listen ADDR:PORT  where to listen\n"
+	"  -P, --per-cpu           one series per CPU, labelled cpu=\"N\"\n"
+	"  -h, --help              this text\n";
+
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+struct serve {
+	char **targets;
+	int ntargets;
+	struct metrics_opts opts;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, char *body,
+			     size_t len, const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ok;
+
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ok = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status,
+				  const char *text)
+{
+	char *body = strdup(text);
+
+	return body ? reply(conn, status, body, strlen(body), "text/plain; charset=utf-8") : MHD_NO;
+}
+
+static enum MHD_Result metrics(struct MHD_Connection *conn, const struct serve *s)
+{
+	struct expo e = {0};
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (metrics_collect(&e, s->targets, s->ntargets, &s->opts) < 0 ||
+	    !(f = open_memstream(&body, &len))) {
+		expo_free(&e);
+		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	}
+	expo_write(&e, f);
+	expo_free(&e);
+	if (fclose(f) != 0) {
+		free(body);
+		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	}
+	return reply(conn, MHD_HTTP_OK, body, len, CONTENT_TYPE);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **state)
+{
+	(void)version;
+	(void)upload;
+	if (*upload_size != 0) {
+		*upload_size = 0; /* bodies are not used: discard them */
+		return MHD_YES;
+	}
+	if (*state == NULL) {
+		*state = conn; /* the first call only has the headers; answer on the next */
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") != 0)
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found; try /metrics\n");
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET\n");
+	return metrics(conn, cls);
+}
+
+/* Splits ADDR:PORT ([v6]:PORT) and returns a listening socket, or -1 (error printed). */
+static int listen_on(const char *spec)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *ai;
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	size_t hlen;
+	int fd, rc, one = 1;
+
+	if (!colon || colon == spec || colon[1] == '\0') {
+		tool_err("bad listen address \"%s\": expected ADDR:PORT", spec);
+		return -1;
+	}
+	hlen = (size_t)(colon - spec);
+	if (spec[0] == '[' && hlen > 2 && spec[hlen - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)hlen - 2, spec + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)hlen, spec);
+	rc = getaddrinfo(host, colon + 1, &hints, &ai);
+	if (rc != 0) {
+		tool_err("bad listen address \"%s\": %s", spec, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+		tool_err("cannot listen on %s: %s", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static void announce(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		fprintf(stderr, "pcpu serve: listening on http://%s%s%s:%s/metrics\n",
+			ss.ss_family == AF_INET6 ? "[" : "", host,
+			ss.ss_family == AF_INET6 ? "]" : "", port);
+}
+
+/* Serves until SIGINT or SIGTERM; those are blocked in every thread and taken here. */
+static int serve(int fd, struct serve *s)
+{
+	struct MHD_Daemon *d;
+	sigset_t stop;
+	int sig;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+			     NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+	if (!d) {
+		close(fd);
+		return tool_err("cannot start the HTTP server (libmicrohttpd)");
+	}
+	announce(fd);
+	sigwait(&stop, &sig);
+	MHD_stop_daemon(d);
+	close(fd);
+	return 0;
+}
+
+/* A target that cannot be read at start is a mistake (a typo, a wrong pid) rather than a
+ * program restarting, so it stops serve; later scrapes report failures as up 0. */
+static int check_targets(const struct serve *s)
+{
+	for (int i = 0; i < s->ntargets; i++) {
+		struct target t;
+
+		if (target_open(&t, s->targets[i]) < 0)
+			return -1;
+		target_close(&t);
+	}
+	return 0;
+}
+
+static const struct option long_opts[] = {
+	{"listen", required_argument, NULL, 'l'},
+	{"per-cpu", no_argument, NULL, 'P'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve s = {0};
+	const char *listen_spec = NULL;
+	int c, fd;
+
+	while ((c = getopt_long(argc, argv, "+l:Ph", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen_spec = optarg;
+			break;
+		case 'P':
+			s.opts.percpu = true;
+			break;
+		case 'h':
+			return tool_help();
+		default:
+			return tool_usage();
+		}
+	}
+	if (!listen_spec || optind >= argc)
+		return tool_usage();
+	s.targets = argv + optind;
+	s.ntargets = argc - optind;
+	if (check_targets(&s) < 0)
+		return TOOL_EXIT_FAIL;
+	fd = listen_on(listen_spec);
+	if (fd < 0)
+		return TOOL_EXIT_FAIL;
+	return serve(fd, &s);
+}

@@ -1,0 +1,230 @@
+/* pcpu top: a full-screen live view of a target's rates, per CPU and per symbol. */
+#include <curses.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "sample.h"
+
+const char cmd_top_synopsis[] = "top [-w SECONDS] TARGET [GLOB...]";
+const char cmd_top_help[] =
+	"A full-screen view refreshed every SECONDS (default 1): one bar per CPU with the\n"
+	"events per second counted on it (all selected counters and unsigned variables),\n"
+	"then every symbol with its rate and total, highest rate first. Follows the\n"
+	"terminal's size; q quits.\n"
+	"  -w, --wait SECONDS   refresh interval\n"
+	"  -h, --help           this text\n";
+
+struct view {
+	struct target *t;
+	struct selection sel;
+	struct sample last;  /* the latest sample, shown; last.total is NULL at first */
+	struct sample fresh; /* the sample being taken */
+	double interval;
+	size_t *order;	  /* symbol indices, highest rate first */
+	double *sym_rate; /* per symbol */
+	double *cpu_rate; /* per CPU column */
+};
+
+static double rate(const struct view *v, size_t i, uint64_t prev, uint64_t cur)
+{
+	if (!v->last.total)
+		return 0;
+	return sample_rate(v->sel.syms[i], prev, cur, v->fresh.when - v->last.when);
+}
+
+static int by_rate(const void *a, const void *b, void *arg)
+{
+	const struct view *v = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	double rx = v->sym_rate[x], ry = v->sym_rate[y];
+
+	if (rx != ry)
+		return rx < ry ? 1 : -1;
+	return strcmp(v->sel.syms[x]->name, v->sel.syms[y]->name);
+}
+
+/* Rates from last to fresh; then fresh becomes last. */
+static void compute(struct view *v)
+{
+	size_t nc = v->sel.ncpus;
+
+	memset(v->cpu_rate, 0, nc * sizeof(*v->cpu_rate));
+	for (size_t i = 0; i < v->sel.nsyms; i++) {
+		const struct tool_sym *s = v->sel.syms[i];
+
+		v->order[i] = i;
+		v->sym_rate[i] =
+			rate(v, i, v->last.total ? v->last.total[i] : 0, v->fresh.total[i]);
+		if (!sym_is_percpu(s) || sym_is_signed(s) || !v->last.total)
+			continue;
+		for (size_t c = 0; c < nc; c++)
+			v->cpu_rate[c] +=
+				rate(v, i, v->last.cpu[i * nc + c], v->fresh.cpu[i * nc + c]);
+	}
+	qsort_r(v->order, v->sel.nsyms, sizeof(*v->order), by_rate, v);
+	sample_free(&v->last);
+	v->last = v->fresh;
+	memset(&v->fresh, 0, sizeof(v->fresh));
+}
+
+static void bar(int y, int x, int width, double value, double max)
+{
+	int n = max > 0 ? (int)(value / max * width + 0.5) : 0;
+
+	move(y, x);
+	for (int i = 0; i < width; i++)
+		addch(i < n ? '#' : ' ');
+}
+
+static int draw_cpus(const struct view *v, int y)
+{
+	double max = 0;
+	int width = COLS - 22;
+
+	for (size_t c = 0; c < v->sel.ncpus; c++)
+		max = v->cpu_rate[c] > max ? v->cpu_rate[c] : max;
+	attron(A_REVERSE);
+	mvprintw(y++, 0, "%-5s %14s  %-*s", "CPU", "EVENTS/s", width > 0 ? width : 0, "");
+	attroff(A_REVERSE);
+	for (size_t c = 0; c < v->sel.ncpus && y < LINES - 3; c++, y++) {
+		mvprintw(y, 0, "%5u %14.1f ", v->sel.cpus[c], v->cpu_rate[c]);
+		if (width > 0)
+			bar(y, 21, width, v->cpu_rate[c], max);
+	}
+	return y + 1;
+}
+
+static void draw_syms(const struct view *v, int y)
+{
+	int w = COLS - 38 > 4 ? COLS - 38 : 4;
+	char total[32];
+
+	attron(A_REVERSE);
+	mvprintw(y++, 0, "%-*s %14s %21s", w, "NAME", "RATE/s", "TOTAL");
+	attroff(A_REVERSE);
+	for (size_t k = 0; k < v->sel.nsyms && y < LINES; k++, y++) {
+		size_t i = v->order[k];
+
+		sample_format(v->sel.syms[i], v->last.total[i], total, sizeof(total));
+		mvprintw(y, 0, "%-*.*s %14.1f %21s", w, w, v->sel.syms[i]->name, v->sym_rate[i],
+			 total);
+	}
+}
+
+static void draw(const struct view *v)
+{
+	erase();
+	mvprintw(0, 0, "pcpu top  %s[%d] %s  %zu CPUs  %zu symbols  every %.1fs  q quits",
+		 v->t->progname, (int)v->t->pid, target_state(v->t), v->sel.ncpus, v->sel.nsyms,
+		 v->interval);
+	draw_syms(v, draw_cpus(v, 2));
+	refresh();
+}
+
+/* Waits for the next refresh, redrawing on resize; false when q or a signal ends it. */
+static bool wait_key(const struct view *v, double deadline)
+{
+	for (;;) {
+		double left = deadline - tool_now();
+		int ch;
+
+		if (tool_stop_requested())
+			return false;
+		if (left <= 0)
+			return true;
+		timeout((int)(left * 1000) + 1);
+		ch = getch();
+		if (ch == 'q' || ch == 'Q')
+			return false;
+		if (ch == KEY_RESIZE)
+			draw(v);
+	}
+}
+
+static int loop(struct view *v)
+{
+	double next = tool_now();
+
+	for (;;) {
+		if (sample_take(v->t, &v->sel, &v->fresh) < 0)
+			return TOOL_EXIT_FAIL;
+		target_refresh_state(v->t);
+		compute(v);
+		draw(v);
+		next += v->interval;
+		if (!wait_key(v, next))
+			return 0;
+	}
+}
+
+static int run(struct view *v, char *const *globs, int nglobs)
+{
+	SCREEN *scr;
+	int rc;
+
+	if (selection_make(v->t, globs, nglobs, true, &v->sel) < 0)
+		return TOOL_EXIT_FAIL;
+	v->order = calloc(v->sel.nsyms + 1, sizeof(*v->order));
+	v->sym_rate = calloc(v->sel.nsyms + 1, sizeof(*v->sym_rate));
+	v->cpu_rate = calloc(v->sel.ncpus + 1, sizeof(*v->cpu_rate));
+	scr = v->order && v->sym_rate && v->cpu_rate ? newterm(NULL, stdout, stdin) : NULL;
+	if (!scr) {
+		rc = tool_err("cannot start the screen (TERM=%s)",
+			      getenv("TERM") ? getenv("TERM") : "unset");
+	} else {
+		tool_catch_stop_signals();
+		cbreak();
+		noecho();
+		keypad(stdscr, TRUE);
+		curs_set(0);
+		rc = loop(v);
+		endwin();
+		delscreen(scr);
+	}
+	sample_free(&v->last);
+	free(v->order);
+	free(v->sym_rate);
+	free(v->cpu_rate);
+	selection_free(&v->sel);
+	return rc;
+}
+
+static const struct option long_opts[] = {
+	{"wait", required_argument, NULL, 'w'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+int cmd_top(int argc, char **argv)
+{
+	struct view v = {.interval = 1};
+	struct target t;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+w:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (tool_parse_interval("interval", optarg, &v.interval) < 0)
+				return TOOL_EXIT_FAIL;
+			break;
+		case 'h':
+			return tool_help();
+		default:
+			return tool_usage();
+		}
+	}
+	if (optind >= argc)
+		return tool_usage();
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
+		return tool_err("needs a terminal; use 'pcpu stat -w SECONDS' otherwise");
+	if (target_open(&t, argv[optind]) < 0)
+		return TOOL_EXIT_FAIL;
+	v.t = &t;
+	rc = run(&v, argv + optind + 1, argc - optind - 1);
+	target_close(&t);
+	return rc;
+}

@@ -1,0 +1,223 @@
+/* Symbol selection and one sample of values read from a target. */
+#include "sample.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+static bool sym_is_integer(const struct tool_sym *s)
+{
+	if (s->kind == PCPU_SYM_COUNTER)
+		return true;
+	if (s->kind != PCPU_SYM_DPCPU && s->kind != PCPU_SYM_ZPCPU && s->kind != PCPU_SYM_OBJECT)
+		return false;
+	return (s->flags & PCPU_SYMF_INTEGER) &&
+	       (s->size == 1 || s->size == 2 || s->size == 4 || s->size == 8);
+}
+
+bool sym_is_percpu(const struct tool_sym *s)
+{
+	return s->kind != PCPU_SYM_OBJECT;
+}
+
+bool sym_is_signed(const struct tool_sym *s)
+{
+	return s->kind != PCPU_SYM_COUNTER && (s->flags & PCPU_SYMF_SIGNED);
+}
+
+static bool matches(const char *name, char *const *globs, int nglobs)
+{
+	if (nglobs == 0)
+		return true;
+	for (int i = 0; i < nglobs; i++)
+		if (fnmatch(globs[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+static bool matches_any(const struct selection *sel, char *glob)
+{
+	for (size_t i = 0; i < sel->nsyms; i++)
+		if (fnmatch(glob, sel->syms[i]->name, 0) == 0)
+			return true;
+	return false;
+}
+
+/* The CPUs the domain marks present: a 4096-slot test domain on a 2-CPU machine gets
+ * two columns, not 4096. */
+static int present_cpus(struct target *t, struct selection *sel)
+{
+	sel->cpus = calloc(sel->maxcpu, sizeof(*sel->cpus));
+	if (!sel->cpus) {
+		tool_err("%s", strerror(ENOMEM));
+		return -1;
+	}
+	for (unsigned int i = 0; i < sel->maxcpu; i++) {
+		struct pcpu *pc = kvm_getpcpu(t->kd, (int)i);
+
+		if (pc == (void *)-1) {
+			tool_err("%s: cpu %u: %s", t->path, i, kvm_geterr(t->kd));
+			return -1;
+		}
+		if (pc && pc->pc_present)
+			sel->cpus[sel->ncpus++] = i;
+		free(pc);
+	}
+	return 0;
+}
+
+int selection_make(struct target *t, char *const *globs, int nglobs, bool percpu,
+		   struct selection *sel)
+{
+	int maxcpu = kvm_getmaxcpu(t->kd);
+
+	memset(sel, 0, sizeof(*sel));
+	if (maxcpu <= 0) {
+		tool_err("%s: %s", t->path, kvm_geterr(t->kd));
+		return -1;
+	}
+	sel->maxcpu = (unsigned int)maxcpu;
+	sel->percpu = percpu;
+	sel->syms = calloc(t->nsyms ? t->nsyms : 1, sizeof(*sel->syms));
+	if (!sel->syms) {
+		tool_err("%s", strerror(ENOMEM));
+		return -1;
+	}
+	for (size_t i = 0; i < t->nsyms; i++)
+		if (sym_is_integer(&t->syms[i]) && matches(t->syms[i].name, globs, nglobs))
+			sel->syms[sel->nsyms++] = &t->syms[i];
+	for (int g = 0; g < nglobs; g++) {
+		if (!matches_any(sel, globs[g])) {
+			tool_err("%s: unknown name: no counter or integer variable matches \"%s\"",
+				 t->path, globs[g]);
+			selection_free(sel);
+			return -1;
+		}
+	}
+	if (percpu && present_cpus(t, sel) < 0) {
+		selection_free(sel);
+		return -1;
+	}
+	return 0;
+}
+
+void selection_free(struct selection *sel)
+{
+	free(sel->syms);
+	free(sel->cpus);
+	memset(sel, 0, sizeof(*sel));
+}
+
+static uint64_t widen(const struct tool_sym *s, const unsigned char *b)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, b, s->size); /* little-endian, as the format requires */
+	if (sym_is_signed(s) && s->size < 8 && (v >> (s->size * 8 - 1)) & 1)
+		v |= ~UINT64_C(0) << (s->size * 8);
+	return v;
+}
+
+static int read_cpu(struct target *t, const struct tool_sym *s, unsigned int cpu, uint64_t *v)
+{
+	unsigned char b[8];
+
+	if (kvm_read_zpcpu(t->kd, s->addr, b, s->size, (int)cpu) != (ssize_t)s->size) {
+		tool_err("%s: %s on cpu %u: %s", t->path, s->name, cpu, kvm_geterr(t->kd));
+		return -1;
+	}
+	*v = widen(s, b);
+	return 0;
+}
+
+static int read_total(struct target *t, const struct selection *sel, const struct tool_sym *s,
+		      uint64_t *total)
+{
+	unsigned char b[8];
+	uint64_t v;
+
+	if (s->kind == PCPU_SYM_COUNTER) {
+		errno = 0;
+		*total = kvm_counter_u64_fetch(t->kd, s->addr);
+		if (*total == 0 && errno != 0) {
+			tool_err("%s: %s: %s", t->path, s->name, kvm_geterr(t->kd));
+			return -1;
+		}
+		return 0;
+	}
+	if (s->kind == PCPU_SYM_OBJECT) {
+		if (kvm_read(t->kd, s->addr, b, s->size) != (ssize_t)s->size) {
+			tool_err("%s: %s: %s", t->path, s->name, kvm_geterr(t->kd));
+			return -1;
+		}
+		*total = widen(s, b);
+		return 0;
+	}
+	*total = 0;
+	for (unsigned int cpu = 0; cpu < sel->maxcpu; cpu++) {
+		if (read_cpu(t, s, cpu, &v) < 0)
+			return -1;
+		*total += v; /* modulo 2^64: also the two's complement sum of signed values */
+	}
+	return 0;
+}
+
+int sample_take(struct target *t, const struct selection *sel, struct sample *s)
+{
+	size_t ncells = sel->percpu ? sel->nsyms * sel->ncpus : 0;
+
+	s->when = tool_now();
+	s->total = calloc(sel->nsyms ? sel->nsyms : 1, sizeof(*s->total));
+	s->cpu = calloc(ncells ? ncells : 1, sizeof(*s->cpu));
+	if (!s->total || !s->cpu) {
+		sample_free(s);
+		tool_err("%s", strerror(ENOMEM));
+		return -1;
+	}
+	for (size_t i = 0; i < sel->nsyms; i++) {
+		const struct tool_sym *sym = sel->syms[i];
+
+		if (read_total(t, sel, sym, &s->total[i]) < 0)
+			goto fail;
+		if (!sel->percpu || !sym_is_percpu(sym))
+			continue;
+		for (size_t c = 0; c < sel->ncpus; c++)
+			if (read_cpu(t, sym, sel->cpus[c], &s->cpu[i * sel->ncpus + c]) < 0)
+				goto fail;
+	}
+	return 0;
+fail:
+	sample_free(s);
+	return -1;
+}
+
+void sample_free(struct sample *s)
+{
+	free(s->total);
+	free(s->cpu);
+	s->total = s->cpu = NULL;
+}
+
+void sample_format(const struct tool_sym *s, uint64_t v, char *buf, size_t len)
+{
+	if (sym_is_signed(s))
+		snprintf(buf, len, "%" PRId64, (int64_t)v);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+}
+
+double sample_rate(const struct tool_sym *s, uint64_t prev, uint64_t cur, double seconds)
+{
+	if (seconds <= 0)
+		return 0;
+	if (sym_is_signed(s))
+		return (double)(int64_t)(cur - prev) / seconds;
+	if (cur < prev) /* counter_u64_zero() ran: count from zero, as Prometheus does */
+		return (double)cur / seconds;
+	return (double)(cur - prev) / seconds;
+}
