@@ -73,6 +73,8 @@ typedef struct ukpheader {
 #define KPTYPE_TSC_FREQ (0x8003 | UKPLEN_8)
 #define KPTYPE_TICK_FREQ (0x8004 | UKPLEN_8)
 #define KPTYPE_FAST_GTOD (0x8005 | UKPLEN_4)
+/* pcpu's own kpmap entry (not in DragonFly): kpmapd's liveness word, see upmap(4). */
+#define KPTYPE_PCPU_ALIVE (0x80F0 | UKPLEN_4)
 
 /*
  * Programs should locate fields with ukp_find() rather than rely on these structures, as

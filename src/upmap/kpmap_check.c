@@ -16,7 +16,7 @@ static const ukpheader_t kpmap_required[] = {
 	{KPTYPE_TSC_FREQ, offsetof(struct sys_kpmap, tsc_freq)},
 	{KPTYPE_TICK_FREQ, offsetof(struct sys_kpmap, tick_freq)},
 	{KPTYPE_FAST_GTOD, offsetof(struct sys_kpmap, fast_gtod)},
-	{PCPU_KPTYPE_ALIVE, PCPU_KPMAP_ALIVE_OFFSET},
+	{KPTYPE_PCPU_ALIVE, PCPU_KPMAP_ALIVE_OFFSET},
 };
 
 int pcpu_kpmap_check(const void *map)

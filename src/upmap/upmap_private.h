@@ -40,8 +40,8 @@ void pcpu_proctitle_after_fork(struct sys_upmap *u);
 
 /* pcpu extension in kpmap: a robust-futex word that holds kpmapd's thread id while it
  * publishes. The kernel sets FUTEX_OWNER_DIED in it when kpmapd dies in any way, and
- * kpmapd stores 0 on clean shutdown, so clients notice a dead map with one load. */
-#define PCPU_KPTYPE_ALIVE (0x80F0 | UKPLEN_4)
+ * kpmapd stores 0 on clean shutdown, so clients notice a dead map with one load. Its
+ * type is KPTYPE_PCPU_ALIVE in <pcpu/upmap.h>. */
 #define PCPU_KPMAP_ALIVE_OFFSET 512
 
 /* $PCPU_KPMAP when set and non-empty, else /dev/shm/kpmap. */

@@ -26,10 +26,8 @@ const char cmd_kpmap_help[] =
 
 enum kind { K_INT, K_TS, K_HZ, K_BOOL, K_ALIVE, K_RAW };
 
-/* pcpu's extension of kpmap (src/upmap): a robust-futex word holding kpmapd's thread id
- * while it publishes, 0 after a clean stop, FUTEX_OWNER_DIED set by the kernel when
- * kpmapd died. */
-#define KPTYPE_PCPU_ALIVE (0x80F0 | UKPLEN_4)
+/* KPTYPE_PCPU_ALIVE (upmap(4)) holds kpmapd's thread id while it publishes, 0 after a
+ * clean stop, and FUTEX_OWNER_DIED set by the kernel when kpmapd died. */
 
 struct field_type {
 	uint16_t type;
