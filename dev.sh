@@ -61,7 +61,12 @@ fuzz)
 	need_packages
 	build build-fuzz -DCMAKE_C_COMPILER=clang -DPCPU_FUZZ=ON -DPCPU_BENCH=OFF -DPCPU_TOOLS=OFF \
 		-DBUILD_TESTING=OFF
-	ctest --test-dir build-fuzz --output-on-failure -L fuzz
+	# Each fuzzer's log is long; keep it whole on failure, else print the counts.
+	if ! ctest --test-dir build-fuzz -V -L fuzz >build-fuzz/fuzz.log 2>&1; then
+		tail -n 200 build-fuzz/fuzz.log
+		exit 1
+	fi
+	grep -E 'Test #|stat::number_of_executed_units|tests passed' build-fuzz/fuzz.log
 	;;
 bench)
 	need_packages
