@@ -34,131 +34,135 @@ COUNTER_U64_DEFINE_EARLY(demo_errors);
 COUNTER_U64_DEFINE_EARLY(demo_jobs_done); /* counted by the forked child */
 DPCPU_DEFINE_STATIC(unsigned long, demo_cache_hits);
 DPCPU_DEFINE_STATIC(unsigned long, demo_cache_misses);
-DPCPU_DEFINE_STATIC(
-    long, demo_inflight); /* +1 when a request starts, -1 when it ends */
+DPCPU_DEFINE_STATIC(long, demo_inflight); /* +1 when a request starts, -1 when it ends */
 
 static volatile sig_atomic_t stop;
 
-static void on_stop(int sig) {
-  (void)sig;
-  stop = 1;
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
 }
 
 /* A stand-in for real work: hashes a buffer of the request's size (FNV-1a). */
-static uint64_t work(uint64_t seed, size_t len) {
-  uint64_t h = 14695981039346656037ull;
+static uint64_t work(uint64_t seed, size_t len)
+{
+	uint64_t h = 14695981039346656037ull;
 
-  for (size_t i = 0; i < len; i++)
-    h = (h ^ (uint8_t)(seed >> (i % 8 * 8))) * 1099511628211ull;
-  return h;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)(seed >> (i % 8 * 8))) * 1099511628211ull;
+	return h;
 }
 
-static void pause_us(long us) {
-  struct timespec ts = {0, us * 1000};
+static void pause_us(long us)
+{
+	struct timespec ts = {0, us * 1000};
 
-  nanosleep(&ts, NULL);
+	nanosleep(&ts, NULL);
 }
 
-static void *worker(void *arg) {
-  uint64_t seed = (uintptr_t)arg * 0x9e3779b97f4a7c15ull;
+static void *worker(void *arg)
+{
+	uint64_t seed = (uintptr_t)arg * 0x9e3779b97f4a7c15ull;
 
-  while (!stop) {
-    size_t len = 200 + seed % 1800;
+	while (!stop) {
+		size_t len = 200 + seed % 1800;
 
-    DPCPU_ADD(demo_inflight, 1);
-    seed = work(seed, len);
-    if (seed % 4)
-      DPCPU_ADD(demo_cache_hits, 1);
-    else
-      DPCPU_ADD(demo_cache_misses, 1);
-    if (seed % 997 == 0)
-      counter_u64_add(demo_errors, 1);
-    counter_u64_add(demo_bytes_out, (int64_t)len);
-    counter_u64_add(demo_requests, 1);
-    DPCPU_ADD(demo_inflight, -1);
-    pause_us(50);
-  }
-  return NULL;
+		DPCPU_ADD(demo_inflight, 1);
+		seed = work(seed, len);
+		if (seed % 4)
+			DPCPU_ADD(demo_cache_hits, 1);
+		else
+			DPCPU_ADD(demo_cache_misses, 1);
+		if (seed % 997 == 0)
+			counter_u64_add(demo_errors, 1);
+		counter_u64_add(demo_bytes_out, (int64_t)len);
+		counter_u64_add(demo_requests, 1);
+		DPCPU_ADD(demo_inflight, -1);
+		pause_us(50);
+	}
+	return NULL;
 }
 
 /* The forked child: background jobs, counted in the shared domain. It leaves
  * with _exit so that only the parent, the domain's writer, tidies the domain
  * up. */
-static void background_jobs(void) {
-  uint64_t seed = 42;
+static void background_jobs(void)
+{
+	uint64_t seed = 42;
 
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  ukp_setproctitle("demo_server: background jobs");
-  while (!stop) {
-    seed = work(seed, 4096);
-    counter_u64_add(demo_jobs_done, 1);
-    pause_us(2000);
-  }
-  _exit(0);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	ukp_setproctitle("demo_server: background jobs");
+	while (!stop) {
+		seed = work(seed, 4096);
+		counter_u64_add(demo_jobs_done, 1);
+		pause_us(2000);
+	}
+	_exit(0);
 }
 
-static double now(void) {
-  struct timeval tv;
+static double now(void)
+{
+	struct timeval tv;
 
-  ukp_gettimeofday(&tv, NULL);
-  return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	ukp_gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-static int run(int threads, double seconds) {
-  pthread_t tid[64];
-  double start = now();
-  pid_t child;
-  int n;
+static int run(int threads, double seconds)
+{
+	pthread_t tid[64];
+	double start = now();
+	pid_t child;
+	int n;
 
-  child = fork();
-  if (child == 0)
-    background_jobs();
-  if (child < 0)
-    perror("demo_server: fork");
-  for (n = 0; n < threads; n++)
-    if (pthread_create(&tid[n], NULL, worker, (void *)(uintptr_t)(n + 1)) != 0)
-      break;
-  while (!stop && (seconds <= 0 || now() - start < seconds)) {
-    ukp_setproctitle("demo: %d workers, up %.0f s", n, now() - start);
-    pause_us(200000);
-  }
-  stop = 1;
-  for (int i = 0; i < n; i++)
-    pthread_join(tid[i], NULL);
-  if (child > 0) {
-    kill(child, SIGTERM);
-    waitpid(child, NULL, 0);
-  }
-  printf("demo_server: %" PRIu64 " requests, %" PRIu64 " jobs, %" PRIu64
-         " errors\n",
-         counter_u64_fetch(demo_requests), counter_u64_fetch(demo_jobs_done),
-         counter_u64_fetch(demo_errors));
-  return 0;
+	child = fork();
+	if (child == 0)
+		background_jobs();
+	if (child < 0)
+		perror("demo_server: fork");
+	for (n = 0; n < threads; n++)
+		if (pthread_create(&tid[n], NULL, worker, (void *)(uintptr_t)(n + 1)) != 0)
+			break;
+	while (!stop && (seconds <= 0 || now() - start < seconds)) {
+		ukp_setproctitle("demo: %d workers, up %.0f s", n, now() - start);
+		pause_us(200000);
+	}
+	stop = 1;
+	for (int i = 0; i < n; i++)
+		pthread_join(tid[i], NULL);
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+	}
+	printf("demo_server: %" PRIu64 " requests, %" PRIu64 " jobs, %" PRIu64 " errors\n",
+	       counter_u64_fetch(demo_requests), counter_u64_fetch(demo_jobs_done),
+	       counter_u64_fetch(demo_errors));
+	return 0;
 }
 
-int main(int argc, char **argv) {
-  struct sigaction sa = {.sa_handler = on_stop};
-  int threads = 2, c;
-  double seconds = 0;
+int main(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = on_stop};
+	int threads = 2, c;
+	double seconds = 0;
 
-  while ((c = getopt(argc, argv, "t:s:")) != -1) {
-    if (c == 't' && (threads = atoi(optarg)) >= 1 && threads <= 64)
-      continue;
-    if (c == 's' && (seconds = atof(optarg)) > 0)
-      continue;
-    fprintf(stderr, "usage: demo_server [-t THREADS(1-64)] [-s SECONDS]\n");
-    return 2;
-  }
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  if (!pcpu_domain_path()) {
-    fprintf(stderr, "demo_server: no domain file: %s\n", strerror(errno));
-    return 1;
-  }
-  printf("demo_server: pid %d, domain %s, time from %s\n", (int)getpid(),
-         pcpu_domain_path(),
-         kpmap_map() ? "kpmap (no system call)"
-                     : "gettimeofday (kpmapd is not running)");
-  fflush(stdout);
-  return run(threads, seconds);
+	while ((c = getopt(argc, argv, "t:s:")) != -1) {
+		if (c == 't' && (threads = atoi(optarg)) >= 1 && threads <= 64)
+			continue;
+		if (c == 's' && (seconds = atof(optarg)) > 0)
+			continue;
+		fprintf(stderr, "usage: demo_server [-t THREADS(1-64)] [-s SECONDS]\n");
+		return 2;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!pcpu_domain_path()) {
+		fprintf(stderr, "demo_server: no domain file: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("demo_server: pid %d, domain %s, time from %s\n", (int)getpid(), pcpu_domain_path(),
+	       kpmap_map() ? "kpmap (no system call)" : "gettimeofday (kpmapd is not running)");
+	fflush(stdout);
+	return run(threads, seconds);
 }

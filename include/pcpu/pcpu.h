@@ -61,6 +61,8 @@ struct pcpu_dpcpu_desc {
 #define PCPU_DPCPU_F_SIGNED 0x2u
 #define PCPU_DPCPU_I_ PCPU_DPCPU_F_INTEGER
 #define PCPU_DPCPU_S_ (PCPU_DPCPU_F_INTEGER | PCPU_DPCPU_F_SIGNED)
+/* clang-format 14 breaks _Generic association lists apart. */
+/* clang-format off */
 #define PCPU_DPCPU_FLAGS(x)                                                                      \
 	_Generic((x),                                                                            \
 		_Bool: PCPU_DPCPU_I_,                                                            \
@@ -76,6 +78,7 @@ struct pcpu_dpcpu_desc {
 		long long: PCPU_DPCPU_S_,                                                        \
 		unsigned long long: PCPU_DPCPU_I_,                                               \
 		default: 0u)
+/* clang-format on */
 
 #define DPCPU_NAME(n) pcpu_entry_##n
 #define PCPU_DPCPU_DESC(n) pcpu_dpcpu_desc_##n
@@ -90,20 +93,20 @@ struct pcpu_dpcpu_desc {
  * defining object, wherever the descriptor was copied. first: how the template is
  * declared before the descriptor refers to it; storage: of the definitions.
  */
-#define PCPU_DPCPU_DEFINE_(first, storage, t, n)                                                 \
-	first t DPCPU_NAME(n);                                                                   \
-	static uintptr_t PCPU_DPCPU_DELTA(n);                                                    \
-	storage struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)                                        \
-		__attribute__((section("set_pcpu_desc"), used, aligned(8))) = {                  \
-			#n, &DPCPU_NAME(n), sizeof(DPCPU_NAME(n)),                               \
-			PCPU_DPCPU_FLAGS(DPCPU_NAME(n)), &PCPU_DPCPU_DELTA(n)};                  \
+#define PCPU_DPCPU_DEFINE_(first, storage, t, n)                                \
+	first t DPCPU_NAME(n);                                                  \
+	static uintptr_t PCPU_DPCPU_DELTA(n);                                   \
+	storage struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)                       \
+		__attribute__((section("set_pcpu_desc"), used, aligned(8))) = { \
+			#n, &DPCPU_NAME(n), sizeof(DPCPU_NAME(n)),              \
+			PCPU_DPCPU_FLAGS(DPCPU_NAME(n)), &PCPU_DPCPU_DELTA(n)}; \
 	storage t DPCPU_NAME(n) __attribute__((section("set_pcpu"), used))
 
 #define DPCPU_DEFINE(t, n) PCPU_DPCPU_DEFINE_(extern PCPU_DPCPU_HIDDEN, , t, n)
 #define DPCPU_DEFINE_STATIC(t, n) PCPU_DPCPU_DEFINE_(static, static, t, n)
 /* DPCPU_NAME(n) is declared for its type only (__typeof__, sizeof, _Generic). */
-#define DPCPU_DECLARE(t, n)                                                                      \
-	extern PCPU_DPCPU_HIDDEN t DPCPU_NAME(n);                                                \
+#define DPCPU_DECLARE(t, n)                       \
+	extern PCPU_DPCPU_HIDDEN t DPCPU_NAME(n); \
 	extern struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)
 
 PCPU_EXPORT void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *d);

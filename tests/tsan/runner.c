@@ -12,7 +12,7 @@ static struct suite_extra {
 	const char *suite;
 	struct criterion_test_extra extra;
 	struct suite_extra *next;
-} *suites;
+} * suites;
 static int failures_in_child;
 
 void criterion_shim_register(struct criterion_test *t)

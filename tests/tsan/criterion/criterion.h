@@ -39,28 +39,27 @@ void criterion_shim_skip(const char *why);
 #define CR_SHIM_CAT_(a, b) a##b
 #define CR_SHIM_CAT(a, b) CR_SHIM_CAT_(a, b)
 
-#define Test(suite, name, ...)                                                                   \
-	static void suite##_##name##_impl(void);                                                 \
-	static struct criterion_test suite##_##name##_desc = {                                   \
-		#suite, #name, suite##_##name##_impl, {__VA_ARGS__}, NULL};                      \
-	__attribute__((constructor)) static void suite##_##name##_reg(void)                      \
-	{                                                                                        \
-		criterion_shim_register(&suite##_##name##_desc);                                 \
-	}                                                                                        \
+#define Test(suite, name, ...)                                              \
+	static void suite##_##name##_impl(void);                            \
+	static struct criterion_test suite##_##name##_desc = {              \
+		#suite, #name, suite##_##name##_impl, {__VA_ARGS__}, NULL}; \
+	__attribute__((constructor)) static void suite##_##name##_reg(void) \
+	{                                                                   \
+		criterion_shim_register(&suite##_##name##_desc);            \
+	}                                                                   \
 	static void suite##_##name##_impl(void)
 
-#define TestSuite(suite, ...)                                                                    \
-	__attribute__((constructor)) static void suite##_suite_reg(void)                         \
-	{                                                                                        \
-		criterion_shim_register_suite(#suite,                                            \
-					      (struct criterion_test_extra){__VA_ARGS__});       \
+#define TestSuite(suite, ...)                                                                      \
+	__attribute__((constructor)) static void suite##_suite_reg(void)                           \
+	{                                                                                          \
+		criterion_shim_register_suite(#suite, (struct criterion_test_extra){__VA_ARGS__}); \
 	}
 
 /* The optional trailing arguments of every assertion are a printf-style message. */
-#define CR_SHIM_CHECK(fatal, cond, text, ...)                                                    \
-	do {                                                                                     \
-		if (!(cond))                                                                     \
-			criterion_shim_fail(__FILE__, __LINE__, fatal, text);                    \
+#define CR_SHIM_CHECK(fatal, cond, text, ...)                                 \
+	do {                                                                  \
+		if (!(cond))                                                  \
+			criterion_shim_fail(__FILE__, __LINE__, fatal, text); \
 	} while (0)
 
 #define cr_assert(cond, ...) CR_SHIM_CHECK(1, cond, #cond)
