@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <pcpu/export.h>
+#include <pcpu/percpu_add.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +33,18 @@ PCPU_EXPORT void counter_u64_free(counter_u64_t c);
 PCPU_EXPORT void counter_u64_add(counter_u64_t c, int64_t inc);
 PCPU_EXPORT uint64_t counter_u64_fetch(counter_u64_t c);
 PCPU_EXPORT void counter_u64_zero(counter_u64_t c);
+
+/*
+ * counter_u64_add() is also a function (take its address, or call (counter_u64_add)(c, v));
+ * the macro makes the first attempt in the caller and leaves every other case -- rseq off,
+ * an abort, a zero in progress, a thread without rseq -- to that function.
+ */
+static inline void pcpu_counter_u64_add_inline(counter_u64_t c, int64_t inc)
+{
+	if (!pcpu_percpu_add64_once(c, (uint64_t)inc))
+		(counter_u64_add)(c, inc);
+}
+#define counter_u64_add(c, inc) pcpu_counter_u64_add_inline((c), (inc))
 
 /* Allocates *c and names it in the domain's symbol table; used by
  * COUNTER_U64_DEFINE_EARLY. 0, or -1 with errno (*c stays NULL when allocation failed). */

@@ -11,13 +11,9 @@
 
 enum { PCPU_CS_DONE, PCPU_CS_RETRY, PCPU_CS_FENCED, PCPU_CS_UNREGISTERED };
 
-/* Hidden: the hot path reaches them RIP-relative, not through the GOT. */
-#define PCPU_HIDDEN __attribute__((visibility("hidden")))
-extern PCPU_HIDDEN int pcpu_rseq_on;	      /* 1: adds run as rseq critical sections */
-extern PCPU_HIDDEN ptrdiff_t pcpu_rseq_off;   /* struct rseq's offset from the thread pointer */
-extern PCPU_HIDDEN size_t pcpu_percpu_stride; /* the domain's stride */
-extern PCPU_HIDDEN unsigned int pcpu_percpu_maxcpu;   /* the domain's CPU slots */
-extern PCPU_HIDDEN volatile uint32_t pcpu_rseq_fence; /* > 0 while counter_u64_zero() runs */
+/* The mode and geometry the hot path reads (pcpu_rseq_on, pcpu_rseq_off, stride, maxcpu,
+ * the zero fence) are exported: counter_u64_add() inlines its first attempt. */
+#include <pcpu/percpu_add.h>
 
 #include "arch/mode.h"
 #include "rseq_cs.h"

@@ -34,7 +34,8 @@ void counter_u64_free(counter_u64_t c)
 		errno = err;
 }
 
-void counter_u64_add(counter_u64_t c, int64_t inc)
+/* Parenthesised: the header defines counter_u64_add() as a macro over this function. */
+void(counter_u64_add)(counter_u64_t c, int64_t inc)
 {
 	pcpu_percpu_add64(c, (uint64_t)inc);
 }

@@ -91,3 +91,16 @@ Test(counter, add_mode_is_the_one_the_environment_asks_for)
 		cr_skip_test("no PCPU_EXPECT_MODE");
 	cr_assert_str_eq(pcpu_percpu_mode(), want);
 }
+
+Test(counter, add_through_the_function_counts_like_the_macro)
+{
+	void (*add)(counter_u64_t, int64_t) = counter_u64_add;
+	counter_u64_t c = counter_u64_alloc(M_WAITOK);
+
+	for (int i = 0; i < 1000; i++) {
+		add(c, 2);
+		counter_u64_add(c, 1);
+		(counter_u64_add)(c, 1);
+	}
+	cr_assert_eq(counter_u64_fetch(c), 4000u);
+}
