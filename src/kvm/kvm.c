@@ -54,6 +54,7 @@ int kvm_cache_reload(kvm_t *kd)
 		kvm_err(kd, EIO, "the domain file shrank while mapped; open it again");
 		return -1;
 	}
+	kd->zpcpu_seen.size = 0;
 	if (kd->target == KVM_TARGET_DOMAIN)
 		r = kvm_domain_reload(kd);
 	else

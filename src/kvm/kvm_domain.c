@@ -229,10 +229,20 @@ static int more_chunks(kvm_t *kd)
 	return 0;
 }
 
+/*
+ * What this checks cannot become false while the handle stays usable: the readable limit
+ * only grows, chunks are never removed, and a shrink marks the handle broken. So a base
+ * checked before is taken as is until the cached layout is reloaded.
+ */
 int kvm_domain_zpcpu(kvm_t *kd, uint64_t base, uint64_t size, uint64_t *off)
 {
 	uint64_t chunk;
 
+	if (kd->zpcpu_seen.size != 0 && base == kd->zpcpu_seen.base &&
+	    size <= kd->zpcpu_seen.size) {
+		*off = kd->zpcpu_seen.off;
+		return 0;
+	}
 	if (kvm_domain_addr(kd, base, 0, "zpcpu base", off) != 0)
 		return -1;
 	if (find_chunk(kd, *off, &chunk) != 0) {
@@ -253,7 +263,12 @@ int kvm_domain_zpcpu(kvm_t *kd, uint64_t base, uint64_t size, uint64_t *off)
 			base, size, kd->lay.stride);
 		return -1;
 	}
-	return kvm_domain_span(kd, chunk, kd->lay.stride * kd->lay.maxcpu, "zpcpu chunk");
+	if (kvm_domain_span(kd, chunk, kd->lay.stride * kd->lay.maxcpu, "zpcpu chunk") != 0)
+		return -1;
+	kd->zpcpu_seen.base = base;
+	kd->zpcpu_seen.size = size;
+	kd->zpcpu_seen.off = *off;
+	return 0;
 }
 
 int kvm_domain_reload(kvm_t *kd)

@@ -62,6 +62,11 @@ struct __kvm {
 	unsigned int cache_gen;	  /* kvm_cache_gen value the cached fields belong to */
 	unsigned int dpcpu_cpu;	  /* CPU chosen by kvm_dpcpu_setcpu, default 0 */
 	int broken;		  /* the file shrank under the mapping: every call fails */
+	/* The last zpcpu allocation checked (base, bytes per CPU, file offset), so that a
+	 * program polling one counter pays for the checks once; 0 bytes when none. */
+	struct {
+		uint64_t base, size, off;
+	} zpcpu_seen;
 	char errbuf[_POSIX2_LINE_MAX];
 };
 

@@ -197,6 +197,19 @@ Test(read, read_zpcpu_past_the_stride_fails_efault)
 	cr_expect_not_null(strstr(kvm_geterr(kd), "stride"));
 }
 
+Test(read, a_base_checked_for_a_counter_does_not_vouch_for_a_longer_read)
+{
+	unsigned char buf[DOMFIX_PAGE];
+
+	errno = 0;
+	kvm_counter_u64_fetch(kd, zbuf); /* checks zbuf for 8 bytes per CPU */
+	cr_assert_eq(errno, 0, "%s", kvm_geterr(kd));
+	cr_expect_eq(kvm_read_zpcpu(kd, zbuf, buf, DOMFIX_PAGE, 0), -1);
+	cr_expect_eq(errno, EFAULT);
+	cr_expect_eq(kvm_read_zpcpu(kd, zbuf, buf, 16, 1), 16);
+	cr_expect_eq(buf[15], 16);
+}
+
 Test(read, read_zpcpu_outside_any_chunk_fails_efault)
 {
 	unsigned char buf[8];
