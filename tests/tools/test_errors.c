@@ -161,7 +161,7 @@ Test(tools_errors, a_bad_interval_or_count_is_named)
 	run_free(&r);
 }
 
-Test(tools_errors, a_port_in_use_is_named)
+Test(tools_errors, a_port_in_use_or_out_of_range_is_named)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(a);
@@ -180,6 +180,9 @@ Test(tools_errors, a_port_in_use_is_named)
 	run_free(&r);
 	run_pcpu(&r, "serve", "--listen", "nonsense", w.domain, NULL);
 	assert_error(&r, 1, "nonsense", "ADDR:PORT");
+	run_free(&r);
+	run_pcpu(&r, "serve", "--listen", "127.0.0.1:99999", w.domain, NULL);
+	assert_error(&r, 1, "127.0.0.1:99999", "port must be 0 to 65535");
 	run_free(&r);
 	close(fd);
 	cr_assert_eq(writer_stop(&w), 0);

@@ -114,6 +114,13 @@ static int listen_on(const char *spec)
 		tool_err("bad listen address \"%s\": expected ADDR:PORT", spec);
 		return -1;
 	}
+	/* glibc's getaddrinfo takes any number as a port and truncates it to 16 bits:
+	 * 99999 would listen on 34463. */
+	if (strspn(colon + 1, "0123456789") != strlen(colon + 1) || strlen(colon + 1) > 5 ||
+	    atoi(colon + 1) > 65535) {
+		tool_err("bad listen address \"%s\": port must be 0 to 65535", spec);
+		return -1;
+	}
 	hlen = (size_t)(colon - spec);
 	if (spec[0] == '[' && hlen > 2 && spec[hlen - 1] == ']')
 		snprintf(host, sizeof(host), "%.*s", (int)hlen - 2, spec + 1);
