@@ -17,17 +17,26 @@
 
 #include "format/domain_format.h"
 
-static char path[256], snap[256];
+static char dir[200], path[256], snap[256];
 static int fd = -1;
+
+/* libFuzzer ends with exit(): remove the private directory then, or every run leaves one
+ * in /dev/shm. */
+static void cleanup(void)
+{
+	unlink(snap);
+	unlink(path);
+	rmdir(dir);
+}
 
 static int prepare(void)
 {
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	char dir[200];
 
 	snprintf(dir, sizeof(dir), "%s/pcpu-fuzz-kvm.XXXXXX", base);
 	if (mkdtemp(dir) == NULL)
 		return -1;
+	atexit(cleanup);
 	snprintf(path, sizeof(path), "%s/domain", dir);
 	snprintf(snap, sizeof(snap), "%s/snap", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
