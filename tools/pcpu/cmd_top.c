@@ -1,6 +1,7 @@
 /* pcpu top: a full-screen live view of a target's rates, per CPU and per symbol. */
 #include <curses.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,23 @@ static void compute(struct view *v)
 	memset(&v->fresh, 0, sizeof(v->fresh));
 }
 
+/* Prints row y clipped to the screen's width: mvprintw would wrap a long row onto the
+ * next one, which a narrow terminal then shows garbled. */
+static void __attribute__((format(printf, 2, 3))) row(int y, const char *fmt, ...)
+{
+	char *buf;
+	int n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	n = vasprintf(&buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	mvaddnstr(y, 0, buf, COLS);
+	free(buf);
+}
+
 static void bar(int y, int x, int width, double value, double max)
 {
 	int n = max > 0 ? (int)(value / max * width + 0.5) : 0;
@@ -88,10 +106,10 @@ static int draw_cpus(const struct view *v, int y)
 	for (size_t c = 0; c < v->sel.ncpus; c++)
 		max = v->cpu_rate[c] > max ? v->cpu_rate[c] : max;
 	attron(A_REVERSE);
-	mvprintw(y++, 0, "%-5s %14s  %-*s", "CPU", "EVENTS/s", width > 0 ? width : 0, "");
+	row(y++, "%-5s %14s  %-*s", "CPU", "EVENTS/s", width > 0 ? width : 0, "");
 	attroff(A_REVERSE);
 	for (size_t c = 0; c < v->sel.ncpus && y < LINES - 3; c++, y++) {
-		mvprintw(y, 0, "%5u %14.1f ", v->sel.cpus[c], v->cpu_rate[c]);
+		row(y, "%5u %14.1f ", v->sel.cpus[c], v->cpu_rate[c]);
 		if (width > 0)
 			bar(y, 21, width, v->cpu_rate[c], max);
 	}
@@ -104,23 +122,21 @@ static void draw_syms(const struct view *v, int y)
 	char total[32];
 
 	attron(A_REVERSE);
-	mvprintw(y++, 0, "%-*s %14s %21s", w, "NAME", "RATE/s", "TOTAL");
+	row(y++, "%-*s %14s %21s", w, "NAME", "RATE/s", "TOTAL");
 	attroff(A_REVERSE);
 	for (size_t k = 0; k < v->sel.nsyms && y < LINES; k++, y++) {
 		size_t i = v->order[k];
 
 		sample_format(v->sel.syms[i], v->last.total[i], total, sizeof(total));
-		mvprintw(y, 0, "%-*.*s %14.1f %21s", w, w, v->sel.syms[i]->name, v->sym_rate[i],
-			 total);
+		row(y, "%-*.*s %14.1f %21s", w, w, v->sel.syms[i]->name, v->sym_rate[i], total);
 	}
 }
 
 static void draw(const struct view *v)
 {
 	erase();
-	mvprintw(0, 0, "pcpu top  %s[%d] %s  %zu CPUs  %zu symbols  every %.1fs  q quits",
-		 v->t->progname, (int)v->t->pid, target_state(v->t), v->sel.ncpus, v->sel.nsyms,
-		 v->interval);
+	row(0, "pcpu top  %s[%d] %s  %zu CPUs  %zu symbols  every %.1fs  q quits", v->t->progname,
+	    (int)v->t->pid, target_state(v->t), v->sel.ncpus, v->sel.nsyms, v->interval);
 	draw_syms(v, draw_cpus(v, 2));
 	refresh();
 }
