@@ -44,7 +44,9 @@ static int64_t coarse_now_ns(void)
 static const struct sys_kpmap *kpmap_reopen(void)
 {
 	const struct sys_kpmap *cur = __atomic_load_n(&pcpu_kpmap_current, __ATOMIC_RELAXED);
-	int fd = open(pcpu_kpmap_path(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted at the path (anyone may create one in /dev/shm) would
+	 * otherwise block this open, and with it every fast-path call, until a writer came. */
+	int fd = open(pcpu_kpmap_path(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	const struct sys_kpmap *k;
 	struct stat st;
 

@@ -205,6 +205,18 @@ Test(kpmap_files, symlink_at_the_path_is_not_followed)
 	kp_cleanup(path);
 }
 
+Test(kpmap_files, fifo_at_the_path_is_refused_without_hanging, .timeout = 10)
+{
+	char *path = kp_private_path();
+	int v;
+
+	cr_assert_eq(mkfifo(path, 0644), 0);
+	assert_refused(EINVAL);
+	cr_assert_eq(kpmap_sysctl("kern.gettimeofday_quick", &v, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	kp_cleanup(path);
+}
+
 Test(kpmap_files, missing_file_falls_back)
 {
 	char *path = kp_private_path();
