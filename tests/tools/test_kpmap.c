@@ -1,9 +1,11 @@
 /* pcpu kpmap and sysctl against a kpmapd publishing on a private path. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,4 +114,27 @@ Test(tools_kpmap, sysctl_errors_name_the_reason)
 	cr_assert_eq(r.status, 1);
 	cr_assert_not_null(strstr(r.err, "/nonexistent/kpmap: no such file"), "%s", r.err);
 	run_free(&r);
+}
+
+/* A file that is not a kpmap, or one anybody may write, is refused with the reason. */
+Test(tools_kpmap, a_planted_file_is_refused_with_the_reason)
+{
+	char *planted = test_path(test_tmpdir(), "planted");
+	struct run r;
+	int fd = open(planted, O_RDWR | O_CREAT | O_EXCL, 0644);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 65536), 0);
+	close(fd);
+	run_pcpu(&r, "kpmap", "-f", planted, NULL);
+	cr_assert_eq(r.status, 1);
+	cr_assert_not_null(strstr(r.err, "not a kpmap"), "%s", r.err);
+	run_free(&r);
+	cr_assert_eq(chmod(planted, 0666), 0);
+	run_pcpu(&r, "sysctl", "-f", planted, "kern.gettimeofday_quick=1", NULL);
+	cr_assert_eq(r.status, 1);
+	cr_assert_not_null(strstr(r.err, "refused: not owned by root"), "%s", r.err);
+	run_free(&r);
+	remove_with_dir(planted);
+	free(planted);
 }

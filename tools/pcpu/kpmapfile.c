@@ -21,8 +21,31 @@ int kpmapfile_set(const char *path)
 	return 0;
 }
 
+/* The reasons of ukp(3)'s ERRORS for kpmap_map() and kpmap_sysctl(), in words: a bare
+ * "Invalid argument" would not say what is wrong with the file. */
+static const char *reason(int errnum)
+{
+	switch (errnum) {
+	case ENOENT:
+		return "no such file (is kpmapd running?)";
+	case ELOOP:
+		return "refused: a symbolic link";
+	case EPERM:
+		return "refused: not owned by root (or PCPU_KPMAP_OWNER), or writable by group "
+		       "or others";
+	case EINVAL:
+		return "not a kpmap: not a regular file of at least 65536 bytes with a kpmap "
+		       "header";
+	case ENOTSUP:
+		return "unsupported kpmap version";
+	case ESTALE:
+		return "stale: the kpmapd that published it has stopped";
+	default:
+		return strerror(errnum);
+	}
+}
+
 int kpmapfile_err(int errnum)
 {
-	return tool_err("%s: %s", kpmapfile_path(),
-			errnum == ENOENT ? "no such file (is kpmapd running?)" : strerror(errnum));
+	return tool_err("%s: %s", kpmapfile_path(), reason(errnum));
 }
