@@ -180,7 +180,15 @@ int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, ui
 		return -1;
 	}
 	*off = addr - kd->lay.writer_base;
-	return kvm_domain_span(kd, *off, len, what);
+	if (kvm_domain_span(kd, *off, len, what) == 0)
+		return 0;
+	/* The span check speaks in file offsets; the caller gave an address. */
+	if (errno == EFAULT)
+		kvm_err(kd, EFAULT,
+			"%s: %" PRIu64 " bytes at address 0x%" PRIx64
+			" lie outside the domain (0x%" PRIx64 " to 0x%" PRIx64 ")",
+			what, len, addr, kd->lay.writer_base, kd->lay.writer_base + kd->limit);
+	return -1;
 }
 
 int kvm_domain_sym(kvm_t *kd, uint32_t index, struct pcpu_dom_sym *sym)

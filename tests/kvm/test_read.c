@@ -175,6 +175,9 @@ Test(read, read_outside_the_domain_fails_efault)
 	cr_expect_eq(errno, EFAULT);
 	cr_expect_eq(kvm_read(kd, ~0ul - 3, buf, sizeof(buf)), -1);
 	cr_expect_eq(errno, EFAULT);
+	cr_expect_not_null(strstr(kvm_geterr(kd), "8 bytes at address 0xfffffffffffffffc lie "
+						  "outside the domain"),
+			   "the message names the address: %s", kvm_geterr(kd));
 }
 
 Test(read, read_zpcpu_copies_each_cpus_part)
