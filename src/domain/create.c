@@ -38,8 +38,9 @@ static int writer_alive(pid_t pid, uint64_t start)
 
 /*
  * Removes what is at path when it is one of our own domain files whose writer is dead.
- * Anything else stays untouched: a symlink (ELOOP), another user's or a live domain, or a
- * file that is not a domain (EEXIST). 0 when removed.
+ * Anything else stays untouched: a symlink (ELOOP), another user's or a live domain, a
+ * snapshot (kept on purpose, whoever wrote it), or a file that is not a domain (EEXIST).
+ * 0 when removed.
  */
 static int remove_if_stale(const char *path)
 {
@@ -52,7 +53,7 @@ static int remove_if_stale(const char *path)
 	stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
 		(st.st_mode & 077) == 0 && pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
 		memcmp(h.magic, PCPU_DOM_MAGIC, sizeof(h.magic)) == 0 &&
-		!writer_alive(h.writer_pid, h.writer_start);
+		(h.flags & PCPU_DOM_F_SNAPSHOT) == 0 && !writer_alive(h.writer_pid, h.writer_start);
 	close(fd);
 	if (!stale)
 		return EEXIST;

@@ -99,6 +99,29 @@ Test(domain_faults, stale_domain_with_our_pid_but_another_start_is_replaced)
 	cr_assert_str_eq(pcpu_domain_path(), path);
 }
 
+/* A snapshot is a frozen copy kept on purpose: its writer being gone does not make it stale. */
+Test(domain_faults, snapshot_of_a_dead_writer_is_left_alone)
+{
+	char *live = NULL;
+	size_t len;
+	pid_t pid;
+
+	cr_assert_gt(asprintf(&live, "%s.live", path), 0);
+	pid = fork();
+	if (pid == 0) {
+		setenv("PCPU_DOMAIN", live, 1);
+		exit(counter_u64_alloc(M_WAITOK) != NULL && pcpu_snapshot(path) == 0 ? 0 : 1);
+	}
+	cr_assert_eq(test_wait_exit(pid), 0);
+	assert_counting_works();
+	assert_private_because(EEXIST);
+	const struct pcpu_dom_header *h = domtest_map(path, &len);
+	cr_assert_not_null(h, "the snapshot is still there");
+	cr_assert_eq(h->writer_pid, pid);
+	cr_assert(h->flags & PCPU_DOM_F_SNAPSHOT);
+	free(live);
+}
+
 Test(domain_faults, foreign_file_is_left_alone)
 {
 	char buf[16] = {0};
