@@ -28,10 +28,12 @@ static int domain_path(char *buf, size_t len)
 
 /* A process is the writer of a header when it exists and started when the header says:
  * a recycled pid has a different start time. A start time of 0 (unknown) cannot tell, so
- * the existing process is taken for the writer. */
+ * the existing process is taken for the writer. Our own pid is never a live writer: this
+ * runs once per image, before it has a domain, so such a file is from an image this
+ * process replaced with exec() or from a dead process that had our pid. */
 static int writer_alive(pid_t pid, uint64_t start)
 {
-	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+	if (pid <= 0 || pid == getpid() || (kill(pid, 0) != 0 && errno != EPERM))
 		return 0;
 	return start == 0 || pcpu_proc_start_time(pid) == start;
 }
