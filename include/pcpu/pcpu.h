@@ -32,8 +32,10 @@ PCPU_EXPORT int pcpu_cpu_absent(unsigned int cpu);
 #define mp_ncpus (pcpu_mp_ncpus())
 #define curcpu (pcpu_curcpu())
 #define CPU_ABSENT(cpu) pcpu_cpu_absent(cpu)
-#define CPU_FOREACH(i)                        \
-	for ((i) = 0; (i) <= mp_maxid; (i)++) \
+/* The index may be int, as in FreeBSD code: mp_maxid (below 65536) is converted to its
+ * type so that the comparison is not between signed and unsigned. */
+#define CPU_FOREACH(i)                                       \
+	for ((i) = 0; (i) <= (__typeof__(i))mp_maxid; (i)++) \
 		if (!CPU_ABSENT(i))
 
 /* Names a domain object for readers (kvm_nlist). 0, or -1 with errno. */

@@ -32,6 +32,10 @@ struct pcpu {
 	uint64_t pc_spare[7];
 };
 
+#ifdef __cplusplus
+static_assert(sizeof(struct pcpu) == 128, "struct pcpu is part of the domain format");
+#else
 _Static_assert(sizeof(struct pcpu) == 128, "struct pcpu is part of the domain format");
+#endif
 
 #endif

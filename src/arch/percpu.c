@@ -109,10 +109,35 @@ void pcpu_atomic_add(void *slot, int64_t v, int width)
 }
 
 /*
+ * The fence protocol. An rseq add is a plain read-modify-write of its own CPU's slot, so
+ * a store from another CPU could be overwritten by an add in flight. Raising the fence and
+ * then issuing an expedited rseq membarrier aborts every critical section of this
+ * process in flight; any section that starts afterwards reads the raised fence (the
+ * membarrier orders it) and adds with a lock prefix, which is atomic against the other
+ * CPU's store, made with an atomic instruction. Once the fence drops (release, after
+ * that store), plain adds resume. Adds made by other processes sharing the domain are
+ * not reached by our membarrier: see counter(3).
+ */
+static void fence_raise(void)
+{
+	__atomic_fetch_add(&pcpu_rseq_fence, 1, __ATOMIC_SEQ_CST);
+	/* A forked child has a new mm: register it on first use. */
+	if (membarrier_rseq(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) != 0 &&
+	    membarrier_rseq(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) == 0)
+		membarrier_rseq(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ);
+}
+
+static void fence_lower(void)
+{
+	__atomic_fetch_sub(&pcpu_rseq_fence, 1, __ATOMIC_RELEASE);
+}
+
+/*
  * A thread created before we registered our own area (or by a library that bypasses
- * pthread_create) registers on its first add; if the kernel refuses, that thread adds
- * atomically. The atomic add may land on a CPU the thread has just left: it is atomic, so
- * it is never lost against another atomic add, nor against the zero's exchange.
+ * pthread_create) registers on its first add. If the kernel refuses (another rseq area
+ * is registered in it), that thread adds atomically, to the slot of a CPU it may have
+ * left already, where a registered thread's plain add could overwrite it: in rseq mode
+ * the add is made under the fence, at the cost of a system call per add.
  */
 void pcpu_percpu_add_slow(void *slot0, int64_t v, int width)
 {
@@ -132,31 +157,21 @@ void pcpu_percpu_add_slow(void *slot0, int64_t v, int width)
 			return;
 		}
 	}
+	if (pcpu_rseq_on)
+		fence_raise();
 	pcpu_atomic_add((char *)slot0 + (size_t)pcpu_percpu_cpu() * pcpu_percpu_stride, v, width);
+	if (pcpu_rseq_on)
+		fence_lower();
 }
 
-/*
- * The fence protocol. An rseq add is a plain read-modify-write of its own CPU's slot, so
- * a store from another CPU could be overwritten by an add in flight. Raising the fence and
- * then issuing an expedited rseq membarrier aborts every critical section of this
- * process in flight; any section that starts afterwards reads the raised fence (the
- * membarrier orders it) and adds with a lock prefix, which is atomic against the
- * exchange below. Once the fence drops (release, after every exchange), plain adds
- * resume on zeroed slots. Adds made by other processes sharing the domain are not
- * reached by our membarrier: see counter(3).
- */
+/* Exchanges, under the fence, so that no add in flight writes back a slot's old value. */
 void pcpu_percpu_zero64(uint64_t *slot0)
 {
-	if (pcpu_rseq_on) {
-		__atomic_fetch_add(&pcpu_rseq_fence, 1, __ATOMIC_SEQ_CST);
-		/* A forked child has a new mm: register it on first use. */
-		if (membarrier_rseq(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) != 0 &&
-		    membarrier_rseq(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) == 0)
-			membarrier_rseq(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ);
-	}
+	if (pcpu_rseq_on)
+		fence_raise();
 	for (unsigned int c = 0; c < pcpu_percpu_maxcpu; c++)
 		__atomic_exchange_n((uint64_t *)((char *)slot0 + (size_t)c * pcpu_percpu_stride), 0,
 				    __ATOMIC_RELAXED);
 	if (pcpu_rseq_on)
-		__atomic_fetch_sub(&pcpu_rseq_fence, 1, __ATOMIC_RELEASE);
+		fence_lower();
 }

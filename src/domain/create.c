@@ -28,18 +28,21 @@ static int domain_path(char *buf, size_t len)
 
 /* A process is the writer of a header when it exists and started when the header says:
  * a recycled pid has a different start time. A start time of 0 (unknown) cannot tell, so
- * the existing process is taken for the writer. */
+ * the existing process is taken for the writer. Our own pid is never a live writer: this
+ * runs once per image, before it has a domain, so such a file is from an image this
+ * process replaced with exec() or from a dead process that had our pid. */
 static int writer_alive(pid_t pid, uint64_t start)
 {
-	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+	if (pid <= 0 || pid == getpid() || (kill(pid, 0) != 0 && errno != EPERM))
 		return 0;
 	return start == 0 || pcpu_proc_start_time(pid) == start;
 }
 
 /*
  * Removes what is at path when it is one of our own domain files whose writer is dead.
- * Anything else stays untouched: a symlink (ELOOP), another user's or a live domain, or a
- * file that is not a domain (EEXIST). 0 when removed.
+ * Anything else stays untouched: a symlink (ELOOP), another user's or a live domain, a
+ * snapshot (kept on purpose, whoever wrote it), or a file that is not a domain (EEXIST).
+ * 0 when removed.
  */
 static int remove_if_stale(const char *path)
 {
@@ -52,7 +55,7 @@ static int remove_if_stale(const char *path)
 	stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
 		(st.st_mode & 077) == 0 && pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
 		memcmp(h.magic, PCPU_DOM_MAGIC, sizeof(h.magic)) == 0 &&
-		!writer_alive(h.writer_pid, h.writer_start);
+		(h.flags & PCPU_DOM_F_SNAPSHOT) == 0 && !writer_alive(h.writer_pid, h.writer_start);
 	close(fd);
 	if (!stale)
 		return EEXIST;

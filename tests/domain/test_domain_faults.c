@@ -99,6 +99,57 @@ Test(domain_faults, stale_domain_with_our_pid_but_another_start_is_replaced)
 	cr_assert_str_eq(pcpu_domain_path(), path);
 }
 
+/* A snapshot is a frozen copy kept on purpose: its writer being gone does not make it stale. */
+Test(domain_faults, snapshot_of_a_dead_writer_is_left_alone)
+{
+	char *live = NULL;
+	size_t len;
+	pid_t pid;
+
+	cr_assert_gt(asprintf(&live, "%s.live", path), 0);
+	pid = fork();
+	if (pid == 0) {
+		setenv("PCPU_DOMAIN", live, 1);
+		exit(counter_u64_alloc(M_WAITOK) != NULL && pcpu_snapshot(path) == 0 ? 0 : 1);
+	}
+	cr_assert_eq(test_wait_exit(pid), 0);
+	assert_counting_works();
+	assert_private_because(EEXIST);
+	const struct pcpu_dom_header *h = domtest_map(path, &len);
+	cr_assert_not_null(h, "the snapshot is still there");
+	cr_assert_eq(h->writer_pid, pid);
+	cr_assert(h->flags & PCPU_DOM_F_SNAPSHOT);
+	free(live);
+}
+
+/*
+ * Run as the new image of a process that exec()ed (DOMTEST_EXEC_PROBE set): the previous
+ * image's domain is at the path, written by this very pid and start time. Exits 0 when
+ * this image got the file, else 1.
+ */
+__attribute__((constructor)) static void exec_probe(void)
+{
+	if (getenv("DOMTEST_EXEC_PROBE") == NULL)
+		return;
+	exit(counter_u64_alloc(M_WAITOK) != NULL && pcpu_domain_path() != NULL ? 0 : 1);
+}
+
+Test(domain_faults, domain_of_this_process_before_it_exec_ed_is_replaced)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = {"exec_probe", NULL};
+
+		counter_u64_alloc(M_WAITOK);
+		setenv("DOMTEST_EXEC_PROBE", "1", 1);
+		execv("/proc/self/exe", argv);
+		_exit(2);
+	}
+	cr_assert_eq(test_wait_exit(pid), 0, "the exec()ed image fell back to private memory");
+	cr_assert_eq(access(path, F_OK), -1, "the new image removed its file at exit");
+}
+
 Test(domain_faults, foreign_file_is_left_alone)
 {
 	char buf[16] = {0};

@@ -24,6 +24,18 @@ static void setup(void)
 
 TestSuite(pcpu, .init = setup, .fini = domtest_cleanup);
 
+/* Compiled with -Wall -Wextra -Werror: an int index must not warn (sign-compare). */
+Test(pcpu, cpu_foreach_takes_an_int_index_as_in_freebsd)
+{
+	int i, n = 0;
+
+	CPU_FOREACH(i)
+	{
+		n++;
+	}
+	cr_assert_eq(n, mp_ncpus);
+}
+
 Test(pcpu, every_slot_has_its_id_and_sysfs_topology)
 {
 	unsigned int n = 0, i;

@@ -28,6 +28,12 @@ Test(maxcpu, malformed_env_is_ignored)
 	cr_assert_lt(pcpu_maxcpu(), 12u);
 }
 
+Test(maxcpu, env_above_65536_is_ignored)
+{
+	setenv("PCPU_MAXCPU", "65537", 1);
+	cr_assert_lt(pcpu_maxcpu(), 65537u);
+}
+
 static void *read_maxcpu(void *out)
 {
 	*(unsigned int *)out = pcpu_maxcpu();

@@ -2,7 +2,7 @@
  * The writer for test_writer.c: a program that uses the real counter(9), DPCPU, zpcpu and
  * pcpu_register API in its own domain (PCPU_DOMAIN, PCPU_KEEP=1 set by the test).
  *
- *   kvm_writer ITERS exit|hang|grow [SNAPSHOT]
+ *   kvm_writer ITERS exit|hang|grow|step [SNAPSHOT]
  *
  * Sets DPCPU kvm_cpu_tag of CPU c to 1000 + c, fills a 24-byte zpcpu allocation of CPU c
  * with {c, 3c + 1, ~c} through zpcpu_get_cpu, registers it as "kvm_zarea" and CPU 0's
@@ -12,6 +12,8 @@
  * pcpu_snapshot() if given, prints "done", and exits 0 or waits to be killed. "grow"
  * then waits for a line on stdin, allocates GROW_COUNTERS more counters (the arena grows
  * by chunks), adds 7 to the last one, prints "grown <its base>" and waits to be killed.
+ * "step" pauses after the first round of adds: it prints "half", waits for a line on
+ * stdin, adds a second round the same way, prints "done" and exits 0.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -74,9 +76,31 @@ static int grow(void)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static void add_round(void)
 {
 	pthread_t t[2];
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, adder, NULL);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* "step": the reader sees an exact total while this process is alive and paused. */
+static int pause_between_rounds(void)
+{
+	char line[8];
+
+	printf("half\n");
+	fflush(stdout);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return -1;
+	add_round();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
 	void *z;
 
 	if (argc < 3 || kvm_requests == NULL)
@@ -88,17 +112,16 @@ int main(int argc, char **argv)
 		return 3;
 	printf("ready %lu %lu\n", (unsigned long)kvm_requests, (unsigned long)z);
 	fflush(stdout);
-	for (int i = 0; i < 2; i++)
-		pthread_create(&t[i], NULL, adder, NULL);
-	for (int i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
+	add_round();
+	if (strcmp(argv[2], "step") == 0 && pause_between_rounds() != 0)
+		return 6;
 	if (argc > 3 && pcpu_snapshot(argv[3]) != 0)
 		return 4;
 	printf("done\n");
 	fflush(stdout);
 	if (strcmp(argv[2], "grow") == 0 && grow() != 0)
 		return 5;
-	if (strcmp(argv[2], "exit") != 0)
+	if (strcmp(argv[2], "exit") != 0 && strcmp(argv[2], "step") != 0)
 		for (;;)
 			pause();
 	return 0;

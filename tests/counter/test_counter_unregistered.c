@@ -1,0 +1,103 @@
+/*
+ * A thread that cannot register rseq (another rseq area is already registered in it)
+ * adds atomically, to the slot of the CPU sched_getcpu() named, while registered threads
+ * add to their CPU's slot with plain instructions. sched_getcpu is wrapped so that the
+ * unregistered thread always names the CPU it has just "left": the moment a migration
+ * would open, made to last. Run in rseq-own mode (GLIBC_TUNABLES=glibc.pthread.rseq=0).
+ * Kept within the TSan criterion shim's subset.
+ */
+#include <criterion/criterion.h>
+#include <linux/rseq.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <pcpu/counter.h>
+
+#include "arch/mode.h"
+#include "domain/domtest.h"
+
+enum { ADDS = 200000 };
+
+static long registered_adds;
+static int started, done;
+
+static __thread int lie; /* 1: sched_getcpu() names CPU 1 whatever the truth */
+
+int __real_sched_getcpu(void);
+int __wrap_sched_getcpu(void)
+{
+	return lie ? 1 : __real_sched_getcpu();
+}
+
+static counter_u64_t c;
+
+static void setup(void)
+{
+	domtest_use_private_path();
+}
+
+TestSuite(unregistered, .init = setup, .fini = domtest_cleanup);
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *registered_on_cpu1(void *arg)
+{
+	(void)arg;
+	pin_self(1);
+	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE)) {
+		counter_u64_add(c, 1);
+		registered_adds++;
+	}
+	return NULL;
+}
+
+/* Another library's rseq area: the kernel then refuses the library's own (EBUSY). */
+static __thread struct rseq foreign __attribute__((aligned(32)));
+
+static void *unregistered_on_cpu0(void *arg)
+{
+	int *ok = arg;
+
+	pin_self(0);
+	*ok = syscall(SYS_rseq, &foreign, sizeof(foreign), 0, 0x0badf00d) == 0;
+	lie = 1;
+	while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+		sched_yield();
+	for (int i = 0; i < ADDS; i++)
+		counter_u64_add(c, 1);
+	__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
+	syscall(SYS_rseq, &foreign, sizeof(foreign), RSEQ_FLAG_UNREGISTER, 0x0badf00d);
+	return NULL;
+}
+
+Test(unregistered, atomic_adds_of_an_unregistered_thread_are_never_lost)
+{
+	pthread_t a, b;
+	int ok = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		cr_skip_test("needs two CPUs");
+	c = counter_u64_alloc(M_WAITOK);
+	cr_assert_not_null(c);
+	if (strcmp(pcpu_percpu_mode(), "rseq-own") != 0)
+		cr_skip_test("only rseq-own mode lets a thread be unregistered");
+	cr_assert_eq(pthread_create(&a, NULL, registered_on_cpu1, NULL), 0);
+	cr_assert_eq(pthread_create(&b, NULL, unregistered_on_cpu0, &ok), 0);
+	pthread_join(b, NULL);
+	pthread_join(a, NULL);
+	cr_assert(ok, "the foreign rseq area was registered");
+	uint64_t v = counter_u64_fetch(c);
+	uint64_t want = (uint64_t)ADDS + (uint64_t)registered_adds;
+	cr_assert_eq(v, want, "%lld adds lost", (long long)(want - v));
+}
