@@ -1,4 +1,6 @@
 /* struct pcpu contents from sysfs, and process start times from /proc. */
+#include "domain/topology.h"
+
 #include "domain/domain.h"
 
 #include <dirent.h>
@@ -62,6 +64,13 @@ static int32_t numa_node(unsigned int cpu)
 	return node;
 }
 
+void pcpu_topology_read(unsigned int cpu, struct pcpu *pc)
+{
+	pc->pc_core_id = read_int(cpu, "topology/core_id");
+	pc->pc_package_id = read_int(cpu, "topology/physical_package_id");
+	pc->pc_numa_node = numa_node(cpu);
+}
+
 void pcpu_topology_fill(struct pcpu *table, unsigned int maxcpu)
 {
 	for (unsigned int c = 0; c < maxcpu; c++) {
@@ -73,9 +82,7 @@ void pcpu_topology_fill(struct pcpu *table, unsigned int maxcpu)
 	for (unsigned int c = 0; c < maxcpu; c++) {
 		if (!table[c].pc_present)
 			continue;
-		table[c].pc_core_id = read_int(c, "topology/core_id");
-		table[c].pc_package_id = read_int(c, "topology/physical_package_id");
-		table[c].pc_numa_node = numa_node(c);
+		pcpu_topology_read(c, &table[c]);
 	}
 }
 

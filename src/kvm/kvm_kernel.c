@@ -3,7 +3,6 @@
  * show it. Possible CPUs play the part of FreeBSD's mp_maxcpus, online CPUs of mp_ncpus,
  * and /proc/stat gives each CPU's time per state in USER_HZ ticks.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include <pcpu/kcpuset.h>
 
+#include "domain/topology.h"
 #include "kvm/kvm_private.h"
 
 #define SYS_CPU "/sys/devices/system/cpu"
@@ -87,42 +87,6 @@ static int cpu_active(kvm_t *kd, unsigned int cpu)
 	return active;
 }
 
-/* A topology value of cpu, or -1 when the kernel does not show it. */
-static int32_t topology(unsigned int cpu, const char *name)
-{
-	char path[96];
-	FILE *f;
-	int v = -1;
-
-	snprintf(path, sizeof(path), SYS_CPU "/cpu%u/topology/%s", cpu, name);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-/* The NUMA node shows as a "node<N>" link in the CPU's directory. */
-static int32_t numa_node(unsigned int cpu)
-{
-	char path[64];
-	DIR *d;
-	struct dirent *e;
-	int node = -1;
-
-	snprintf(path, sizeof(path), SYS_CPU "/cpu%u", cpu);
-	d = opendir(path);
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL && node < 0)
-		if (strncmp(e->d_name, "node", 4) == 0 && sscanf(e->d_name + 4, "%d", &node) != 1)
-			node = -1;
-	closedir(d);
-	return node;
-}
-
 /*
  * The times of the /proc/stat line labelled label ("cpu" is the total), in CP_* order:
  * interrupt time is irq + softirq, and idle includes iowait (the CPU was idle). Fields
@@ -167,10 +131,8 @@ int kvm_kernel_pcpu(kvm_t *kd, unsigned int cpu, struct pcpu *pc)
 		.pc_cpuid = cpu,
 		.pc_present = 1,
 		.pc_online = 1,
-		.pc_core_id = topology(cpu, "core_id"),
-		.pc_package_id = topology(cpu, "physical_package_id"),
-		.pc_numa_node = numa_node(cpu),
 	};
+	pcpu_topology_read(cpu, pc);
 	snprintf(label, sizeof(label), "cpu%u", cpu);
 	return stat_times(kd, label, pc->pc_cp_time) < 0 ? -1 : 1;
 }

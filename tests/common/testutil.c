@@ -41,3 +41,19 @@ char *test_built_binary(const char *relpath)
 
 	return test_path(bindir ? bindir : ".", relpath);
 }
+
+int test_sysfs_cpu_int(unsigned int cpu, const char *leaf)
+{
+	char path[128];
+	FILE *f;
+	int v = -1;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/%s", cpu, leaf);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}

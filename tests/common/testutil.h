@@ -18,4 +18,8 @@ int test_wait_exit(pid_t pid);
 /* Path of a binary built in this CMake tree (from $PCPU_TEST_BINDIR), caller frees. */
 char *test_built_binary(const char *relpath);
 
+/* The integer in /sys/devices/system/cpu/cpu<cpu>/<leaf>, or -1 when there is none:
+ * what struct pcpu's topology fields must hold. */
+int test_sysfs_cpu_int(unsigned int cpu, const char *leaf);
+
 #endif

@@ -12,6 +12,7 @@
 #include <pcpu/pcpu.h>
 #include <pcpu/zpcpu.h>
 
+#include "common/testutil.h"
 #include "domain/domtest.h"
 #include "kcpuset/maxcpu.h"
 
@@ -39,7 +40,6 @@ Test(pcpu, cpu_foreach_takes_an_int_index_as_in_freebsd)
 Test(pcpu, every_slot_has_its_id_and_sysfs_topology)
 {
 	unsigned int n = 0, i;
-	char f[96];
 
 	cr_assert_eq(mp_maxid, pcpu_maxcpu() - 1);
 	CPU_FOREACH(i)
@@ -47,9 +47,9 @@ Test(pcpu, every_slot_has_its_id_and_sysfs_topology)
 		struct pcpu *pc = pcpu_find(i);
 		cr_assert_eq(pc->pc_cpuid, i);
 		cr_assert(pc->pc_present);
-		snprintf(f, sizeof(f), "/sys/devices/system/cpu/cpu%u/topology/core_id", i);
-		if (access(f, R_OK) == 0)
-			cr_assert_geq(pc->pc_core_id, 0);
+		cr_assert_eq(pc->pc_core_id, test_sysfs_cpu_int(i, "topology/core_id"));
+		cr_assert_eq(pc->pc_package_id,
+			     test_sysfs_cpu_int(i, "topology/physical_package_id"));
 		n++;
 	}
 	cr_assert_eq((int)n, mp_ncpus);

@@ -10,6 +10,8 @@
 
 #include <pcpu/kvm.h>
 
+#include "common/testutil.h"
+
 static kvm_t *kd;
 
 static void setup(void)
@@ -66,11 +68,25 @@ Test(kernel, getpcpu_of_online_cpu_has_id_state_and_times)
 	cr_expect_eq(pc->pc_cpuid, 0u);
 	cr_expect_eq(pc->pc_present, 1);
 	cr_expect_eq(pc->pc_online, 1);
-	cr_expect_geq(pc->pc_package_id, 0);
 	for (int s = 0; s < CPUSTATES; s++)
 		total += pc->pc_cp_time[s];
 	cr_expect_gt(total, 0);
 	free(pc);
+}
+
+Test(kernel, getpcpu_gives_every_online_cpu_its_sysfs_topology)
+{
+	for (int cpu = 0; cpu < kvm_getmaxcpu(kd); cpu++) {
+		struct pcpu *pc = kvm_getpcpu(kd, cpu);
+
+		cr_assert_neq(pc, (void *)-1, "%s", kvm_geterr(kd));
+		if (pc == NULL)
+			continue; /* not online */
+		cr_expect_eq(pc->pc_core_id, test_sysfs_cpu_int(cpu, "topology/core_id"));
+		cr_expect_eq(pc->pc_package_id,
+			     test_sysfs_cpu_int(cpu, "topology/physical_package_id"));
+		free(pc);
+	}
 }
 
 Test(kernel, getpcpu_out_of_range_fails)
