@@ -90,17 +90,31 @@ char *target_resolve(const char *spec)
 	return strdup(spec);
 }
 
-int target_read_header(const char *path, struct pcpu_dom_header *hdr, char *why, size_t whylen)
+/*
+ * The header is read twice: from the file at path, only to learn writer_base (kvm(3) has
+ * no call that returns it), then through the handle at that address. The second copy is
+ * the one used, so a file replaced at path after kvm_openfiles cannot lend its header to
+ * the handle's mapping; O_NONBLOCK and the type check keep a FIFO swapped in from
+ * blocking the open.
+ */
+static int read_header(kvm_t *kd, const char *path, struct pcpu_dom_header *hdr, char *why,
+		       size_t whylen)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	uint64_t base;
+	struct stat st;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		return -1;
 	}
-	n = pread(fd, hdr, sizeof(*hdr), 0);
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? pread(fd, hdr, sizeof(*hdr), 0) : -2;
 	close(fd);
+	if (n == -2) {
+		snprintf(why, whylen, "not a regular file");
+		return -1;
+	}
 	if (n != (ssize_t)sizeof(*hdr)) {
 		snprintf(why, whylen, "corrupt domain: shorter than its %u-byte header",
 			 PCPU_DOM_HDR_SIZE);
@@ -112,6 +126,12 @@ int target_read_header(const char *path, struct pcpu_dom_header *hdr, char *why,
 	}
 	if (hdr->version_major != PCPU_DOM_VERSION_MAJOR) {
 		snprintf(why, whylen, "unsupported domain format version %u", hdr->version_major);
+		return -1;
+	}
+	base = hdr->writer_base;
+	if (kvm_read(kd, (unsigned long)base, hdr, sizeof(*hdr)) != (ssize_t)sizeof(*hdr) ||
+	    hdr->writer_base != base) {
+		snprintf(why, whylen, "the file changed while it was opened");
 		return -1;
 	}
 	if (hdr->ready != PCPU_DOM_READY) {
@@ -223,7 +243,7 @@ int target_open(struct target *t, const char *spec)
 		tool_err_path(t->path, errbuf[0] ? errbuf : strerror(errno));
 		goto fail;
 	}
-	if (target_read_header(t->path, &t->hdr, errbuf, sizeof(errbuf)) < 0) {
+	if (read_header(t->kd, t->path, &t->hdr, errbuf, sizeof(errbuf)) < 0) {
 		tool_err("%s: %s", t->path, errbuf);
 		goto fail;
 	}

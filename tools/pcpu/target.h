@@ -43,10 +43,6 @@ void target_close(struct target *t);
 /* The domain path a pid argument stands for, or NULL (error printed). Caller frees. */
 char *target_resolve(const char *spec);
 
-/* Reads the header of the domain or snapshot file at path; on failure returns -1 and
- * describes why in why. */
-int target_read_header(const char *path, struct pcpu_dom_header *hdr, char *why, size_t whylen);
-
 /* Whether pid still runs the program that wrote a header with this writer_start (a
  * different start time means the pid was reused). */
 bool target_writer_alive(pid_t pid, uint64_t writer_start);
