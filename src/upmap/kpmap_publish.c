@@ -146,6 +146,13 @@ int pcpu_kpmap_guard(struct pcpu_kpmap_writer *w)
 	return (int)syscall(SYS_set_robust_list, &kpmap_robust_head, sizeof(kpmap_robust_head));
 }
 
+bool pcpu_kpmap_replaced(const struct pcpu_kpmap_writer *w)
+{
+	struct stat st;
+
+	return stat(w->path, &st) == 0 && (st.st_dev != w->dev || st.st_ino != w->ino);
+}
+
 void pcpu_kpmap_retire(struct pcpu_kpmap_writer *w)
 {
 	struct stat st;

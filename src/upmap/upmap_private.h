@@ -104,6 +104,9 @@ void pcpu_kpmap_tick(struct sys_kpmap *k, const struct timespec *uptime,
  * it replaces glibc's robust list). 0, or -1 with errno. */
 int pcpu_kpmap_guard(struct pcpu_kpmap_writer *w);
 
+/* Whether path now names another file: a newer kpmapd renamed its map over ours. */
+bool pcpu_kpmap_replaced(const struct pcpu_kpmap_writer *w);
+
 /* Marks the map dead for clients, unlinks path if it is still this map, unmaps. */
 void pcpu_kpmap_retire(struct pcpu_kpmap_writer *w);
 

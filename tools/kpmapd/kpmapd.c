@@ -140,15 +140,27 @@ static int64_t ns_between(const struct timespec *a, const struct timespec *b)
 	return (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 + (b->tv_nsec - a->tv_nsec);
 }
 
-/* Publishes at hz until SIGTERM or SIGINT. A late wake-up publishes once and re-bases
- * the schedule rather than bursting ticks (upticks counts publications). */
-static void publish_loop(struct sys_kpmap *k, int hz)
+/*
+ * Publishes at hz until SIGTERM or SIGINT, or until another kpmapd renames its map over
+ * our path (checked once a second): that is how a restart hands over, and a daemon left
+ * publishing an orphaned map would keep its readers from fast_gtod changes made at the
+ * path. A late wake-up publishes once and re-bases the schedule rather than bursting
+ * ticks (upticks counts publications).
+ */
+static void publish_loop(const struct pcpu_kpmap_writer *w, int hz)
 {
 	const long period = 1000000000L / hz;
 	struct timespec next, up, real;
+	struct sys_kpmap *k = w->map;
+	int ticks = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!stop_requested) {
+		if (++ticks >= hz) {
+			ticks = 0;
+			if (pcpu_kpmap_replaced(w))
+				return;
+		}
 		timespec_add_ns(&next, period);
 		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) != 0)
 			continue; /* EINTR: a stop signal, checked above */
@@ -227,7 +239,7 @@ static int run_daemon(const struct options *o)
 			fprintf(stderr, "kpmapd: lost the starting process\n");
 		close(ready);
 	}
-	publish_loop(w.map, o->hz);
+	publish_loop(&w, o->hz);
 	pcpu_kpmap_retire(&w);
 	return 0;
 }
