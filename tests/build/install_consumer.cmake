@@ -12,6 +12,13 @@ foreach(hdr kcpuset.h pcpu.h counter.h zpcpu.h kvm.h upmap.h)
   endif()
 endforeach()
 
+# Every documented name finds its page, as `man kvm_geterr` does on FreeBSD.
+foreach(link man3/kvm_geterr.3 man3/kcpuset_create.3 man3/ukp_getpid.3 man4/kpmap.4)
+  if(NOT EXISTS ${PREFIX}/share/man/${link})
+    message(FATAL_ERROR "installed tree lacks share/man/${link}")
+  endif()
+endforeach()
+
 file(GLOB pcdir ${PREFIX}/lib*/pkgconfig ${PREFIX}/lib/*/pkgconfig)
 set(ENV{PKG_CONFIG_PATH} ${pcdir})
 execute_process(COMMAND pkg-config --cflags --libs --static pcpu
