@@ -213,34 +213,14 @@ static int print(const void *map, bool json)
 	return 0;
 }
 
-static const struct option long_opts[] = {
-	{"file", required_argument, NULL, 'f'},
-	{"json", no_argument, NULL, 'j'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
-};
-
 int cmd_kpmap(int argc, char **argv)
 {
 	const void *map;
-	bool json = false;
-	int c;
+	bool json;
+	int status;
 
-	while ((c = getopt_long(argc, argv, "+f:h", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (kpmapfile_set(optarg) != 0)
-				return TOOL_EXIT_FAIL;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return tool_help();
-		default:
-			return tool_usage();
-		}
-	}
+	if (!kpmapfile_options(argc, argv, &json, &status))
+		return status;
 	if (argc != optind)
 		return tool_usage();
 	map = kpmap_map();

@@ -2,6 +2,7 @@
 #include "kpmapfile.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,4 +49,38 @@ static const char *reason(int errnum)
 int kpmapfile_err(int errnum)
 {
 	return tool_err("%s: %s", kpmapfile_path(), reason(errnum));
+}
+
+static const struct option long_opts[] = {
+	{"file", required_argument, NULL, 'f'},
+	{"json", no_argument, NULL, 'j'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+bool kpmapfile_options(int argc, char **argv, bool *json, int *status)
+{
+	int c;
+
+	*json = false;
+	while ((c = getopt_long(argc, argv, "+f:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (kpmapfile_set(optarg) != 0) {
+				*status = TOOL_EXIT_FAIL;
+				return false;
+			}
+			break;
+		case 'j':
+			*json = true;
+			break;
+		case 'h':
+			*status = tool_help();
+			return false;
+		default:
+			*status = tool_usage();
+			return false;
+		}
+	}
+	return true;
 }

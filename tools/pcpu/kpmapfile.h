@@ -2,7 +2,13 @@
 #ifndef PCPU_TOOL_KPMAPFILE_H
 #define PCPU_TOOL_KPMAPFILE_H
 
+#include <stdbool.h>
+
 #define KPMAP_DEFAULT_PATH "/dev/shm/kpmap"
+
+/* Parses the options kpmap and sysctl share (-f FILE, --json, -h), leaving optind at the
+ * first operand. Returns false when the command must exit with *status instead. */
+bool kpmapfile_options(int argc, char **argv, bool *json, int *status);
 
 /* The path in use, for messages. */
 const char *kpmapfile_path(void);
