@@ -16,6 +16,7 @@
 
 #include <pcpu/export.h>
 #include <pcpu/pcpu_struct.h>
+#include <pcpu/percpu_add.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -127,7 +128,20 @@ PCPU_EXPORT void pcpu_dpcpu_register(char *start, char *stop, struct pcpu_dpcpu_
 /* Adds v to this CPU's copy of an integer variable, safe against migration. */
 #define DPCPU_ADD(n, v)                                                                         \
 	((void)sizeof(char[(PCPU_DPCPU_FLAGS(DPCPU_NAME(n)) & PCPU_DPCPU_F_INTEGER) ? 1 : -1]), \
-	 pcpu_dpcpu_add(&PCPU_DPCPU_DESC(n), (int64_t)(v)))
+	 pcpu_dpcpu_add_inline(&PCPU_DPCPU_DESC(n), sizeof(DPCPU_NAME(n)), (int64_t)(v)))
+
+/* DPCPU_ADD's first attempt, inline for 8-byte variables as counter_u64_add()'s is; other
+ * widths, a set that could not be placed (delta 0) and every failed attempt are
+ * pcpu_dpcpu_add()'s. */
+static inline void pcpu_dpcpu_add_inline(const struct pcpu_dpcpu_desc *d, size_t size, int64_t v)
+{
+	uintptr_t delta = *d->delta;
+
+	if (size == sizeof(uint64_t) && delta != 0 &&
+	    pcpu_percpu_add64_once((uint64_t *)((char *)d->addr + delta), (uint64_t)v))
+		return;
+	pcpu_dpcpu_add(d, v);
+}
 
 /*
  * Each executable and shared library has its own set_pcpu; these hidden weak references
