@@ -1,0 +1,192 @@
+/*
+ * A domain's lifetime as a reader sees it (kvm_getdominfo(3)): the processes in its
+ * process table and whether each still holds it. A slot is alive exactly while its lock
+ * byte is held (domain_format.h, "The processes that hold a domain"); the kernel drops
+ * the lock when the process dies however it dies, so no pid is ever interpreted here.
+ * A snapshot's locks mean nothing: its slots are reported as they were recorded.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/holders.h"
+#include "format/reclaim.h"
+#include "kvm/kvm_private.h"
+
+_Static_assert(KVM_DOMNAMELEN == PCPU_DOM_NAME_MAX, "di_name holds a domain's name");
+_Static_assert(KVM_PROGNAMELEN == PCPU_DOM_PROGNAME_MAX, "di_progname holds progname");
+_Static_assert(KVM_COMMLEN == sizeof(((struct pcpu_dom_proc *)0)->comm), "dp_comm holds comm");
+
+static int is_snapshot(const kvm_t *kd)
+{
+	return (kd->lay.flags & PCPU_DOM_F_SNAPSHOT) != 0;
+}
+
+/*
+ * Copies slot i. Its state is loaded first and the rest after an acquire fence, which
+ * pairs with the release store of state by the process taking the slot: a slot seen in
+ * use has its identity fields written. A slot being reused may still show a mix of the
+ * old and the new identity; they only describe, liveness comes from the lock.
+ */
+static int copy_slot(kvm_t *kd, unsigned int i, struct pcpu_dom_proc *p)
+{
+	uint64_t off = kd->lay.proc_off + (uint64_t)i * sizeof(*p);
+
+	if (kvm_domain_copy(kd, off, p, sizeof(uint64_t)) != 0)
+		return -1;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return kvm_domain_copy(kd, off + sizeof(uint64_t), (unsigned char *)p + sizeof(uint64_t),
+			       sizeof(*p) - sizeof(uint64_t));
+}
+
+/* What kvm_getdomprocs reports for slot i recorded as state: 0, or -1 with the error. */
+static int slot_state(kvm_t *kd, unsigned int i, uint32_t state, int *out)
+{
+	int held;
+
+	if (state == PCPU_PROC_DETACHED) {
+		*out = KVM_PROC_EXITED;
+		return 0;
+	}
+	if (state != PCPU_PROC_ATTACHED) {
+		kvm_err(kd, EINVAL, "bad process table: slot %u has state %" PRIu32, i, state);
+		return -1;
+	}
+	if (is_snapshot(kd)) {
+		*out = KVM_PROC_ATTACHED;
+		return 0;
+	}
+	held = pcpu_holders_slot_held(kd->fd, i);
+	if (held < 0) {
+		kvm_err(kd, errno, "cannot test the lock of process slot %u: %s", i,
+			strerror(errno));
+		return -1;
+	}
+	*out = held ? KVM_PROC_ALIVE : KVM_PROC_DIED;
+	return 0;
+}
+
+static void fill(struct kvm_domproc *dp, unsigned int i, int state, const struct pcpu_dom_proc *p)
+{
+	*dp = (struct kvm_domproc){
+		.dp_slot = i,
+		.dp_state = state,
+		.dp_pid = p->pid,
+		.dp_uid = p->uid,
+		.dp_pidns = p->pidns,
+		.dp_start = p->start,
+		.dp_attach_ns = p->attach_ns,
+		.dp_detach_ns = p->detach_ns,
+		.dp_flags = p->flags,
+	};
+	/* A torn read of a slot being reused may lack the NUL: the copy always has one. */
+	memcpy(dp->dp_comm, p->comm, sizeof(dp->dp_comm) - 1);
+}
+
+/* Fills kd->procs with the slots in use, in slot order: their number, or -1. */
+static int load_procs(kvm_t *kd)
+{
+	uint32_t cap = kd->lay.proc_cap;
+	struct pcpu_dom_proc p;
+	int n = 0, state;
+
+	if (kvm_domain_span(kd, kd->lay.proc_off, (uint64_t)cap * sizeof(p), "process table") != 0)
+		return -1;
+	free(kd->procs);
+	kd->procs = calloc(cap, sizeof(*kd->procs));
+	if (kd->procs == NULL) {
+		kvm_err(kd, ENOMEM, "process table: out of memory for %" PRIu32 " slots", cap);
+		return -1;
+	}
+	for (unsigned int i = 0; i < cap; i++) {
+		if (copy_slot(kd, i, &p) != 0)
+			return -1;
+		if (p.state == PCPU_PROC_FREE)
+			continue;
+		if (slot_state(kd, i, p.state, &state) != 0)
+			return -1;
+		fill(&kd->procs[n++], i, state, &p);
+	}
+	return n;
+}
+
+const struct kvm_domproc *kvm_getdomprocs(kvm_t *kd, int *cnt)
+{
+	int n;
+
+	if (kvm_need_domain(kd, "kvm_getdomprocs") != 0 || kvm_cache_check(kd) != 0)
+		return NULL;
+	if (cnt == NULL) {
+		kvm_err(kd, EINVAL, "kvm_getdomprocs: cnt is NULL");
+		return NULL;
+	}
+	n = load_procs(kd);
+	if (n < 0)
+		return NULL;
+	*cnt = n;
+	return kd->procs;
+}
+
+/*
+ * The processes holding the domain: its alive slots, or 1 when none is listed alive but
+ * some slot lock is held, by a process that took its lock and has not yet published its
+ * slot. -1 on error.
+ */
+static int count_holders(kvm_t *kd)
+{
+	int n = load_procs(kd), alive = 0;
+
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		alive += kd->procs[i].dp_state == KVM_PROC_ALIVE;
+	if (alive > 0)
+		return alive;
+	if (pcpu_holders_first_held(kd->fd, kd->lay.proc_cap) >= 0)
+		return 1;
+	if (errno == 0)
+		return 0;
+	kvm_err(kd, errno, "cannot test the process locks: %s", strerror(errno));
+	return -1;
+}
+
+const struct kvm_dominfo *kvm_getdominfo(kvm_t *kd)
+{
+	struct kvm_dominfo *di = &kd->dominfo;
+	int n = 0;
+
+	if (kvm_need_domain(kd, "kvm_getdominfo") != 0 || kvm_cache_check(kd) != 0)
+		return NULL;
+	if (!is_snapshot(kd) && (n = count_holders(kd)) < 0)
+		return NULL;
+	*di = (struct kvm_dominfo){
+		.di_state = is_snapshot(kd) ? KVM_DOM_SNAPSHOT
+			    : n > 0	    ? KVM_DOM_ALIVE
+					    : KVM_DOM_DEAD,
+		.di_nprocs = n,
+		.di_pid = kd->lay.writer_pid,
+		.di_uid = kd->owner,
+		.di_start = kd->lay.writer_start,
+		.di_created_ns = kd->lay.created_ns,
+		.di_snapshot_ns = kd->lay.snapshot_ns,
+	};
+	memcpy(di->di_name, kd->lay.name, sizeof(di->di_name));
+	memcpy(di->di_progname, kd->lay.progname, sizeof(di->di_progname));
+	return di;
+}
+
+int kvm_domain_reclaim(const char *path)
+{
+	int err;
+
+	if (path == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	err = pcpu_format_reclaim(path);
+	if (err == 0)
+		return 0;
+	errno = err;
+	return -1;
+}
