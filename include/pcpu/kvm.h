@@ -105,6 +105,7 @@ struct kvm_dominfo {
 	uint64_t di_start;		   /* the creator's start time, ticks after boot */
 	uint64_t di_created_ns;		   /* CLOCK_REALTIME of the creation */
 	uint64_t di_snapshot_ns;	   /* CLOCK_REALTIME of the snapshot, else 0 */
+	unsigned long di_base;		   /* the writer's address of the file's first byte */
 };
 
 #define KVM_PROC_ALIVE 1    /* holds the domain now */

@@ -170,6 +170,7 @@ const struct kvm_dominfo *kvm_getdominfo(kvm_t *kd)
 		.di_start = kd->lay.writer_start,
 		.di_created_ns = kd->lay.created_ns,
 		.di_snapshot_ns = kd->lay.snapshot_ns,
+		.di_base = (unsigned long)kd->lay.writer_base,
 	};
 	memcpy(di->di_name, kd->lay.name, sizeof(di->di_name));
 	memcpy(di->di_progname, kd->lay.progname, sizeof(di->di_progname));
