@@ -11,7 +11,7 @@
 #include "format/domain_format.h"
 #include "format/holders.h"
 
-static int is_domain(int fd)
+int pcpu_format_replaceable(int fd)
 {
 	struct pcpu_dom_header h;
 	static const char never[sizeof(h.magic)];
@@ -32,7 +32,7 @@ static int judge(int fd, const char *path, const struct stat *st)
 		return EBUSY;
 	if (errno != 0)
 		return errno;
-	if (!is_domain(fd))
+	if (!pcpu_format_replaceable(fd))
 		return EEXIST;
 	if (lstat(path, &again) != 0)
 		return errno;

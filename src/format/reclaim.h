@@ -14,4 +14,8 @@
  */
 int pcpu_format_reclaim(const char *path);
 
+/* 1 when the file at fd is one that may be removed once no process holds it: a domain that
+ * is not a snapshot, or a file whose magic was never written; else 0. */
+int pcpu_format_replaceable(int fd);
+
 #endif
