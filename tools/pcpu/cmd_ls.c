@@ -88,17 +88,15 @@ static int by_path(const void *a, const void *b)
 /* Whether the entry of a DIR argument is a domain or a snapshot: it has the magic. */
 static bool has_magic(const char *dir, const char *name)
 {
-	char path[4096], magic[8];
-	struct stat st;
-	int fd, ok;
+	char path[4096];
+	int fd;
+	bool ok;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	     pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
-	     memcmp(magic, PCPU_DOM_MAGIC, sizeof(magic)) == 0;
+	ok = target_fd_is_domain(fd);
 	close(fd);
 	return ok;
 }

@@ -15,8 +15,8 @@
 #include <pcpu/kvm.h>
 
 #include "domdir.h"
-#include "format/domain_format.h"
 #include "procfs.h"
+#include "target.h"
 #include "tool.h"
 
 #define PRIVATE_PREFIX "/memfd:pcpu-private:"
@@ -30,20 +30,17 @@ struct mapped {
 };
 
 /* Whether path is the file of the mapping (same device and inode) and a domain. */
-static int is_domain_file(const char *path, unsigned int major_, unsigned int minor_,
-			  unsigned long ino)
+static bool is_domain_file(const char *path, unsigned int major_, unsigned int minor_,
+			   unsigned long ino)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	char magic[8];
 	struct stat st;
-	int ok;
+	bool ok;
 
 	if (fd < 0)
-		return 0;
-	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_ino == ino &&
-	     major(st.st_dev) == major_ && minor(st.st_dev) == minor_ &&
-	     pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
-	     memcmp(magic, PCPU_DOM_MAGIC, sizeof(magic)) == 0;
+		return false;
+	ok = fstat(fd, &st) == 0 && st.st_ino == ino && major(st.st_dev) == major_ &&
+	     minor(st.st_dev) == minor_ && target_fd_is_domain(fd);
 	close(fd);
 	return ok;
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,17 @@ void target_close(struct target *t)
 	free(t->syms);
 	free(t->path);
 	memset(t, 0, sizeof(*t));
+}
+
+bool target_fd_is_domain(int fd)
+{
+	char magic[sizeof(((struct pcpu_dom_header *)0)->magic)];
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       pread(fd, magic, sizeof(magic), offsetof(struct pcpu_dom_header, magic)) ==
+		       (ssize_t)sizeof(magic) &&
+	       memcmp(magic, PCPU_DOM_MAGIC, sizeof(magic)) == 0;
 }
 
 size_t target_count_kind(const struct target *t, uint32_t kind)

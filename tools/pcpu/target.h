@@ -46,6 +46,9 @@ void target_close(struct target *t);
 /* The domain path a TARGET stands for, or NULL (error printed). Caller frees. */
 char *target_resolve(const char *spec);
 
+/* Whether fd is a regular file with the domain magic (a domain or a snapshot). */
+bool target_fd_is_domain(int fd);
+
 /* "counter", "dpcpu", "zpcpu" or "object". */
 const char *target_kind_name(uint32_t kind);
 
