@@ -84,8 +84,11 @@ static void fill(struct kvm_domproc *dp, unsigned int i, int state, const struct
 	memcpy(dp->dp_comm, p->comm, sizeof(dp->dp_comm) - 1);
 }
 
-/* Fills kd->procs with the slots in use, in slot order: their number, or -1. */
-static int load_procs(kvm_t *kd)
+/*
+ * Walks the slots in use, in slot order, filling out (when not NULL, proc_cap entries)
+ * and counting the alive ones in *alive: the number of slots in use, or -1.
+ */
+static int scan_slots(kvm_t *kd, struct kvm_domproc *out, int *alive)
 {
 	uint32_t cap = kd->lay.proc_cap;
 	struct pcpu_dom_proc p;
@@ -93,12 +96,7 @@ static int load_procs(kvm_t *kd)
 
 	if (kvm_domain_span(kd, kd->lay.proc_off, (uint64_t)cap * sizeof(p), "process table") != 0)
 		return -1;
-	free(kd->procs);
-	kd->procs = calloc(cap, sizeof(*kd->procs));
-	if (kd->procs == NULL) {
-		kvm_err(kd, ENOMEM, "process table: out of memory for %" PRIu32 " slots", cap);
-		return -1;
-	}
+	*alive = 0;
 	for (unsigned int i = 0; i < cap; i++) {
 		if (copy_slot(kd, i, &p) != 0)
 			return -1;
@@ -106,14 +104,18 @@ static int load_procs(kvm_t *kd)
 			continue;
 		if (slot_state(kd, i, p.state, &state) != 0)
 			return -1;
-		fill(&kd->procs[n++], i, state, &p);
+		*alive += state == KVM_PROC_ALIVE;
+		if (out != NULL)
+			fill(&out[n], i, state, &p);
+		n++;
 	}
 	return n;
 }
 
 const struct kvm_domproc *kvm_getdomprocs(kvm_t *kd, int *cnt)
 {
-	int n;
+	struct kvm_domproc *procs;
+	int n, alive;
 
 	if (kvm_need_domain(kd, "kvm_getdomprocs") != 0 || kvm_cache_check(kd) != 0)
 		return NULL;
@@ -121,11 +123,21 @@ const struct kvm_domproc *kvm_getdomprocs(kvm_t *kd, int *cnt)
 		kvm_err(kd, EINVAL, "kvm_getdomprocs: cnt is NULL");
 		return NULL;
 	}
-	n = load_procs(kd);
-	if (n < 0)
+	procs = calloc(kd->lay.proc_cap, sizeof(*procs));
+	if (procs == NULL) {
+		kvm_err(kd, ENOMEM, "process table: out of memory for %" PRIu32 " slots",
+			kd->lay.proc_cap);
 		return NULL;
+	}
+	n = scan_slots(kd, procs, &alive);
+	if (n < 0) {
+		free(procs);
+		return NULL;
+	}
+	free(kd->procs);
+	kd->procs = procs;
 	*cnt = n;
-	return kd->procs;
+	return procs;
 }
 
 /*
@@ -135,12 +147,10 @@ const struct kvm_domproc *kvm_getdomprocs(kvm_t *kd, int *cnt)
  */
 static int count_holders(kvm_t *kd)
 {
-	int n = load_procs(kd), alive = 0;
+	int alive;
 
-	if (n < 0)
+	if (scan_slots(kd, NULL, &alive) < 0)
 		return -1;
-	for (int i = 0; i < n; i++)
-		alive += kd->procs[i].dp_state == KVM_PROC_ALIVE;
 	if (alive > 0)
 		return alive;
 	if (pcpu_holders_first_held(kd->fd, kd->lay.proc_cap) >= 0)

@@ -91,9 +91,14 @@ Test(procs, dominfo_is_alive_with_the_holders_counted_then_dead)
 	pid_t holder = domfix_hold(path, held, 2);
 	const struct kvm_dominfo *di;
 	kvm_t *kd = open_ok(path);
+	const struct kvm_domproc *p;
+	int n = 0;
 
+	p = kvm_getdomprocs(kd, &n);
+	cr_assert_not_null(p, "%s", kvm_geterr(kd));
 	di = kvm_getdominfo(kd);
 	cr_assert_not_null(di, "%s", kvm_geterr(kd));
+	cr_expect_eq(p[2].dp_pid, 102, "kvm_getdominfo leaves kvm_getdomprocs's answer alone");
 	cr_expect_eq(di->di_state, KVM_DOM_ALIVE);
 	cr_expect_eq(di->di_nprocs, 2);
 	cr_expect_str_eq(di->di_name, "web");
