@@ -129,47 +129,45 @@ Test(trust, a_domain_in_roots_directory_is_read)
 	free_tree(&t);
 }
 
-Test(trust, a_group_writable_domain_of_another_user_is_refused)
+/* Reads the tree as reader (in GROUP) and expects EACCES with both parts of the message. */
+static void expect_refused(uid_t dir_uid, mode_t dir_mode, uid_t file_uid, mode_t file_mode,
+			   uid_t reader, const char *whose, const char *why)
 {
 	struct tree t;
 	char msg[_POSIX2_LINE_MAX];
 
 	need_root();
-	make_tree(&t, OWNER, 0750, OWNER, 0660);
-	cr_expect_eq(open_as(MONITOR, GROUP, t.file, msg, sizeof(msg)), EACCES);
-	cr_expect_not_null(strstr(msg, "owned by uid 64101, not by you (uid 64102) or root"), "%s",
-			   msg);
-	cr_expect_not_null(strstr(msg, "it is writable by group or others"), "%s", msg);
+	make_tree(&t, dir_uid, dir_mode, file_uid, file_mode);
+	cr_expect_eq(open_as(reader, GROUP, t.file, msg, sizeof(msg)), EACCES, "%s", msg);
+	cr_expect_not_null(strstr(msg, whose), "%s", msg);
+	cr_expect_not_null(strstr(msg, why), "%s", msg);
 	free_tree(&t);
+}
+
+Test(trust, a_group_writable_domain_of_another_user_is_refused)
+{
+	expect_refused(OWNER, 0750, OWNER, 0660, MONITOR,
+		       "owned by uid 64101, not by you (uid 64102) or root",
+		       "it is writable by group or others");
 }
 
 Test(trust, a_domain_in_a_group_writable_directory_is_refused)
 {
-	struct tree t;
-	char msg[_POSIX2_LINE_MAX];
-
-	need_root();
-	make_tree(&t, OWNER, 0770, OWNER, 0640);
-	cr_expect_eq(open_as(MONITOR, GROUP, t.file, msg, sizeof(msg)), EACCES);
-	cr_expect_not_null(strstr(msg, "its directory"), "%s", msg);
-	cr_expect_not_null(strstr(msg, "is writable by group or others"), "%s", msg);
-	free_tree(&t);
+	expect_refused(OWNER, 0770, OWNER, 0640, MONITOR, "its directory",
+		       "is writable by group or others");
 }
 
 Test(trust, a_file_planted_by_another_user_in_a_directory_it_does_not_own_is_refused)
 {
-	struct tree t;
-	char msg[_POSIX2_LINE_MAX];
+	expect_refused(OWNER, 0755, OTHER, 0644, MONITOR, "owned by uid 64103",
+		       "is owned by uid 64101, not by the file's owner or root");
+}
 
-	need_root();
-	make_tree(&t, OWNER, 0755, OTHER, 0644);
-	cr_expect_eq(open_as(MONITOR, 0, t.file, msg, sizeof(msg)), EACCES);
-	cr_expect_not_null(strstr(msg, "owned by uid 64103"), "%s", msg);
-	cr_expect_not_null(strstr(msg, "is owned by uid 64101, not by the file's owner or root"),
-			   "%s", msg);
-	cr_expect_eq(open_as(OWNER, 0, t.file, msg, sizeof(msg)), EACCES,
-		     "nor does the directory's owner take it for its own");
-	free_tree(&t);
+Test(trust, nor_does_the_directorys_owner_take_a_planted_file_for_its_own)
+{
+	expect_refused(OWNER, 0755, OTHER, 0644, OWNER,
+		       "owned by uid 64103, not by you (uid 64101)",
+		       "is owned by uid 64101, not by the file's owner or root");
 }
 
 Test(trust, a_domain_reached_through_a_symlinked_directory_is_refused)

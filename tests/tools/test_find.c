@@ -26,29 +26,12 @@ static uint64_t u64(const char *s)
 	return strtoull(s, NULL, 10);
 }
 
-static const char *private_shm(void)
-{
-	const char *dir = test_tmpdir();
-
-	setenv("PCPU_SHMDIR", dir, 1);
-	return dir;
-}
-
-static void remove_tree(const char *dir)
-{
-	struct run r;
-	char *cmd;
-
-	cr_assert_geq(asprintf(&cmd, "rm -rf '%s'", dir), 0);
-	run_sh(&r, cmd);
-	run_free(&r);
-	free(cmd);
-}
-
-static void need_root(void)
+/* A private $PCPU_SHMDIR where root makes other users' domains. */
+static const char *root_shm(void)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root to make other users' domains");
+	return shm_private();
 }
 
 /* Checks that `pcpu stat TARGET test_requests` reads want from the domain at path. */
@@ -65,7 +48,7 @@ static void expect_stat(const char *target, const char *path, uint64_t want)
 
 Test(tools_find, a_pid_finds_the_domain_its_process_and_its_forked_children_have_mapped)
 {
-	const char *shm = private_shm();
+	const char *shm = shm_private();
 	struct writer w;
 	char pid[16];
 	pid_t child;
@@ -80,7 +63,7 @@ Test(tools_find, a_pid_finds_the_domain_its_process_and_its_forked_children_have
 	kill(child, SIGTERM);
 	wait_gone(child);
 	cr_assert_eq(writer_stop(&w), 0);
-	remove_tree(shm);
+	shm_remove(shm);
 }
 
 Test(tools_find, a_process_on_private_memory_is_reported_with_its_reason)
@@ -117,7 +100,7 @@ Test(tools_find, a_pid_without_a_domain_or_a_process_is_an_error)
 
 Test(tools_find, a_name_opens_the_named_domain_and_user_slash_name_too)
 {
-	const char *shm = private_shm();
+	const char *shm = shm_private();
 	struct writer_opts o = {.domain = "web"};
 	struct passwd *pw = getpwuid(geteuid());
 	char target[128];
@@ -140,7 +123,7 @@ Test(tools_find, a_name_opens_the_named_domain_and_user_slash_name_too)
 	cr_assert_not_null(strstr(r.err, "nosuchuser is not a user"), "%s", r.err);
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
-	remove_tree(shm);
+	shm_remove(shm);
 }
 
 /* A domain file (the fixture's) at shm/pcpu-<dir_uid>/name, the directory owned by
@@ -170,8 +153,7 @@ Test(tools_find, a_name_that_several_users_have_must_be_given_as_user_slash_name
 	const char *shm;
 	struct run r;
 
-	need_root();
-	shm = private_shm();
+	shm = root_shm();
 	plant(shm, 64101, 64101, 0755, "web");
 	plant(shm, 64102, 64102, 0755, "web");
 	run_pcpu(&r, "stat", "web", NULL);
@@ -184,7 +166,7 @@ Test(tools_find, a_name_that_several_users_have_must_be_given_as_user_slash_name
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_not_null(strstr(r.out, "/pcpu-64102/web"), "%s", r.out);
 	run_free(&r);
-	remove_tree(shm);
+	shm_remove(shm);
 }
 
 Test(tools_find, an_untrusted_directory_is_skipped_with_one_warning_line)
@@ -192,8 +174,7 @@ Test(tools_find, an_untrusted_directory_is_skipped_with_one_warning_line)
 	const char *shm;
 	struct run r;
 
-	need_root();
-	shm = private_shm();
+	shm = root_shm();
 	plant(shm, 64103, 0, 0755, "web");     /* not owned by the uid its name gives */
 	plant(shm, 64104, 64104, 0777, "web"); /* writable by others */
 	plant(shm, 64105, 64105, 0755, "web");
@@ -208,7 +189,7 @@ Test(tools_find, an_untrusted_directory_is_skipped_with_one_warning_line)
 	cr_assert_null(strstr(strstr(r.err, "pcpu-64103") + 1, "pcpu-64103"), "one line: %s",
 		       r.err);
 	run_free(&r);
-	remove_tree(shm);
+	shm_remove(shm);
 }
 
 Test(tools_find, a_monitoring_group_member_reads_roots_domain_by_name_and_by_pid)
@@ -219,8 +200,7 @@ Test(tools_find, a_monitoring_group_member_reads_roots_domain_by_name_and_by_pid
 	struct run r;
 	char pid[16];
 
-	need_root();
-	shm = private_shm();
+	shm = root_shm();
 	cr_assert_eq(chmod(shm, 0755), 0);
 	writer_start_opts(&w, &o, 1, 77);
 	snprintf(pid, sizeof(pid), "%d", (int)w.pid);
@@ -236,5 +216,5 @@ Test(tools_find, a_monitoring_group_member_reads_roots_domain_by_name_and_by_pid
 	cr_assert_eq(r.status, 1, "not in the group: %s", r.out);
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
-	remove_tree(shm);
+	shm_remove(shm);
 }

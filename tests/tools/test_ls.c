@@ -44,26 +44,6 @@ static const char *column(const char *out, const char *path, int n)
 	return NULL;
 }
 
-/* A private $PCPU_SHMDIR for this test (each test runs in its own process). */
-static const char *private_shm(void)
-{
-	const char *dir = test_tmpdir();
-
-	setenv("PCPU_SHMDIR", dir, 1);
-	return dir;
-}
-
-static void remove_tree(const char *dir)
-{
-	struct run r;
-	char *cmd;
-
-	cr_assert_geq(asprintf(&cmd, "rm -rf '%s'", dir), 0);
-	run_sh(&r, cmd);
-	run_free(&r);
-	free(cmd);
-}
-
 /* The states of the holders with pids a, b, c in ls --json, space-separated. */
 static char *holder_states(const char *json, pid_t a, pid_t b, pid_t c)
 {
@@ -85,7 +65,7 @@ static char *holder_states(const char *json, pid_t a, pid_t b, pid_t c)
 
 Test(tools_ls, a_named_domain_is_listed_alive_with_every_process_holding_it)
 {
-	const char *shm = private_shm();
+	const char *shm = shm_private();
 	struct writer_opts o = {.domain = "web"};
 	struct writer w;
 	struct run r;
@@ -122,7 +102,7 @@ Test(tools_ls, a_named_domain_is_listed_alive_with_every_process_holding_it)
 	cr_assert_eq(access(w.domain, F_OK), 0, "--gc leaves a live domain");
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
-	remove_tree(shm);
+	shm_remove(shm);
 }
 
 Test(tools_ls, a_killed_writer_is_dead_and_gc_removes_it_but_not_a_snapshot)
@@ -170,7 +150,7 @@ static void write_file(const char *path, const void *data, size_t len)
 
 Test(tools_ls, gc_removes_a_leftover_whose_magic_was_never_written_and_keeps_other_files)
 {
-	const char *shm = private_shm();
+	const char *shm = shm_private();
 	static const char zeros[8192];
 	char notes[8192];
 	char *dir, *left, *other;
@@ -196,7 +176,7 @@ Test(tools_ls, gc_removes_a_leftover_whose_magic_was_never_written_and_keeps_oth
 	free(left);
 	free(other);
 	free(dir);
-	remove_tree(shm);
+	shm_remove(shm);
 }
 
 /* The pid of the only child of pid (the writer that unshare -f runs), or -1. */
@@ -238,7 +218,7 @@ Test(tools_ls, gc_never_removes_a_domain_held_in_another_pid_namespace)
 	pid_t writer;
 
 	need_pid_namespaces();
-	shm = private_shm();
+	shm = shm_private();
 	writer_start_opts(&w, &o, 1, 10);
 	cr_assert_not_null(w.domain);
 	cr_assert_not_null(strstr(w.domain, "/pid.1."), "pid 1 in its namespace: %s", w.domain);
@@ -261,5 +241,5 @@ Test(tools_ls, gc_never_removes_a_domain_held_in_another_pid_namespace)
 	cr_assert_eq(access(w.domain, F_OK), -1);
 	run_free(&r);
 	writer_cleanup(&w);
-	remove_tree(shm);
+	shm_remove(shm);
 }

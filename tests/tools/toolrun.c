@@ -284,6 +284,25 @@ void writer_cleanup(struct writer *w)
 	w->domain = w->dir = NULL;
 }
 
+const char *shm_private(void)
+{
+	const char *dir = test_tmpdir();
+
+	setenv("PCPU_SHMDIR", dir, 1);
+	return dir;
+}
+
+void shm_remove(const char *dir)
+{
+	struct run r;
+	char *cmd;
+
+	cr_assert_geq(asprintf(&cmd, "rm -rf '%s'", dir), 0);
+	run_sh(&r, cmd);
+	run_free(&r);
+	free(cmd);
+}
+
 void remove_with_dir(const char *file)
 {
 	char *dir = strdup(file);

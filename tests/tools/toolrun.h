@@ -83,6 +83,12 @@ int writer_stop(struct writer *w);
 void writer_kill(struct writer *w);
 void writer_cleanup(struct writer *w);
 
+/* Sets $PCPU_SHMDIR to a new private directory, for this test's process and the programs
+ * it starts (each test runs in a process of its own), and returns it. */
+const char *shm_private(void);
+/* Removes that directory and everything in it. */
+void shm_remove(const char *dir);
+
 /* Removes a file the test made and the private directory holding it. */
 void remove_with_dir(const char *file);
 
