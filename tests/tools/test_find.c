@@ -212,8 +212,15 @@ Test(tools_find, a_monitoring_group_member_reads_roots_domain_by_name_and_by_pid
 		cr_assert_eq(u64(field_of(r.out, "test_requests", 1)), 77, "%s", r.out);
 		run_free(&r);
 	}
+	run_pcpu_as(&r, MONITOR, 0, "stat", "web", NULL);
+	cr_assert_eq(r.status, 1, "not in the group: %s", r.out);
+	cr_assert_not_null(strstr(r.err, "web: no domain of that name that you may see ("), "%s",
+			   r.err);
+	cr_assert_not_null(strstr(r.err, "/pcpu-0: Permission denied)"), "%s", r.err);
+	run_free(&r);
 	run_pcpu_as(&r, MONITOR, 0, "stat", "0/web", NULL);
 	cr_assert_eq(r.status, 1, "not in the group: %s", r.out);
+	cr_assert_not_null(strstr(r.err, "Permission denied"), "%s", r.err);
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
 	shm_remove(shm);

@@ -65,6 +65,37 @@ static void user_label(uid_t uid, char *buf, size_t len)
 		snprintf(buf, len, "%u", (unsigned int)uid);
 }
 
+/* What a NAME lookup found: the domain of the caller or root, or those of others. */
+struct lookup {
+	char *path;  /* the caller's or root's */
+	char *other; /* the last other user's found */
+	size_t nother;
+	char who[1024];	       /* "USER/NAME, ..." of the others */
+	char denied[PATH_MAX]; /* a directory that could not be searched, or "" */
+};
+
+static void look_in(struct lookup *l, const struct domdir *d, const char *name)
+{
+	char *p = join(d->path, name), label[64];
+	bool found = p && exists(p);
+	size_t len = strlen(l->who);
+
+	if (!found) {
+		if (p && errno == EACCES && !*l->denied)
+			snprintf(l->denied, sizeof(l->denied), "%s", d->path);
+		free(p);
+	} else if (d->uid == geteuid() || d->uid == 0) {
+		l->path = p;
+	} else {
+		user_label(d->uid, label, sizeof(label));
+		snprintf(l->who + len, sizeof(l->who) - len, "%s%s/%s", l->nother ? ", " : "",
+			 label, name);
+		free(l->other);
+		l->other = p;
+		l->nother++;
+	}
+}
+
 /*
  * NAME: the caller's directory, then root's, then the one other user's directory that
  * has it; several are an error naming them, so that which user's domain is read is never
@@ -72,38 +103,28 @@ static void user_label(uid_t uid, char *buf, size_t len)
  */
 static char *named(const char *name)
 {
+	struct lookup l = {0};
 	struct domdir *dirs;
-	char *path = NULL, *found = NULL, who[1024] = "", label[64];
-	size_t n, nfound = 0;
+	size_t n;
 
 	if (domdir_list(&dirs, &n) != 0)
 		return NULL;
-	for (size_t i = 0; i < n && !path; i++) {
-		char *p = join(dirs[i].path, name);
-
-		if (!p || !exists(p)) {
-			free(p);
-		} else if (dirs[i].uid == geteuid() || dirs[i].uid == 0) {
-			path = p;
-		} else {
-			user_label(dirs[i].uid, label, sizeof(label));
-			snprintf(who + strlen(who), sizeof(who) - strlen(who), "%s%s/%s",
-				 nfound ? ", " : "", label, name);
-			free(found);
-			found = p;
-			nfound++;
-		}
-	}
+	for (size_t i = 0; i < n && !l.path; i++)
+		look_in(&l, &dirs[i], name);
 	domdir_free(dirs, n);
-	if (path || nfound == 1) {
-		if (path)
-			free(found);
-		return path ? path : found;
+	if (l.path) {
+		free(l.other);
+		return l.path;
 	}
-	free(found);
-	if (nfound > 1)
+	if (l.nother == 1)
+		return l.other;
+	free(l.other);
+	if (l.nother > 1)
 		tool_err("%s: several users have a domain of that name (%s): say USER/NAME", name,
-			 who);
+			 l.who);
+	else if (*l.denied)
+		tool_err("%s: no domain of that name that you may see (%s: %s)", name, l.denied,
+			 strerror(EACCES));
 	else
 		tool_err("%s: no domain of that name (for a file in this directory, say ./%s)",
 			 name, name);
