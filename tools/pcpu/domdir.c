@@ -1,8 +1,11 @@
-/* Finding and judging the per-user domain directories (doc/security.md, "Readers"). */
+/* Finding and judging the per-user domain directories, and names in them
+ * (doc/security.md, "Readers"). */
 #include "domdir.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,4 +145,147 @@ bool domdir_valid_name(const char *name)
 		return false;
 	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
 	       n;
+}
+
+static bool all_digits(const char *s)
+{
+	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
+static char *join(const char *dir, const char *name)
+{
+	char *path;
+
+	return asprintf(&path, "%s/%s", dir, name) < 0 ? NULL : path;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static void user_label(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "%u", (unsigned int)uid);
+}
+
+/* What a NAME lookup found: the domain of the caller or root, or those of others. */
+struct lookup {
+	char *path;  /* the caller's or root's */
+	char *other; /* the last other user's found */
+	size_t nother;
+	char who[1024];	       /* "USER/NAME, ..." of the others */
+	char denied[PATH_MAX]; /* a directory that could not be searched, or "" */
+};
+
+static void look_in(struct lookup *l, const struct domdir *d, const char *name)
+{
+	char *p = join(d->path, name), label[64];
+	bool found = p && exists(p);
+	size_t len = strlen(l->who);
+
+	if (!found) {
+		if (p && errno == EACCES && !*l->denied)
+			snprintf(l->denied, sizeof(l->denied), "%s", d->path);
+		free(p);
+	} else if (d->uid == geteuid() || d->uid == 0) {
+		l->path = p;
+	} else {
+		user_label(d->uid, label, sizeof(label));
+		snprintf(l->who + len, sizeof(l->who) - len, "%s%s/%s", l->nother ? ", " : "",
+			 label, name);
+		free(l->other);
+		l->other = p;
+		l->nother++;
+	}
+}
+
+/*
+ * NAME: the caller's directory, then root's, then the one other user's directory that
+ * has it; several are an error naming them, so that which user's domain is read is never
+ * a guess.
+ */
+char *domdir_lookup(const char *name)
+{
+	struct lookup l = {0};
+	struct domdir *dirs;
+	size_t n;
+
+	if (domdir_list(&dirs, &n) != 0)
+		return NULL;
+	for (size_t i = 0; i < n && !l.path; i++)
+		look_in(&l, &dirs[i], name);
+	domdir_free(dirs, n);
+	if (l.path) {
+		free(l.other);
+		return l.path;
+	}
+	if (l.nother == 1)
+		return l.other;
+	free(l.other);
+	if (l.nother > 1)
+		tool_err("%s: several users have a domain of that name (%s): say USER/NAME", name,
+			 l.who);
+	else if (*l.denied)
+		tool_err("%s: no domain of that name that you may see (%s: %s)", name, l.denied,
+			 strerror(EACCES));
+	else
+		tool_err("%s: no domain of that name (for a file in this directory, say ./%s)",
+			 name, name);
+	return NULL;
+}
+
+static bool parse_user(const char *user, uid_t *uid)
+{
+	struct passwd *pw;
+
+	if (all_digits(user)) {
+		errno = 0;
+		unsigned long v = strtoul(user, NULL, 10);
+
+		*uid = (uid_t)v;
+		return errno == 0 && v < (uid_t)-1;
+	}
+	pw = getpwnam(user);
+	if (pw)
+		*uid = pw->pw_uid;
+	return pw != NULL;
+}
+
+/* USER/NAME: a user's named domain, USER a name or a uid. */
+char *domdir_lookup_user(const char *spec, const char *slash)
+{
+	char *user = strndup(spec, (size_t)(slash - spec)), *path = NULL;
+	const char *name = slash + 1;
+	struct domdir *dirs;
+	size_t n;
+	uid_t uid;
+
+	if (!user)
+		return NULL;
+	if (!parse_user(user, &uid)) {
+		tool_err("%s: no such file, and %s is not a user", spec, user);
+	} else if (domdir_list(&dirs, &n) == 0) {
+		for (size_t i = 0; i < n && !path; i++)
+			if (dirs[i].uid == uid)
+				path = join(dirs[i].path, name);
+		if (!path)
+			tool_err("%s: user %s has no domain directory you can trust", spec, user);
+		else if (!exists(path)) {
+			tool_err("%s: user %s has no domain %s (%s: %s)", spec, user, name, path,
+				 strerror(errno));
+			free(path);
+			path = NULL;
+		}
+		domdir_free(dirs, n);
+	}
+	free(user);
+	return path;
 }

@@ -21,6 +21,15 @@ struct domdir {
 int domdir_list(struct domdir **dirs, size_t *n);
 void domdir_free(struct domdir *dirs, size_t n);
 
+/*
+ * The path of the domain NAME: the caller's directory, then root's, then the one other
+ * user's directory that has it; or NULL with one error line (none, several: naming
+ * them, or a directory that could not be searched). Caller frees.
+ */
+char *domdir_lookup(const char *name);
+/* The same for spec "USER/NAME" (slash at the '/'), USER a login name or a uid. */
+char *domdir_lookup_user(const char *spec, const char *slash);
+
 /* Whether name may name a domain: [A-Za-z0-9_][A-Za-z0-9_.-]{0,62}, not "pid.*". */
 bool domdir_valid_name(const char *name);
 
