@@ -108,7 +108,7 @@ struct kvm_dominfo {
 	unsigned long di_base;		   /* the writer's address of the file's first byte */
 };
 
-#define KVM_PROC_ALIVE 1    /* holds the domain now */
+#define KVM_PROC_ALIVE 1    /* holds the domain now (its slot lock is held) */
 #define KVM_PROC_EXITED 2   /* left it at a normal exit */
 #define KVM_PROC_DIED 3	    /* gone without leaving: killed, crashed, or exec'd */
 #define KVM_PROC_ATTACHED 4 /* in a snapshot: held it when the snapshot was taken */

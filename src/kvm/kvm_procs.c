@@ -40,21 +40,22 @@ static int copy_slot(kvm_t *kd, unsigned int i, struct pcpu_dom_proc *p)
 			       sizeof(*p) - sizeof(uint64_t));
 }
 
-/* What kvm_getdomprocs reports for slot i recorded as state: 0, or -1 with the error. */
+/*
+ * What kvm_getdomprocs reports for slot i recorded as state: 0, or -1 with the error. A
+ * held lock makes a slot alive whatever it records: a process that is leaving has written
+ * "detached" just before it drops its lock, and a child being forked holds a slot that
+ * says "detached" until it describes itself.
+ */
 static int slot_state(kvm_t *kd, unsigned int i, uint32_t state, int *out)
 {
 	int held;
 
-	if (state == PCPU_PROC_DETACHED) {
-		*out = KVM_PROC_EXITED;
-		return 0;
-	}
-	if (state != PCPU_PROC_ATTACHED) {
+	if (state != PCPU_PROC_ATTACHED && state != PCPU_PROC_DETACHED) {
 		kvm_err(kd, EINVAL, "bad process table: slot %u has state %" PRIu32, i, state);
 		return -1;
 	}
 	if (is_snapshot(kd)) {
-		*out = KVM_PROC_ATTACHED;
+		*out = state == PCPU_PROC_ATTACHED ? KVM_PROC_ATTACHED : KVM_PROC_EXITED;
 		return 0;
 	}
 	held = pcpu_holders_slot_held(kd->fd, i);
@@ -63,7 +64,10 @@ static int slot_state(kvm_t *kd, unsigned int i, uint32_t state, int *out)
 			strerror(errno));
 		return -1;
 	}
-	*out = held ? KVM_PROC_ALIVE : KVM_PROC_DIED;
+	if (held)
+		*out = KVM_PROC_ALIVE;
+	else
+		*out = state == PCPU_PROC_ATTACHED ? KVM_PROC_DIED : KVM_PROC_EXITED;
 	return 0;
 }
 

@@ -116,6 +116,28 @@ Test(procs, dominfo_is_alive_with_the_holders_counted_then_dead)
 	domfix_free(&f);
 }
 
+Test(procs, a_held_slot_that_says_detached_is_alive)
+{
+	struct domfix f;
+	char *path = three_slots(&f);
+	unsigned int held[] = {1}; /* a child between fork and describing itself */
+	pid_t holder = domfix_hold(path, held, 1);
+	const struct kvm_domproc *p;
+	kvm_t *kd = open_ok(path);
+	int n = 0;
+
+	cr_assert_gt(holder, 0);
+	p = kvm_getdomprocs(kd, &n);
+	cr_assert_not_null(p, "%s", kvm_geterr(kd));
+	cr_assert_eq(n, 3);
+	cr_expect_eq(p[1].dp_state, KVM_PROC_ALIVE);
+	cr_expect_eq(kvm_getdominfo(kd)->di_nprocs, 1);
+	domfix_unhold(holder);
+	kvm_close(kd);
+	domfix_remove(path, NULL);
+	domfix_free(&f);
+}
+
 Test(procs, a_process_still_publishing_its_slot_keeps_the_domain_alive)
 {
 	struct domfix f;
