@@ -227,7 +227,7 @@ static pid_t shown_pid(kvm_t *kd, const struct kvm_dominfo *di, uint64_t pidns)
 	if (di->di_state != KVM_DOM_ALIVE || (p = kvm_getdomprocs(kd, &n)) == NULL)
 		return di->di_pid;
 	for (int i = 0; i < n; i++) {
-		if (p[i].dp_state != KVM_PROC_ALIVE)
+		if (p[i].dp_state != KVM_PROC_ALIVE || p[i].dp_pid <= 0)
 			continue;
 		if (p[i].dp_flags & KVM_PROCF_CREATOR)
 			return p[i].dp_pid;
