@@ -105,6 +105,33 @@ Test(tools_ls, a_named_domain_is_listed_alive_with_every_process_holding_it)
 	shm_remove(shm);
 }
 
+Test(tools_ls, a_daemons_domain_is_shown_alive_by_its_child_once_the_parent_exited)
+{
+	const char *shm = shm_private();
+	struct writer_opts o = {.domain = "daemon"};
+	struct writer w;
+	struct run r;
+	char pid[16];
+	pid_t child;
+
+	writer_start_opts(&w, &o, 1, 10);
+	child = writer_fork(&w);
+	close(w.in); /* the parent exits normally, as a daemon's does */
+	cr_assert_eq(test_wait_exit(w.pid), 0);
+	fclose(w.out);
+	snprintf(pid, sizeof(pid), "%d", (int)child);
+	run_pcpu(&r, "ls", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(column(r.out, w.domain, COL_PID), pid, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "alive  1 proc "), "%s", r.out);
+	run_free(&r);
+	kill(child, SIGTERM);
+	wait_gone(child);
+	cr_assert_eq(access(w.domain, F_OK), -1, "the last holder's exit removed it");
+	writer_cleanup(&w);
+	shm_remove(shm);
+}
+
 Test(tools_ls, a_killed_writer_is_dead_and_gc_removes_it_but_not_a_snapshot)
 {
 	struct writer w;
