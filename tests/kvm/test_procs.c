@@ -306,7 +306,20 @@ Test(reclaim, a_snapshot_is_kept_eexist)
 	domfix_free(&f);
 }
 
-Test(reclaim, a_file_whose_magic_was_never_written_is_removed)
+Test(reclaim, the_leftover_of_a_creator_killed_before_the_magic_is_removed)
+{
+	struct pcpu_dom_header h = {.writer_pid = 4242, .writer_start = 99};
+	struct domfix f = {.buf = (unsigned char *)&h, .len = sizeof(h)};
+	char *path = domfix_save(&f);
+
+	/* A creator stores its identity, then the magic: killed between, it leaves this. */
+	cr_assert_not_null(path);
+	cr_expect_eq(kvm_domain_reclaim(path), 0, "%s", strerror(errno));
+	cr_expect_eq(access(path, F_OK), -1);
+	domfix_remove(path, NULL);
+}
+
+Test(reclaim, a_file_without_the_magic_but_with_content_is_kept_eexist)
 {
 	struct domfix f;
 	char *path;
@@ -314,8 +327,9 @@ Test(reclaim, a_file_whose_magic_was_never_written_is_removed)
 	cr_assert_eq(domfix_init(&f, 1, 1), 0);
 	memset(f.hdr->magic, 0, sizeof(f.hdr->magic));
 	path = domfix_save(&f);
-	cr_expect_eq(kvm_domain_reclaim(path), 0, "%s", strerror(errno));
-	cr_expect_eq(access(path, F_OK), -1);
+	cr_expect_eq(kvm_domain_reclaim(path), -1);
+	cr_expect_eq(errno, EEXIST);
+	cr_expect_eq(access(path, F_OK), 0);
 	domfix_remove(path, NULL);
 	domfix_free(&f);
 }
