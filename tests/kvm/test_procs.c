@@ -291,19 +291,40 @@ Test(reclaim, a_held_domain_is_kept_ebusy_and_removed_once_its_holder_died)
 	domfix_free(&f);
 }
 
-Test(reclaim, a_snapshot_is_kept_eexist)
+/* A fixture domain broken by breakit is kept by kvm_domain_reclaim with EEXIST. */
+static void expect_kept(void (*breakit)(struct domfix *))
 {
 	struct domfix f;
 	char *path;
 
 	cr_assert_eq(domfix_init(&f, 1, 1), 0);
-	f.hdr->flags |= PCPU_DOM_F_SNAPSHOT;
+	breakit(&f);
 	path = domfix_save(&f);
 	cr_expect_eq(kvm_domain_reclaim(path), -1);
 	cr_expect_eq(errno, EEXIST);
 	cr_expect_eq(access(path, F_OK), 0);
 	domfix_remove(path, NULL);
 	domfix_free(&f);
+}
+
+static void make_snapshot(struct domfix *f)
+{
+	f->hdr->flags |= PCPU_DOM_F_SNAPSHOT;
+}
+
+static void clear_magic(struct domfix *f)
+{
+	memset(f->hdr->magic, 0, sizeof(f->hdr->magic));
+}
+
+Test(reclaim, a_snapshot_is_kept_eexist)
+{
+	expect_kept(make_snapshot);
+}
+
+Test(reclaim, a_file_without_the_magic_but_with_content_is_kept_eexist)
+{
+	expect_kept(clear_magic);
 }
 
 Test(reclaim, the_leftover_of_a_creator_killed_before_the_magic_is_removed)
@@ -317,21 +338,6 @@ Test(reclaim, the_leftover_of_a_creator_killed_before_the_magic_is_removed)
 	cr_expect_eq(kvm_domain_reclaim(path), 0, "%s", strerror(errno));
 	cr_expect_eq(access(path, F_OK), -1);
 	domfix_remove(path, NULL);
-}
-
-Test(reclaim, a_file_without_the_magic_but_with_content_is_kept_eexist)
-{
-	struct domfix f;
-	char *path;
-
-	cr_assert_eq(domfix_init(&f, 1, 1), 0);
-	memset(f.hdr->magic, 0, sizeof(f.hdr->magic));
-	path = domfix_save(&f);
-	cr_expect_eq(kvm_domain_reclaim(path), -1);
-	cr_expect_eq(errno, EEXIST);
-	cr_expect_eq(access(path, F_OK), 0);
-	domfix_remove(path, NULL);
-	domfix_free(&f);
 }
 
 Test(reclaim, a_symlink_is_refused_eloop_and_null_einval)
