@@ -30,15 +30,18 @@ export PCPU_KPMAP="$tmp/kpmap"
 i=0
 while [ ! -e "$tmp/kpmap" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 
+# The server keeps its counters in the named domain "demo", in this user's directory
+# under a private PCPU_SHMDIR, so the demo leaves nothing behind in /dev/shm.
+export PCPU_SHMDIR="$tmp" PCPU_DOMAIN=demo
 "$bindir/examples/demo_server" -t 2 &
 server=$!
 i=0
-while [ ! -e "/dev/shm/pcpu.$server" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -e "$tmp/pcpu-$(id -u)/demo" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 1
 
 pcpu ls
 pcpu stat -w 1 -c 4 "$server"
-pcpu stat -P "$server" 'demo_cache_*'
+pcpu stat -P demo 'demo_cache_*'
 printf '\n$ pcpu export %s | grep demo_requests\n' "$server"
 "$pcpu" export "$server" | grep demo_requests
 
