@@ -62,10 +62,11 @@ static ngx_int_t ngx_http_pcpu_init_module(ngx_cycle_t *cycle)
 	for (int i = 0; i < PCPU_NCOUNTERS; i++) {
 		if (ngx_http_pcpu_counters[i] != NULL)
 			continue;
-		if (pcpu_counter_define_early(&ngx_http_pcpu_counters[i], ngx_http_pcpu_names[i]) !=
-		    0) {
+		ngx_http_pcpu_counters[i] =
+			counter_u64_alloc_named(ngx_http_pcpu_names[i], M_WAITOK);
+		if (ngx_http_pcpu_counters[i] == NULL) {
 			ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-				      "pcpu: cannot allocate the counter \"%s\"",
+				      "pcpu: counter_u64_alloc_named(\"%s\") failed",
 				      ngx_http_pcpu_names[i]);
 			return NGX_ERROR;
 		}

@@ -60,15 +60,18 @@ process_gone() {
 	[ "$state" = Z ]
 }
 
-# wait_until DESCRIPTION COMMAND...: polls COMMAND for at most TIMEOUT seconds.
+# wait_until DESCRIPTION COMMAND...: polls COMMAND for at most TIMEOUT seconds. COMMAND
+# may say in why what it saw.
+why=""
 wait_until() {
 	local what=$1 i
 	shift
+	why=""
 	for ((i = 0; i < TIMEOUT * 10; i++)); do
 		"$@" && return 0
 		sleep 0.1
 	done
-	fail "timed out after ${TIMEOUT}s waiting for $what"
+	fail "timed out after ${TIMEOUT}s waiting for $what${why:+ ($why)}"
 }
 
 cleanup() {
@@ -199,18 +202,24 @@ check_stub_status() {
 # totals TARGET [USER]: the counters' totals in COUNTERS' order, read by pcpu stat --json
 # (as USER when given).
 totals() {
-	local as=()
+	local as=() out
 	[ $# -lt 2 ] || as=(runuser -u "$2" --)
-	"${as[@]}" "$pcpu" stat --json "$1" 'nginx_*' | python3 -c '
+	out=$("${as[@]}" "$pcpu" stat --json "$1" 'nginx_*') || return 1
+	python3 -c '
 import json, sys
 doc = json.loads(sys.stdin.readline())
 total = {s["name"]: s["total"] for s in doc["symbols"]}
-print(" ".join(str(total[n]) for n in sys.argv[1:]))' "${COUNTERS[@]}"
+print(" ".join(str(total[n]) for n in sys.argv[1:]))' "${COUNTERS[@]}" <<<"$out"
 }
 
 requests_logged() {
-	[ "$(totals "$master" | cut -d' ' -f1)" = "$sent" ] &&
-		[ "$(wc -l <"$work/access.log")" -eq "$sent" ]
+	local got
+	got=$(totals "$master" 2>&1) || {
+		why=$got
+		return 1
+	}
+	why="pcpu stat $master: $got; $(wc -l <"$work/access.log") lines in the access log"
+	[ "${got%% *}" = "$sent" ] && [ "$(wc -l <"$work/access.log")" -eq "$sent" ]
 }
 
 # The totals every reader must see now: nginx's own $bytes_sent of every request so far.
