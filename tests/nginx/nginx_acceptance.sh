@@ -153,7 +153,8 @@ start_nginx() {
 	since_start=0
 	local w
 	for w in $(workers); do
-		[ "$(ps -o user= -p "$w")" = "$WORKER_USER" ] || fail "worker $w is not $WORKER_USER"
+		[ "$(ps -o uid= -p "$w" | tr -d ' ')" = "$(id -u "$WORKER_USER")" ] ||
+			fail "worker $w does not run as $WORKER_USER"
 	done
 }
 
