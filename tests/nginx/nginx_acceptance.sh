@@ -10,7 +10,8 @@
 #   3. a reader in the monitoring group (PCPU_GROUP) reads them, a user outside it cannot;
 #   4. stop (started with PCPU_KEEP=1): the domain file stays and keeps the totals;
 #   5. start again (without PCPU_KEEP), more requests: the totals continue from there;
-#   6. the final stop removes the domain file.
+#   6. a binary upgrade (USR2, the old master quits), more requests: the totals continue;
+#   7. the final stop removes the domain file.
 # Every wait is bounded; nginx is stopped on every exit. Exit 77 (skipped) when not root:
 # the workers' user and the monitoring group need root.
 set -euo pipefail
@@ -176,6 +177,25 @@ reload_nginx() {
 	wait_until "new workers after the reload" new_workers
 }
 
+new_master() {
+	[ -s "$work/nginx.pid.oldbin" ] && [ -s "$work/nginx.pid" ] &&
+		[ "$(cat "$work/nginx.pid")" != "$old_master" ]
+}
+
+# nginx's binary upgrade: on USR2 the master execs a new nginx, which attaches to the
+# domain by its name; the two masters overlap until the old one quits. The new master has
+# stub_status memory of its own.
+upgrade_nginx() {
+	old_master=$master
+	kill -USR2 "$master"
+	wait_until "a new master after USR2" new_master
+	master=$(cat "$work/nginx.pid")
+	wait_until "2 workers of the new master $master" two_workers
+	kill -QUIT "$old_master"
+	wait_until "the old master $old_master to exit" process_gone "$old_master"
+	since_start=0
+}
+
 # send OK NOT_FOUND: OK requests for / with ab (4 at a time), NOT_FOUND for a missing page.
 send() {
 	local out i code
@@ -277,6 +297,13 @@ check_totals "$name"
 
 step "start nginx again, 100 + 5 requests: the totals continue from where they were"
 start_nginx
+send 100 5
+check_stub_status
+check_all_readers
+
+step "upgrade the binary on the fly (USR2, then QUIT the old master): the totals continue"
+upgrade_nginx
+[ -f "$domfile" ] || fail "$domfile is gone after the upgrade"
 send 100 5
 check_stub_status
 check_all_readers
