@@ -49,7 +49,7 @@ system_user "$MONITOR"
 work=$(mktemp -d /tmp/pcpu-nginx.XXXXXX)
 cd "$work"
 name=nginx-accept-${work##*.}
-domfile=/dev/shm/pcpu-$(id -u)/$name
+domfile=${PCPU_SHMDIR:-/dev/shm}/pcpu-$(id -u)/$name
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
 master=""
@@ -132,10 +132,11 @@ EOF
 sent=0 not_found=0 since_start=0
 
 # run_nginx [ARG...]: nginx in the private prefix, in the domain, with the monitoring group,
-# and with the variables of nginx_env (NAME=VALUE words).
+# and with the variables of nginx_env (NAME=VALUE words). The module must load with glibc's
+# default tunables: none are passed on.
 nginx_env=()
 run_nginx() {
-	env PCPU_DOMAIN="$name" PCPU_GROUP="$MONITOR" "${nginx_env[@]}" \
+	env -u GLIBC_TUNABLES PCPU_DOMAIN="$name" PCPU_GROUP="$MONITOR" "${nginx_env[@]}" \
 		"$nginx" -p "$work" -c "$work/nginx.conf" "$@"
 }
 workers() { pgrep -P "$master" | sort; }
