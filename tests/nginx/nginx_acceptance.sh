@@ -5,7 +5,8 @@
 # loopback, everything in a private temporary prefix) that loads MODULE, the counting
 # module of examples/nginx, into the named domain PCPU_DOMAIN=NAME. Then, checking every
 # value exactly against the requests this script sent, stub_status and the access log:
-#   1. requests; pcpu stat (PCPU) by the master's pid, by a worker's pid and by NAME;
+#   1. requests; pcpu stat (PCPU) by the master's pid, by a worker's pid and by NAME; pcpu
+#      ls: the domain is held by the master and its workers, and no other process;
 #   2. nginx -s reload, more requests: the totals continue;
 #   3. a reader in the monitoring group (PCPU_GROUP) reads them, a user outside it cannot;
 #   4. stop (started with PCPU_KEEP=1): the domain file stays and keeps the totals;
@@ -260,6 +261,25 @@ check_totals() {
 	echo "   pcpu stat $1${2:+ as $2}: $got"
 }
 
+# domain_state: the state pcpu ls gives the domain, the number of processes holding it, and
+# the pids of the live ones, in increasing order.
+domain_state() {
+	"$pcpu" ls --json "$domfile" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]
+print(d["state"], d["procs"], *sorted(h["pid"] for h in d["holders"] if h["state"] == "alive"))'
+}
+
+# check_holders: the domain is alive, held by exactly the master and its 2 workers.
+check_holders() {
+	local got want
+	# shellcheck disable=SC2046 # one pid a word
+	want="alive 3 $(printf '%s\n' "$master" $(workers) | sort -n | xargs)"
+	got=$(domain_state) || fail "pcpu ls --json $domfile failed"
+	[ "$got" = "$want" ] || fail "pcpu ls: '$got', want '$want' (master $master)"
+	echo "   pcpu ls: $got"
+}
+
 # A request is counted in the log phase, after its response went out: the last ones may
 # be a moment behind what the client saw, so wait (bounded) until all are there.
 check_all_readers() {
@@ -267,6 +287,7 @@ check_all_readers() {
 	check_totals "$master"
 	check_totals "$(workers | head -n 1)"
 	check_totals "$name"
+	check_holders
 }
 
 step "start nginx (PCPU_DOMAIN=$name, PCPU_KEEP=1), 200 + 10 requests"
@@ -286,6 +307,7 @@ step "the monitoring group reads the domain, other users cannot"
 	fail "$(dirname "$domfile"): $(stat -c '%a %G' "$(dirname "$domfile")"), want 750 $MONITOR"
 [ "$(stat -c '%a %G' "$domfile")" = "640 $MONITOR" ] ||
 	fail "$domfile: $(stat -c '%a %G' "$domfile"), want 640 $MONITOR"
+check_totals "$name" "$MONITOR"
 check_totals "$domfile" "$MONITOR"
 if runuser -u "$WORKER_USER" -- "$pcpu" stat --json "$domfile" >/dev/null 2>&1; then
 	fail "$WORKER_USER, not in $MONITOR, read $domfile"
@@ -295,6 +317,7 @@ step "stop nginx: PCPU_KEEP=1 keeps the domain and its totals"
 stop_nginx
 [ -f "$domfile" ] || fail "$domfile is gone after a stop with PCPU_KEEP=1"
 check_totals "$name"
+[ "$(domain_state)" = "dead 0" ] || fail "pcpu ls: '$(domain_state)' after the stop, want 'dead 0'"
 
 step "start nginx again, 100 + 5 requests: the totals continue from where they were"
 start_nginx
