@@ -22,7 +22,7 @@ static int domain_errno; /* why pcpu_domain_get() has no domain, 0 when it has o
 /* What pcpu_domain_attach() asked for before the domain existed; else the environment. */
 static pthread_mutex_t request_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *request_spec, *request_group;
-static int requested, started;
+static int requested, started, request_used;
 
 static void leave_at_exit(void)
 {
@@ -51,6 +51,7 @@ static int open_shared(struct pcpu_domain *d)
 
 	pthread_mutex_lock(&request_lock);
 	started = 1;
+	request_used = requested;
 	spec = requested ? request_spec : getenv("PCPU_DOMAIN");
 	group = requested ? request_group : getenv("PCPU_GROUP");
 	err = pcpu_domain_locate(d, spec, group);
@@ -98,9 +99,13 @@ struct pcpu_domain *pcpu_domain_get(void)
 	return &the_domain;
 }
 
-/* Whether the domain this process has is the one spec asks for. */
+/* Whether the domain this process has is the one spec asks for: made for that very
+ * request (even when it had to be private), or found under that name or path. */
 static int is_domain(const struct pcpu_domain *d, const char *spec)
 {
+	if (request_used &&
+	    strcmp(spec != NULL ? spec : "", request_spec != NULL ? request_spec : "") == 0)
+		return 1;
 	if (spec == NULL || *spec == '\0')
 		return d->per_process;
 	if (strchr(spec, '/') != NULL)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,16 +12,36 @@
 #include "format/domain_format.h"
 #include "format/holders.h"
 
+/*
+ * A creator stores the writer's pid and start time before the magic (release) and
+ * everything else after it, so a creator killed before the magic leaves a header that is
+ * zero but for those two fields; one killed before it sized the file leaves it empty.
+ * Nothing else is taken for a leftover: a foreign file stays.
+ */
+static int never_written(const struct pcpu_dom_header *h)
+{
+	const unsigned char *b = (const unsigned char *)h;
+	size_t id = offsetof(struct pcpu_dom_header, writer_pid),
+	       id_end = offsetof(struct pcpu_dom_header, writer_start) + sizeof(h->writer_start);
+
+	for (size_t i = 0; i < sizeof(*h); i++)
+		if (b[i] != 0 && (i < id || i >= id_end))
+			return 0;
+	return 1;
+}
+
 int pcpu_format_replaceable(int fd)
 {
 	struct pcpu_dom_header h;
-	static const char never[sizeof(h.magic)];
+	ssize_t n = pread(fd, &h, sizeof(h), 0);
 
-	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
-		return 1; /* shorter than a header: a creation that died before it was sized */
+	if (n == 0)
+		return 1;
+	if (n != (ssize_t)sizeof(h))
+		return 0;
 	if (memcmp(h.magic, PCPU_DOM_MAGIC, sizeof(h.magic)) == 0)
 		return (h.flags & PCPU_DOM_F_SNAPSHOT) == 0;
-	return memcmp(h.magic, never, sizeof(h.magic)) == 0;
+	return never_written(&h);
 }
 
 static int judge(int fd, const char *path, const struct stat *st)
