@@ -23,6 +23,10 @@ static int map_file(kvm_t *kd, uint64_t len)
 
 	if (want <= kd->maplen)
 		return 0;
+	if (kd->guard == NULL && (kd->guard = kvm_guard_acquire()) == NULL) {
+		kvm_err(kd, errno, "cannot guard the mapping of the domain: %s", strerror(errno));
+		return -1;
+	}
 	if (kd->map == NULL)
 		p = mmap(NULL, want, PROT_READ, MAP_SHARED, kd->fd, 0);
 	else
@@ -81,7 +85,7 @@ static int guard_end(kvm_t *kd)
 {
 	uint64_t len = 0;
 
-	if (!kvm_guard_disarm())
+	if (!kvm_guard_disarm(kd->guard))
 		return 0;
 	kd->broken = 1;
 	file_len(kd, &len);
@@ -91,7 +95,7 @@ static int guard_end(kvm_t *kd)
 
 int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len)
 {
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	copy_words(kd->map + off, dst, len);
 	return guard_end(kd);
 }
@@ -101,7 +105,7 @@ int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum)
 	const unsigned char *slot = kd->map + off;
 	uint64_t s = 0;
 
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	for (uint32_t i = 0; i < kd->lay.maxcpu; i++)
 		s += __atomic_load_n((const uint64_t *)(slot + i * kd->lay.stride),
 				     __ATOMIC_RELAXED);
@@ -116,7 +120,7 @@ int kvm_domain_live(kvm_t *kd, struct kvm_live *live)
 	const struct pcpu_dom_header *h = (const struct pcpu_dom_header *)kd->map;
 
 	/* Pairs with the writer's release stores: what these counts cover is initialised. */
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	live->file_size = __atomic_load_n(&h->file_size, __ATOMIC_ACQUIRE);
 	live->sym_count = __atomic_load_n(&h->sym_count, __ATOMIC_ACQUIRE);
 	live->nchunks = __atomic_load_n(&h->nchunks, __ATOMIC_ACQUIRE);
@@ -306,7 +310,6 @@ int kvm_domain_open(kvm_t *kd, const char *path)
 {
 	struct stat st;
 
-	kvm_guard_install();
 	/* O_NONBLOCK: opening a FIFO planted at the path must not hang. */
 	kd->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (kd->fd < 0) {
@@ -334,6 +337,7 @@ void kvm_domain_close(kvm_t *kd)
 {
 	if (kd->map != NULL)
 		munmap((void *)kd->map, kd->maplen);
+	kvm_guard_release(kd->guard);
 	if (kd->fd >= 0)
 		close(kd->fd);
 }
