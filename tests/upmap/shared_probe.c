@@ -1,11 +1,23 @@
 /*
  * Checks the upmap through libpcpu.so rather than the static library the tests link:
- * symbol interposition (vfork) and thread creation differ there. Exit 0 when all held,
- * else the number of the failed check. Run by test_upmap_fork.c.
+ * symbol resolution (vfork) and thread creation differ there. Built with
+ * -Dvfork=ukp_vfork, the opt-in ukp(3) documents, so vfork() below is ukp_vfork(). Exit 0
+ * when all held, else the number of the failed check. Run by test_upmap_fork.c.
  */
+#include <dlfcn.h>
 #include <pcpu/upmap.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* libpcpu.so exports no vfork of its own: the process's vfork stays the C library's. */
+static int libc_vfork_kept(void)
+{
+	void *sym = dlsym(RTLD_DEFAULT, "vfork");
+	Dl_info info;
+
+	return sym != NULL && dladdr(sym, &info) != 0 && strstr(info.dli_fname, "libc.so") != NULL;
+}
 
 int main(void)
 {
@@ -19,6 +31,8 @@ int main(void)
 		return 1;
 	if (ukp_getpid() != getpid() || u->pid != getpid())
 		return 2;
+	if (!libc_vfork_kept())
+		return 6;
 	pid = vfork();
 	if (pid == 0) {
 		invfork = (int)u->invfork;
