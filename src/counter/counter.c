@@ -57,10 +57,13 @@ void counter_u64_zero(counter_u64_t c)
 	pcpu_percpu_zero64(c);
 }
 
+/* Release: an adder in another thread that sees the new pointer sees a zeroed counter. */
 int pcpu_counter_define_early(counter_u64_t *c, const char *name)
 {
-	*c = counter_u64_alloc(M_WAITOK);
-	if (*c == NULL)
+	counter_u64_t n = counter_u64_alloc(M_WAITOK);
+
+	if (n == NULL)
 		return -1;
-	return pcpu_register(name, *c, sizeof(uint64_t));
+	__atomic_store_n(c, n, __ATOMIC_RELEASE);
+	return pcpu_register(name, n, sizeof(uint64_t));
 }
