@@ -5,8 +5,11 @@
  * (a thread). Exits with the effects found, a sum of EFFECT_* bits (effects.h), or 100+
  * on a broken run. Built against libpcpu.so and libpcpu.a.
  *
- * atfork handlers cannot be listed, so pthread_atfork's entry in the C library,
- * __register_atfork, is interposed here and counts them.
+ * Only libpcpu's effects count, so that a sanitizer runtime's own SIGBUS handler or
+ * atfork handlers do not: a handler is libpcpu's when it lies in the object that holds
+ * kcpuset_create (libpcpu.so, or this executable when linked with libpcpu.a). atfork
+ * handlers cannot be listed, so pthread_atfork's entry in the C library,
+ * __register_atfork, is interposed here and counts those registered from that object.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -25,6 +28,15 @@
 
 static int atfork_calls;
 
+/* 1 when addr lies in the object (executable or library) that holds libpcpu. */
+static int in_libpcpu(const void *addr)
+{
+	Dl_info a, lib;
+
+	return addr != NULL && dladdr(addr, &a) != 0 &&
+	       dladdr((void *)&kcpuset_create, &lib) != 0 && a.dli_fbase == lib.dli_fbase;
+}
+
 int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso);
 
 int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso)
@@ -32,7 +44,7 @@ int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)
 	int (*next)(void (*)(void), void (*)(void), void (*)(void), void *);
 
 	*(void **)&next = dlsym(RTLD_NEXT, "__register_atfork");
-	atfork_calls++;
+	atfork_calls += in_libpcpu((void *)(prepare ? prepare : parent ? parent : child));
 	return next == NULL ? -1 : next(prepare, parent, child, dso);
 }
 
@@ -84,8 +96,9 @@ static int use(const char *what)
 	if (strcmp(what, "counter") == 0)
 		return 0;
 	if (strcmp(what, "kvm") == 0) {
+		/* The SIGBUS handler stays installed after the handle is closed. */
 		kd = kvm_openfiles(NULL, pcpu_domain_path(), NULL, O_RDONLY, NULL);
-		return kd == NULL ? -1 : 0; /* left open: the guard lives while it is mapped */
+		return kd == NULL ? -1 : kvm_close(kd);
 	}
 	if (strcmp(what, "upmap") == 0)
 		return upmap_map() == NULL ? -1 : 0;
@@ -96,17 +109,18 @@ int main(int argc, char **argv)
 {
 	const char *dom = getenv("PCPU_DOMAIN");
 	struct sigaction sa;
-	int found = 0, t, maps;
+	int found = 0, t0 = threads(), t, maps;
 
 	if (argc != 2 || dom == NULL || use(argv[1]) != 0)
 		return 100;
 	t = threads();
 	maps = count_lines("/proc/self/maps", dom);
-	if (t < 1 || maps < 0 || sigaction(SIGBUS, NULL, &sa) != 0)
+	if (t0 < 1 || t < 1 || maps < 0 || sigaction(SIGBUS, NULL, &sa) != 0)
 		return 101;
-	if (t > 1)
+	if (t > t0)
 		found |= EFFECT_THREAD;
-	if ((sa.sa_flags & SA_SIGINFO) || sa.sa_handler != SIG_DFL)
+	if (in_libpcpu((sa.sa_flags & SA_SIGINFO) ? (void *)sa.sa_sigaction
+						  : (void *)sa.sa_handler))
 		found |= EFFECT_SIGBUS;
 	if (atfork_calls > 0)
 		found |= EFFECT_ATFORK;

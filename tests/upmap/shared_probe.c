@@ -6,17 +6,18 @@
  */
 #include <dlfcn.h>
 #include <pcpu/upmap.h>
-#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* libpcpu.so exports no vfork of its own: the process's vfork stays the C library's. */
+/* libpcpu.so exports no vfork of its own: the process's vfork stays the C library's (or
+ * a sanitizer runtime's in front of it). */
 static int libc_vfork_kept(void)
 {
 	void *sym = dlsym(RTLD_DEFAULT, "vfork");
-	Dl_info info;
+	Dl_info v, lib;
 
-	return sym != NULL && dladdr(sym, &info) != 0 && strstr(info.dli_fname, "libc.so") != NULL;
+	return sym != NULL && dladdr(sym, &v) != 0 && dladdr((void *)&upmap_map, &lib) != 0 &&
+	       v.dli_fbase != lib.dli_fbase;
 }
 
 int main(void)
