@@ -1,9 +1,13 @@
 /*
  * A plugin that counts with pcpu, built twice: linked with libpcpu.so and with libpcpu.a
  * (-fPIC). plugin_host dlopen()s it; plugin_count() adds from several threads to an early
- * counter and to one allocated at run time, and plugin_fetch() reads them back.
+ * counter and to one allocated at run time, plugin_fetch() reads them back, and
+ * plugin_read() reads the early one as another process would, through kvm (which installs
+ * the SIGBUS guard).
  */
+#include <fcntl.h>
 #include <pcpu/counter.h>
+#include <pcpu/kvm.h>
 #include <pcpu/pcpu.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -48,4 +52,19 @@ __attribute__((visibility("default"))) int plugin_count(int threads, int adds)
 __attribute__((visibility("default"))) uint64_t plugin_fetch(int which)
 {
 	return counter_u64_fetch(which == 0 ? plugin_hits : plugin_bytes);
+}
+
+/* plugin_hits through a kvm handle on this process's own domain; UINT64_MAX on error. */
+__attribute__((visibility("default"))) uint64_t plugin_read(void)
+{
+	struct nlist nl[] = {{.n_name = "plugin_hits"}, {.n_name = NULL}};
+	kvm_t *kd = kvm_openfiles(NULL, pcpu_domain_path(), NULL, O_RDONLY, NULL);
+	uint64_t v = UINT64_MAX;
+
+	if (kd == NULL)
+		return v;
+	if (kvm_nlist(kd, nl) == 0)
+		v = kvm_counter_u64_fetch(kd, nl[0].n_value);
+	kvm_close(kd);
+	return v;
 }

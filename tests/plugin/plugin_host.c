@@ -1,24 +1,35 @@
 /*
  * A host that does not link libpcpu: it dlopen()s the plugin named by argv[1], as nginx,
  * PostgreSQL or Python load modules, and checks that the plugin counted
- * threads * adds exactly. Exit 0, or the number of the failed check (the message on
- * stderr). Run by test_plugin.c with default glibc tunables.
+ * threads * adds exactly, then unloads it. libpcpu chained its SIGBUS guard to the host's
+ * handler; that chain must still work after dlclose(), which is why libpcpu is never
+ * unloaded. Exit 0, or the number of the failed check (the message on stderr). Run by
+ * test_plugin.c with default glibc tunables.
  */
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 enum { THREADS = 4, ADDS = 100000 };
 
+static volatile sig_atomic_t host_sigbus;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	host_sigbus = 1;
+}
+
 int main(int argc, char **argv)
 {
 	int (*count)(int, int);
-	uint64_t (*fetch)(int);
+	uint64_t (*fetch)(int), (*read)(void);
 	void *h;
 	int r;
 
-	if (argc != 2)
+	if (argc != 2 || signal(SIGBUS, on_sigbus) == SIG_ERR)
 		return 1;
 	h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
@@ -27,7 +38,8 @@ int main(int argc, char **argv)
 	}
 	*(void **)&count = dlsym(h, "plugin_count");
 	*(void **)&fetch = dlsym(h, "plugin_fetch");
-	if (count == NULL || fetch == NULL)
+	*(void **)&read = dlsym(h, "plugin_read");
+	if (count == NULL || fetch == NULL || read == NULL)
 		return 3;
 	r = count(THREADS, ADDS);
 	if (r != 0) {
@@ -39,5 +51,11 @@ int main(int argc, char **argv)
 			(unsigned long long)fetch(1));
 		return 5;
 	}
-	return dlclose(h) == 0 ? 0 : 6;
+	if (read() != (uint64_t)THREADS * ADDS)
+		return 6;
+	if (dlclose(h) != 0)
+		return 7;
+	/* A signal sent, not a fault: libpcpu's handler passes it to ours. */
+	raise(SIGBUS);
+	return host_sigbus ? 0 : 8;
 }
