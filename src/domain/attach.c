@@ -1,8 +1,9 @@
 /*
  * Attaching to a domain file that exists already: a named domain (or one at an explicit
  * path) that other processes use or used, so that counters found by name continue their
- * totals; a per-process domain of our own pid held by our own forked family. Runs holding
- * the gate, so no creator is half-way through the file and no holder is leaving.
+ * totals; a per-process domain this process made before it called exec, still held by the
+ * children it forked. Runs holding the gate, so no creator is half-way through the file and
+ * no holder is leaving.
  */
 #include "domain/domain.h"
 
@@ -60,6 +61,14 @@ static int map_at_writer_base(struct pcpu_domain *d, uint64_t base)
 	return 0;
 }
 
+/* A per-process domain that processes still hold is ours to join only when this very
+ * process made it, in the image it replaced with exec(): its forked children hold it. */
+static int made_by_this_process(const struct pcpu_dom_header *h)
+{
+	return h->writer_pid == getpid() && h->writer_start != 0 &&
+	       h->writer_start == pcpu_proc_start_time(getpid());
+}
+
 int pcpu_domain_attach_file(struct pcpu_domain *d)
 {
 	struct pcpu_dom_header h;
@@ -80,6 +89,8 @@ int pcpu_domain_attach_file(struct pcpu_domain *d)
 		return EEXIST; /* a snapshot is kept on purpose, whoever wrote it */
 	if (d->per_process && held < 0)
 		return replace(d); /* an earlier process of our pid: it does not continue */
+	if (d->per_process && !made_by_this_process(&h))
+		return EBUSY; /* the live family of an earlier process that had our pid */
 	err = check_geometry(d, &h);
 	return err != 0 ? err : map_at_writer_base(d, h.writer_base);
 }

@@ -129,11 +129,12 @@ static int create_mapping(struct pcpu_domain *d)
  * (the file was replaced or reclaimed meanwhile), or an errno value. */
 static int join(struct pcpu_domain *d)
 {
-	int err = pcpu_holders_gate_lock(d->fd, 1);
+	int err = pcpu_holders_gate_lock(d->fd, 1), named;
 
 	if (err != 0)
 		return err;
-	if (!still_named(d))
+	named = still_named(d);
+	if (!named)
 		err = EAGAIN;
 	else if (d->created)
 		err = create_mapping(d);
@@ -146,7 +147,7 @@ static int join(struct pcpu_domain *d)
 	if (d->base != NULL)
 		munmap(d->base, d->lay.reserve);
 	d->base = NULL;
-	if (d->created)
+	if (d->created && named) /* else the name is another process's file now */
 		unlink(d->path);
 	pcpu_holders_gate_unlock(d->fd);
 	return err;
@@ -160,8 +161,9 @@ int pcpu_domain_open_file(struct pcpu_domain *d)
 	for (int i = 0; i < OPEN_TRIES && err == EAGAIN; i++) {
 		d->fd = create_new(d);
 		d->created = d->fd >= 0;
-		if (d->fd < 0 && errno == EEXIST)
-			d->fd = open_existing(d->path);
+		if (d->fd < 0 && errno == EEXIST && (d->fd = open_existing(d->path)) < 0 &&
+		    errno == ENOENT)
+			continue; /* removed between the two opens: create it */
 		if (d->fd < 0)
 			return -1;
 		err = join(d);

@@ -144,6 +144,8 @@ Test(domain_attach, symlink_in_place_of_the_directory_is_refused)
 	cr_assert_gt(asprintf(&target, "%s.real", userdir), 0);
 	cr_assert_eq(mkdir(target, 0700), 0);
 	cr_assert_eq(symlink(target, userdir), 0);
+	if (geteuid() == 0)
+		cr_assert_eq(lchown(userdir, 4242, 4242), 0, "planted by another user");
 	setenv("PCPU_DOMAIN", "web", 1);
 	cr_assert_not_null(counter_u64_alloc(M_WAITOK));
 	cr_assert_null(pcpu_domain_path());
@@ -246,4 +248,73 @@ Test(domain_attach, attacher_maps_the_domain_at_the_creators_address)
 	cr_assert_eq((uint64_t)(uintptr_t)c, domtest_sym(h, "requests")->addr);
 	close(io[1]);
 	cr_assert_eq(test_wait_exit(pid), 0);
+}
+
+static char *own_domain_path(void)
+{
+	char *p = NULL;
+
+	cr_assert_gt(asprintf(&p, "%s/pid.%d.%llu", userdir, (int)getpid(),
+			      (unsigned long long)pcpu_self_pidns()),
+		     0);
+	return p;
+}
+
+/* Another process holds a file at this process's own per-process name (a family whose
+ * parent had this pid): never joined, the program counts privately and says why. */
+Test(domain_attach, own_name_held_by_an_unrelated_process_is_not_joined)
+{
+	char *mine = own_domain_path();
+	int io[2];
+	pid_t pid;
+
+	cr_assert_eq(mkdir(userdir, 0700), 0);
+	setenv("PCPU_DOMAIN", mine, 1);
+	pid = domtest_spawn(io, "path", NULL);
+	cr_assert_str_eq(domtest_read_line(io[0]), mine);
+	unsetenv("PCPU_DOMAIN");
+	cr_assert_not_null(counter_u64_alloc(M_WAITOK));
+	cr_assert_null(pcpu_domain_path());
+	cr_assert_eq(errno, EBUSY);
+	close(io[1]);
+	cr_assert_eq(test_wait_exit(pid), 0);
+	free(mine);
+}
+
+/* Run as the new image of a process that exec()ed (DOMTEST_EXEC_ATTACH set): its earlier
+ * image made its per-process domain, which its forked child still holds. */
+__attribute__((constructor)) static void exec_attach_probe(void)
+{
+	const char *want = getenv("DOMTEST_EXEC_ATTACH");
+
+	if (want == NULL)
+		return;
+	counter_u64_t c = counter_u64_alloc_named("before_exec", M_WAITOK);
+	exit(c != NULL && counter_u64_fetch(c) == 3 && pcpu_domain_path() != NULL &&
+			     strcmp(pcpu_domain_path(), want) == 0
+		     ? 0
+		     : 1);
+}
+
+Test(domain_attach, own_domain_held_by_children_is_joined_after_exec)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int go[2];
+		char c;
+
+		counter_u64_add(counter_u64_alloc_named("before_exec", M_WAITOK), 3);
+		cr_assert_eq(pipe(go), 0);
+		if (fork() == 0) {
+			close(go[1]);
+			read(go[0], &c, 1); /* holds the domain until the exec()ed image exits */
+			_exit(0);
+		}
+		close(go[0]);
+		setenv("DOMTEST_EXEC_ATTACH", pcpu_domain_path(), 1);
+		execl("/proc/self/exe", "exec_attach_probe", (char *)NULL);
+		_exit(2);
+	}
+	cr_assert_eq(test_wait_exit(pid), 0, "the exec()ed image did not rejoin its domain");
 }
