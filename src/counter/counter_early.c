@@ -6,9 +6,8 @@
  * CPU index 0 (pcpu_percpu_maxcpu is 1), so the one word of pcpu_counter_early_dummy is
  * all an add to an unbound counter can touch. A counter that cannot be bound once the
  * domain exists (arena full, or its name taken by another kind) must not stay there,
- * since adds now reach
- * cpu * stride past it: it is pointed at a private region of maxcpu * stride bytes
- * instead, where adds are discarded.
+ * since adds now reach cpu * stride past it: it is pointed at a private region of
+ * maxcpu * stride bytes instead, where adds are discarded.
  */
 #include <pcpu/counter.h>
 
