@@ -97,3 +97,19 @@ Test(counter_early, counter_that_cannot_be_bound_leaves_the_dummy_for_in_bounds_
 	/* Each CPU's add went to its own slot of the discard region, whose sum reads them. */
 	cr_assert_eq(counter_u64_fetch(unbindable), 20000u);
 }
+
+Test(counter_early, counter_whose_name_is_another_kind_is_not_bound_to_it)
+{
+	counter_u64_t c = pcpu_counter_early_dummy;
+	struct pcpu_counter_early_desc d = {"taken", &c};
+	void *obj = zpcpu_alloc(64);
+
+	cr_assert_not_null(obj);
+	cr_assert_eq(pcpu_register("taken", obj, 64), 0);
+	pcpu_counter_bind_early(&d, &d + 1);
+	cr_assert_neq(c, pcpu_counter_early_dummy);
+	cr_assert_neq((void *)c, obj);
+	cr_assert_not(in_domain(c));
+	counter_u64_add(c, 3);
+	cr_assert_eq(*(uint64_t *)obj, 0u, "the other object is untouched");
+}
