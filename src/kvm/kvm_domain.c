@@ -24,6 +24,10 @@ static int map_file(kvm_t *kd, uint64_t len)
 
 	if (want <= kd->maplen)
 		return 0;
+	if (kd->guard == NULL && (kd->guard = kvm_guard_acquire()) == NULL) {
+		kvm_err(kd, errno, "cannot guard the mapping of the domain: %s", strerror(errno));
+		return -1;
+	}
 	if (kd->map == NULL)
 		p = mmap(NULL, want, PROT_READ, MAP_SHARED, kd->fd, 0);
 	else
@@ -82,7 +86,7 @@ static int guard_end(kvm_t *kd)
 {
 	uint64_t len = 0;
 
-	if (!kvm_guard_disarm())
+	if (!kvm_guard_disarm(kd->guard))
 		return 0;
 	kd->broken = 1;
 	file_len(kd, &len);
@@ -92,8 +96,15 @@ static int guard_end(kvm_t *kd)
 
 int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len)
 {
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	copy_words(kd->map + off, dst, len);
+	return guard_end(kd);
+}
+
+int kvm_domain_load_acquire32(kvm_t *kd, uint64_t off, uint32_t *v)
+{
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
+	*v = __atomic_load_n((const uint32_t *)(kd->map + off), __ATOMIC_ACQUIRE);
 	return guard_end(kd);
 }
 
@@ -102,7 +113,7 @@ int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum)
 	const unsigned char *slot = kd->map + off;
 	uint64_t s = 0;
 
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	for (uint32_t i = 0; i < kd->lay.maxcpu; i++)
 		s += __atomic_load_n((const uint64_t *)(slot + i * kd->lay.stride),
 				     __ATOMIC_RELAXED);
@@ -117,7 +128,7 @@ int kvm_domain_live(kvm_t *kd, struct kvm_live *live)
 	const struct pcpu_dom_header *h = (const struct pcpu_dom_header *)kd->map;
 
 	/* Pairs with the writer's release stores: what these counts cover is initialised. */
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	live->file_size = __atomic_load_n(&h->file_size, __ATOMIC_ACQUIRE);
 	live->sym_count = __atomic_load_n(&h->sym_count, __ATOMIC_ACQUIRE);
 	live->nchunks = __atomic_load_n(&h->nchunks, __ATOMIC_ACQUIRE);
@@ -307,7 +318,6 @@ int kvm_domain_open(kvm_t *kd, const char *path)
 {
 	if (kvm_trust_open(kd, path) != 0)
 		return -1;
-	kvm_guard_install();
 	return kvm_domain_reload(kd);
 }
 
@@ -315,6 +325,7 @@ void kvm_domain_close(kvm_t *kd)
 {
 	if (kd->map != NULL)
 		munmap((void *)kd->map, kd->maplen);
+	kvm_guard_release(kd->guard);
 	if (kd->fd >= 0)
 		close(kd->fd);
 	free(kd->procs);
