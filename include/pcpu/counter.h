@@ -36,8 +36,8 @@ PCPU_EXPORT void counter_u64_zero(counter_u64_t c);
 
 /*
  * counter_u64_add() is also a function (take its address, or call (counter_u64_add)(c, v));
- * the macro makes the first attempt in the caller and leaves every other case -- rseq off,
- * an abort, a zero in progress, a thread without rseq -- to that function.
+ * the macro makes the first attempt in the caller and leaves every other case -- atomic
+ * mode, an abort, a thread without rseq -- to that function.
  */
 static inline void pcpu_counter_u64_add_inline(counter_u64_t c, int64_t inc)
 {

@@ -37,12 +37,12 @@ static char *place_set(struct pcpu_domain *d, size_t size)
 	return pcpu_arena_alloc(d, size, PCPU_SYM_ZPCPU);
 }
 
-static void list_symbols(struct pcpu_domain *d, struct pcpu_dpcpu_desc *ds,
-			 struct pcpu_dpcpu_desc *de)
+static void list_symbols(struct pcpu_domain *d, const struct pcpu_dpcpu_desc *ds,
+			 const struct pcpu_dpcpu_desc *de)
 {
 	if (pcpu_dom_lock(d) != 0)
 		return;
-	for (struct pcpu_dpcpu_desc *x = ds; x < de; x++)
+	for (const struct pcpu_dpcpu_desc *x = ds; x < de; x++)
 		pcpu_sym_add_locked(d, x->name, (uintptr_t)x->addr + *x->delta, x->size,
 				    PCPU_SYM_DPCPU, x->flags);
 	pcpu_dom_unlock(d);
@@ -53,8 +53,8 @@ static void list_symbols(struct pcpu_domain *d, struct pcpu_dpcpu_desc *ds,
  * deltas stay 0 and every CPU shares the template (see pcpu_dpcpu_id_ptr): the program
  * keeps working, without per-CPU copies.
  */
-void pcpu_dpcpu_register(char *start, char *stop, struct pcpu_dpcpu_desc *dstart,
-			 struct pcpu_dpcpu_desc *dstop)
+void pcpu_dpcpu_register(char *start, char *stop, const struct pcpu_dpcpu_desc *dstart,
+			 const struct pcpu_dpcpu_desc *dstop)
 {
 	struct pcpu_domain *d = pcpu_domain_get();
 	size_t size = (size_t)(stop - start);
@@ -66,7 +66,7 @@ void pcpu_dpcpu_register(char *start, char *stop, struct pcpu_dpcpu_desc *dstart
 	if (*dstart->delta == 0 && (cpu0 = place_set(d, size)) != NULL) {
 		for (unsigned int c = 0; c < d->lay.maxcpu; c++)
 			memcpy(cpu0 + (size_t)c * d->lay.stride, start, size);
-		for (struct pcpu_dpcpu_desc *x = dstart; x < dstop; x++)
+		for (const struct pcpu_dpcpu_desc *x = dstart; x < dstop; x++)
 			*x->delta = (uintptr_t)cpu0 - (uintptr_t)start;
 		list_symbols(d, dstart, dstop);
 	}
@@ -77,11 +77,11 @@ void *pcpu_dpcpu_id_ptr(const struct pcpu_dpcpu_desc *x, unsigned int cpu)
 {
 	if (*x->delta == 0)
 		return x->addr;
-	if (cpu >= pcpu_percpu_maxcpu) {
+	if (cpu >= pcpu_percpu_maxcpu()) {
 		errno = EINVAL;
 		return NULL;
 	}
-	return (char *)x->addr + *x->delta + (size_t)cpu * pcpu_percpu_stride;
+	return pcpu_percpu_slot((char *)x->addr + *x->delta, cpu);
 }
 
 void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *x)
@@ -92,23 +92,10 @@ void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *x)
 void pcpu_dpcpu_add(const struct pcpu_dpcpu_desc *x, int64_t v)
 {
 	char *slot0 = (char *)x->addr + *x->delta;
+	int width = (int)x->size * 8;
 
-	if (*x->delta == 0) {
-		pcpu_atomic_add(x->addr, v, (int)x->size * 8);
-		return;
-	}
-	switch (x->size) {
-	case 1:
-		pcpu_percpu_add8(slot0, (uint8_t)v);
-		break;
-	case 2:
-		pcpu_percpu_add16(slot0, (uint16_t)v);
-		break;
-	case 4:
-		pcpu_percpu_add32(slot0, (uint32_t)v);
-		break;
-	default:
-		pcpu_percpu_add64(slot0, (uint64_t)v);
-		break;
-	}
+	if (*x->delta == 0)
+		pcpu_atomic_add(x->addr, v, width);
+	else if (!pcpu_percpu_add_cs(slot0, v, width))
+		pcpu_percpu_add_atomic(slot0, v, width);
 }
