@@ -41,7 +41,7 @@ PCPU_EXPORT void counter_u64_zero(counter_u64_t c);
  */
 static inline void pcpu_counter_u64_add_inline(counter_u64_t c, int64_t inc)
 {
-	if (!pcpu_percpu_add64_once(c, (uint64_t)inc))
+	if (!pcpu_percpu_add64_once(pcpu_percpu_hot, c, (uint64_t)inc))
 		(counter_u64_add)(c, inc);
 }
 #define counter_u64_add(c, inc) pcpu_counter_u64_add_inline((c), (inc))

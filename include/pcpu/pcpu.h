@@ -115,8 +115,7 @@ struct pcpu_dpcpu_desc {
 PCPU_EXPORT void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *d);
 PCPU_EXPORT void *pcpu_dpcpu_id_ptr(const struct pcpu_dpcpu_desc *d, unsigned int cpu);
 PCPU_EXPORT void pcpu_dpcpu_add(const struct pcpu_dpcpu_desc *d, int64_t v);
-PCPU_EXPORT void pcpu_dpcpu_register(char *start, char *stop,
-				     const struct pcpu_dpcpu_desc *dstart,
+PCPU_EXPORT void pcpu_dpcpu_register(char *start, char *stop, const struct pcpu_dpcpu_desc *dstart,
 				     const struct pcpu_dpcpu_desc *dstop);
 
 /*
@@ -130,7 +129,7 @@ static inline void *pcpu_dpcpu_ptr_inline(const struct pcpu_dpcpu_desc *d)
 	int cpu = pcpu_percpu_cpu_id();
 
 	if (__builtin_expect(delta != 0 && cpu >= 0, 1))
-		return (char *)d->addr + delta + (size_t)cpu * pcpu_percpu_hot.stride;
+		return (char *)d->addr + delta + (size_t)cpu * pcpu_percpu_stride(pcpu_percpu_hot);
 	return pcpu_dpcpu_ptr(d);
 }
 
@@ -151,6 +150,7 @@ static inline void *pcpu_dpcpu_ptr_inline(const struct pcpu_dpcpu_desc *d)
  * pcpu_dpcpu_add()'s. */
 static inline void pcpu_dpcpu_add_inline(const struct pcpu_dpcpu_desc *d, size_t size, int64_t v)
 {
+	uint64_t hot = pcpu_percpu_hot;
 	uintptr_t delta = *d->delta;
 	void *slot0 = (char *)d->addr + delta;
 	int done = 0;
@@ -158,16 +158,16 @@ static inline void pcpu_dpcpu_add_inline(const struct pcpu_dpcpu_desc *d, size_t
 	if (__builtin_expect(delta != 0, 1)) {
 		switch (size) {
 		case 1:
-			done = pcpu_percpu_add8_once(slot0, (uint8_t)v);
+			done = pcpu_percpu_add8_once(hot, slot0, (uint8_t)v);
 			break;
 		case 2:
-			done = pcpu_percpu_add16_once(slot0, (uint16_t)v);
+			done = pcpu_percpu_add16_once(hot, slot0, (uint16_t)v);
 			break;
 		case 4:
-			done = pcpu_percpu_add32_once(slot0, (uint32_t)v);
+			done = pcpu_percpu_add32_once(hot, slot0, (uint32_t)v);
 			break;
 		default:
-			done = pcpu_percpu_add64_once(slot0, (uint64_t)v);
+			done = pcpu_percpu_add64_once(hot, slot0, (uint64_t)v);
 			break;
 		}
 	}

@@ -25,17 +25,29 @@ extern "C" {
 #endif
 
 /*
- * What a section needs, in one object so that a caller compiled -fPIC loads one GOT entry
- * for both. rseq_off is the offset from the thread pointer of the struct rseq the adds
- * use: glibc's, or libpcpu's own; while adds are atomic it is an area that is never
- * registered, whose cpu_id stays negative, so the section leaves at once and no separate
- * "rseq on?" flag is read.
+ * What a section needs, in one word: the low 32 bits are the offset (signed) from the
+ * thread pointer of the struct rseq the adds use, glibc's or libpcpu's own; the high 32
+ * bits the domain's stride. Until the mode is chosen, and for good in atomic mode, the
+ * offset names an area that is never registered, whose cpu_id stays negative, so the
+ * section leaves at once and no "rseq on?" flag is read.
+ *
+ * It is declared const, as glibc declares __rseq_offset: the library stores it once (the
+ * domain's creation), and the compiler may keep it in a register across a loop. A copy
+ * read before that store is the first value, whose area is never registered, so a stale
+ * read can only send an add to the library's out-of-line path: one word, so the offset
+ * and the stride are never mixed from two stores.
  */
-struct pcpu_percpu_hot {
-	ptrdiff_t rseq_off;
-	size_t stride; /* the domain's stride */
-};
-extern PCPU_EXPORT struct pcpu_percpu_hot pcpu_percpu_hot;
+extern PCPU_EXPORT const uint64_t pcpu_percpu_hot;
+
+static inline ptrdiff_t pcpu_percpu_rseq_off(uint64_t hot)
+{
+	return (int32_t)(uint32_t)hot;
+}
+
+static inline size_t pcpu_percpu_stride(uint64_t hot)
+{
+	return (size_t)(hot >> 32);
+}
 
 #if defined(__SANITIZE_THREAD__)
 #define PCPU_NO_SECTION 1
@@ -58,32 +70,33 @@ extern PCPU_EXPORT struct pcpu_percpu_hot pcpu_percpu_hot;
 #endif
 
 /*
- * pcpu_percpu_addN_once(slot0, v): one attempt at the add, 1 when it committed, 0 when
+ * pcpu_percpu_addN_once(hot, slot0, v): one attempt at the add, given pcpu_percpu_hot
+ * (read by the caller unconditionally, so that a loop reads it once), 1 when it committed, 0 when
  * the caller must take the library's out-of-line path (this thread has no registered
  * area, adds are atomic in this process, or the section aborted; in each case nothing
  * was added).
  */
 #if PCPU_ARCH_RSEQ
-#define PCPU_PERCPU_ADD_ONCE(width, type)                                                     \
-	static inline int pcpu_percpu_add##width##_once(void *slot0, type v)                  \
-	{                                                                                     \
-		__asm__ goto(PCPU_ARCH_ADD(PCPU_ARCH_SFX_##width, PCPU_ARCH_MOD_##width)      \
-			     :                                                                \
-			     : [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_hot.rseq_off)),            \
-			       [slot0] "r"(slot0), [stride] "r"(pcpu_percpu_hot.stride),      \
-			       [v] "r"(v)                                                     \
-			     : PCPU_ARCH_ADD_CLOBBERS                                         \
-			     : slow);                                                         \
-		return 1;                                                                     \
-	slow:                                                                                 \
-		return 0;                                                                     \
+#define PCPU_PERCPU_ADD_ONCE(width, type)                                                          \
+	static inline int pcpu_percpu_add##width##_once(uint64_t hot, void *slot0, type v)         \
+	{                                                                                          \
+		__asm__ goto(                                                                      \
+			PCPU_ARCH_ADD(PCPU_ARCH_SFX_##width, PCPU_ARCH_MOD_##width)                \
+			:                                                                          \
+			: [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_rseq_off(hot))), [slot0] "r"(slot0), \
+			  [stride] "r"(pcpu_percpu_stride(hot)), [v] "r"(v)                        \
+			: PCPU_ARCH_ADD_CLOBBERS                                                   \
+			: slow);                                                                   \
+		return 1;                                                                          \
+	slow:                                                                                      \
+		return 0;                                                                          \
 	}
 #else
-#define PCPU_PERCPU_ADD_ONCE(width, type)                                    \
-	static inline int pcpu_percpu_add##width##_once(void *slot0, type v) \
-	{                                                                    \
-		(void)slot0, (void)v;                                        \
-		return 0;                                                    \
+#define PCPU_PERCPU_ADD_ONCE(width, type)                                                  \
+	static inline int pcpu_percpu_add##width##_once(uint64_t hot, void *slot0, type v) \
+	{                                                                                  \
+		(void)hot, (void)slot0, (void)v;                                           \
+		return 0;                                                                  \
 	}
 #endif
 
@@ -100,11 +113,11 @@ static inline int pcpu_percpu_cpu_id(void)
 	return -1;
 #elif defined(__SEG_FS) && !defined(__cplusplus)
 	/* %fs-relative: no load of the thread pointer. */
-	return *(volatile const __seg_fs int32_t *)(pcpu_percpu_hot.rseq_off + 4);
+	return *(volatile const __seg_fs int32_t *)(pcpu_percpu_rseq_off(pcpu_percpu_hot) + 4);
 #else
-	return __atomic_load_n(
-		(const int32_t *)((char *)__builtin_thread_pointer() + pcpu_percpu_hot.rseq_off + 4),
-		__ATOMIC_RELAXED);
+	return __atomic_load_n((const int32_t *)((char *)__builtin_thread_pointer() +
+						 pcpu_percpu_rseq_off(pcpu_percpu_hot) + 4),
+			       __ATOMIC_RELAXED);
 #endif
 }
 

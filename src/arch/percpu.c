@@ -12,7 +12,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-struct pcpu_percpu_hot pcpu_percpu_hot;
+/* The word behind the const pcpu_percpu_hot of <pcpu/percpu_add.h>, stored here only. */
+static uint64_t hot_word;
+extern const uint64_t pcpu_percpu_hot __attribute__((alias("hot_word")));
 static unsigned int percpu_maxcpu = 1;
 static int rseq_on;  /* 1: adds run as rseq critical sections */
 static int rseq_own; /* 1: the rseq areas are ours (glibc did not register) */
@@ -22,6 +24,11 @@ static int rseq_own; /* 1: the rseq areas are ours (glibc did not register) */
 static __thread struct rseq own_area __attribute__((tls_model("initial-exec"), aligned(32))) = {
 	.cpu_id = (uint32_t)RSEQ_CPU_ID_UNINITIALIZED};
 static __thread int own_tried;
+/* Never registered: the area of the sections until the mode is chosen and in atomic
+ * mode. Not own_area, which rseq-own mode registers while a stale copy of the word may
+ * still pair it with the first stride. */
+static __thread struct rseq no_area __attribute__((tls_model("initial-exec"), aligned(32))) = {
+	.cpu_id = (uint32_t)RSEQ_CPU_ID_UNINITIALIZED};
 
 static int register_own(void)
 {
@@ -31,18 +38,35 @@ static int register_own(void)
 
 static int setup_done;
 
-/* Until rseq mode is chosen, and for good in atomic mode, the sections use our area
- * unregistered: its cpu_id stays negative, so every section leaves before its store. In a
- * static link a DPCPU constructor of the same priority may have set the mode already. */
-static void use_unregistered_area(void)
+/* One store, so that no reader mixes an offset and a stride from two values. The stride
+ * fits 32 bits: the format bounds it to 64 MiB. */
+static void publish(ptrdiff_t off, size_t stride)
 {
-	pcpu_percpu_hot.rseq_off = (char *)&own_area - (char *)__builtin_thread_pointer();
+	__atomic_store_n(&hot_word, (uint64_t)stride << 32 | (uint32_t)off, __ATOMIC_RELAXED);
 }
 
+/* The empty asm keeps the offset whole: gcc would otherwise load only the 32 bits that
+ * publish() keeps, a form of the initial-exec TLS access that ld cannot relax. */
+static ptrdiff_t offset_of(const struct rseq *area)
+{
+	ptrdiff_t off = (const char *)area - (char *)__builtin_thread_pointer();
+
+	__asm__("" : "+r"(off));
+	return off;
+}
+
+static int fits(ptrdiff_t off)
+{
+	return off == (int32_t)off;
+}
+
+/* Until the mode is chosen the sections use no_area, so every add leaves before its
+ * store. In a static link a DPCPU constructor of the same priority may have chosen the
+ * mode already. */
 __attribute__((constructor(101))) static void before_setup(void)
 {
 	if (!setup_done)
-		use_unregistered_area();
+		publish(offset_of(&no_area), 0);
 }
 
 /*
@@ -56,20 +80,20 @@ void pcpu_percpu_setup(size_t stride, unsigned int maxcpu)
 {
 	const char *env = getenv("PCPU_RSEQ");
 
+	ptrdiff_t off = __rseq_size != 0 ? __rseq_offset : offset_of(&own_area);
+
 	setup_done = 1;
-	use_unregistered_area();
-	pcpu_percpu_hot.stride = stride;
 	percpu_maxcpu = maxcpu;
+	publish(offset_of(&no_area), stride);
 	if (!PCPU_ARCH_RSEQ || (env != NULL && strcmp(env, "0") == 0) ||
-	    access("/sys/devices/system/cpu/possible", R_OK) != 0)
+	    access("/sys/devices/system/cpu/possible", R_OK) != 0 || !fits(off))
 		return;
 	if (__rseq_size == 0) {
 		if (register_own() != 0)
 			return;
 		rseq_own = 1;
-	} else {
-		pcpu_percpu_hot.rseq_off = __rseq_offset;
 	}
+	publish(off, stride);
 	rseq_on = 1;
 }
 
@@ -96,13 +120,13 @@ static int add_once(void *slot0, int64_t v, int width)
 {
 	switch (width) {
 	case 8:
-		return pcpu_percpu_add8_once(slot0, (uint8_t)v);
+		return pcpu_percpu_add8_once(pcpu_percpu_hot, slot0, (uint8_t)v);
 	case 16:
-		return pcpu_percpu_add16_once(slot0, (uint16_t)v);
+		return pcpu_percpu_add16_once(pcpu_percpu_hot, slot0, (uint16_t)v);
 	case 32:
-		return pcpu_percpu_add32_once(slot0, (uint32_t)v);
+		return pcpu_percpu_add32_once(pcpu_percpu_hot, slot0, (uint32_t)v);
 	default:
-		return pcpu_percpu_add64_once(slot0, (uint64_t)v);
+		return pcpu_percpu_add64_once(pcpu_percpu_hot, slot0, (uint64_t)v);
 	}
 }
 
@@ -117,8 +141,8 @@ int pcpu_percpu_add_cs(void *slot0, int64_t v, int width)
 	for (;;) {
 		if (add_once(slot0, v, width))
 			return 1;
-		if (pcpu_percpu_cpu_id() < 0 && !(rseq_on && rseq_own && !own_tried &&
-						   register_own() == 0))
+		if (pcpu_percpu_cpu_id() < 0 &&
+		    !(rseq_on && rseq_own && !own_tried && register_own() == 0))
 			return 0;
 	}
 }

@@ -22,7 +22,7 @@ unsigned int pcpu_percpu_cpu(void);
 /* CPU cpu's copy of the per-CPU object at slot0. */
 static inline void *pcpu_percpu_slot(void *slot0, unsigned int cpu)
 {
-	return (char *)slot0 + (size_t)cpu * pcpu_percpu_hot.stride;
+	return (char *)slot0 + (size_t)cpu * pcpu_percpu_stride(pcpu_percpu_hot);
 }
 /*
  * Makes the add of the low width bits of v (width 8, 16, 32 or 64) as a critical section,

@@ -83,8 +83,9 @@ void counter_u64_zero(counter_u64_t c)
 		uint64_t a = __atomic_load_n(adj, __ATOMIC_RELAXED);
 
 		while (!__atomic_compare_exchange_n(
-			adj, &a, __atomic_load_n((uint64_t *)pcpu_percpu_slot(c, i), __ATOMIC_RELAXED),
-			0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			adj, &a,
+			__atomic_load_n((uint64_t *)pcpu_percpu_slot(c, i), __ATOMIC_RELAXED), 0,
+			__ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			;
 	}
 }

@@ -28,32 +28,32 @@
 #define PCPU_ARCH_RSEQ 1
 #define PCPU_RSEQ_SIG 0xd428bc00u
 
-#define PCPU_ARCH_ADD(sfx, mod)                                                          \
-	".pushsection __rseq_cs, \"aw\"\n\t"                                             \
-	".balign 32\n\t"                                                                 \
-	"3: .long 0, 0\n\t"                                                              \
-	".quad 1f, 2f - 1f, 4f\n\t"                                                      \
-	".popsection\n\t"                                                                \
-	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                                   \
-	".quad 3b\n\t"                                                                   \
-	".popsection\n\t"                                                                \
-	".pushsection __rseq_exit_point_array, \"aw\"\n\t"                               \
-	".quad 1f, %l[slow]\n\t"                                                         \
-	".popsection\n\t"                                                                \
-	"adrp x9, 3b\n\t"                                                                \
-	"add x9, x9, :lo12:3b\n\t"                                                       \
-	"str x9, [%[rs], #8]\n\t" /* rseq->rseq_cs */                                    \
-	"1:\n\t"                                                                         \
-	"ldr w10, [%[rs], #4]\n\t" /* rseq->cpu_id, negative when not registered */      \
-	"tbnz w10, #31, %l[slow]\n\t"                                                    \
-	"madd x10, x10, %[stride], %[slot0]\n\t"                                         \
-	"ldr" sfx " " mod "12, [x10]\n\t"                                                \
-	"add " mod "12, " mod "12, %" mod "[v]\n\t"                                      \
-	"str" sfx " " mod "12, [x10]\n\t"                                                \
-	"2:\n\t"                                                                         \
-	".pushsection __rseq_failure, \"ax\"\n\t"                                        \
-	".inst 0xd428bc00\n\t"                                                           \
-	"4: b %l[slow]\n\t"                                                              \
+#define PCPU_ARCH_ADD(sfx, mod)                                                     \
+	".pushsection __rseq_cs, \"aw\"\n\t"                                        \
+	".balign 32\n\t"                                                            \
+	"3: .long 0, 0\n\t"                                                         \
+	".quad 1f, 2f - 1f, 4f\n\t"                                                 \
+	".popsection\n\t"                                                           \
+	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                              \
+	".quad 3b\n\t"                                                              \
+	".popsection\n\t"                                                           \
+	".pushsection __rseq_exit_point_array, \"aw\"\n\t"                          \
+	".quad 1f, %l[slow]\n\t"                                                    \
+	".popsection\n\t"                                                           \
+	"adrp x9, 3b\n\t"                                                           \
+	"add x9, x9, :lo12:3b\n\t"                                                  \
+	"str x9, [%[rs], #8]\n\t" /* rseq->rseq_cs */                               \
+	"1:\n\t"                                                                    \
+	"ldr w10, [%[rs], #4]\n\t" /* rseq->cpu_id, negative when not registered */ \
+	"tbnz w10, #31, %l[slow]\n\t"                                               \
+	"madd x10, x10, %[stride], %[slot0]\n\t"                                    \
+	"ldr" sfx " " mod "12, [x10]\n\t"                                           \
+	"add " mod "12, " mod "12, %" mod "[v]\n\t"                                 \
+	"str" sfx " " mod "12, [x10]\n\t"                                           \
+	"2:\n\t"                                                                    \
+	".pushsection __rseq_failure, \"ax\"\n\t"                                   \
+	".inst 0xd428bc00\n\t"                                                      \
+	"4: b %l[slow]\n\t"                                                         \
 	".popsection\n\t"
 
 #define PCPU_ARCH_ADD_CLOBBERS "x9", "x10", "x12", "memory", "cc"

@@ -6,7 +6,8 @@
  * slot, slot0 + cpu_id * stride: sfx is the instruction's size suffix (b, w, l, q) and mod
  * the operand modifier that names v's register at that size (b, w, k, q). The asm goto
  * that uses it offers the operands rs (struct rseq's offset from the thread pointer, used
- * %fs-relative, which saves loading the thread pointer), slot0, stride and v, clobbers rax, and names the label slow.
+ * %fs-relative, which saves loading the thread pointer), slot0, stride and v, clobbers rax, and
+ * names the label slow.
  *
  * Why it is exact: the CPU number is loaded inside the section and the add to that CPU's
  * slot is its last instruction, the commit. Preemption, migration or a signal before the
@@ -49,7 +50,7 @@
 	".quad 1f, %l[slow]\n\t"                                                         \
 	".popsection\n\t"                                                                \
 	"leaq 3b(%%rip), %%rax\n\t"                                                      \
-	"movq %%rax, %%fs:8(%[rs])\n\t" /* rseq->rseq_cs */                             \
+	"movq %%rax, %%fs:8(%[rs])\n\t" /* rseq->rseq_cs */                              \
 	"1:\n\t"                                                                         \
 	"movl %%fs:4(%[rs]), %%eax\n\t" /* rseq->cpu_id, negative when not registered */ \
 	"testl %%eax, %%eax\n\t"                                                         \

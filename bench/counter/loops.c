@@ -1,0 +1,178 @@
+/*
+ * The loops themselves (see loops.h). Each round-robin loop makes RR adds per iteration to
+ * RR different targets; each "amid" loop makes one add per step of a dependent chain of
+ * ALU work that the add does not touch, so the add's net cost is the loop's time minus
+ * work_only's.
+ *
+ * The bare add is the baseline the issue asks for: a critical section written here from
+ * the rseq ABI (linux/rseq.h, glibc's __rseq_offset) and nothing else -- store rseq_cs,
+ * load cpu_id, index by the stride, add -- with no check, no fallback and no retry: it
+ * is only run while this thread is registered, and an abort simply loses that add.
+ */
+#include <sys/rseq.h>
+
+#include <pcpu/pcpu.h>
+
+#include "harness.h"
+#include "loops.h"
+
+#ifdef LOOP_PIC
+#define LOOP(name) name##_pic
+#else
+#define LOOP(name) name
+#endif
+
+DPCPU_DEFINE_STATIC(uint64_t, tight);
+#define RR_VARS(X) \
+	X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define DEFINE_RR(i) DPCPU_DEFINE_STATIC(uint64_t, rr##i);
+RR_VARS(DEFINE_RR)
+
+static inline uint64_t work(uint64_t x)
+{
+	x ^= x << 13;
+	x ^= x >> 7;
+	return x ^ (x << 17);
+}
+
+static inline void bare_add(char *slot0, uint64_t v)
+{
+	__asm__ goto(".pushsection __rseq_cs, \"aw\"\n\t"
+		     ".balign 32\n\t"
+		     "3: .long 0, 0\n\t"
+		     ".quad 1f, 2f - 1f, 4f\n\t"
+		     ".popsection\n\t"
+		     "leaq 3b(%%rip), %%rax\n\t"
+		     "movq %%rax, %%fs:8(%[off])\n\t"
+		     "1:\n\t"
+		     "movl %%fs:4(%[off]), %%eax\n\t"
+		     "imulq %[stride], %%rax\n\t"
+		     "addq %[v], (%[slot0], %%rax)\n\t"
+		     "2:\n\t"
+		     ".pushsection __rseq_failure, \"ax\"\n\t"
+		     ".byte 0x0f, 0xb9, 0x3d\n\t"
+		     ".long 0x53053053\n\t"
+		     "4: jmp %l[aborted]\n\t"
+		     ".popsection\n\t"
+		     :
+		     : [off] "r"(__rseq_offset), [slot0] "r"(slot0),
+		       [stride] "r"(loop_targets.stride), [v] "r"(v)
+		     : "rax", "memory", "cc"
+		     : aborted);
+aborted:
+	return;
+}
+
+void LOOP(counter_tight)(void *arg, uint64_t n)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++)
+		counter_u64_add(loop_targets.one, 1);
+}
+
+void LOOP(counter_rr)(void *arg, uint64_t n)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++)
+		for (int k = 0; k < RR; k++)
+			counter_u64_add(loop_targets.rr[k], 1);
+}
+
+void LOOP(counter_amid)(void *arg, uint64_t n)
+{
+	uint64_t x = 88172645463325252ull;
+
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++) {
+		x = work(x);
+		counter_u64_add(loop_targets.one, 1);
+	}
+	bench_keep(x);
+}
+
+void LOOP(dpcpu_tight)(void *arg, uint64_t n)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++)
+		DPCPU_ADD(tight, 1);
+}
+
+void LOOP(dpcpu_rr)(void *arg, uint64_t n)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++) {
+#define ADD_RR(i) DPCPU_ADD(rr##i, 1);
+		RR_VARS(ADD_RR)
+	}
+}
+
+void LOOP(dpcpu_amid)(void *arg, uint64_t n)
+{
+	uint64_t x = 88172645463325252ull;
+
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++) {
+		x = work(x);
+		DPCPU_ADD(tight, 1);
+	}
+	bench_keep(x);
+}
+
+void LOOP(bare_tight)(void *arg, uint64_t n)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++)
+		bare_add(loop_targets.slots, 1);
+}
+
+void LOOP(bare_rr)(void *arg, uint64_t n)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++)
+		for (int k = 0; k < RR; k++)
+			bare_add(loop_targets.slots + k * sizeof(uint64_t), 1);
+}
+
+void LOOP(bare_amid)(void *arg, uint64_t n)
+{
+	uint64_t x = 88172645463325252ull;
+
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++) {
+		x = work(x);
+		bare_add(loop_targets.slots, 1);
+	}
+	bench_keep(x);
+}
+
+void LOOP(work_only)(void *arg, uint64_t n)
+{
+	uint64_t x = 88172645463325252ull;
+
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++) {
+		x = work(x);
+		__asm__ volatile("" : : : "memory"); /* the adds' clobber, without the add */
+	}
+	bench_keep(x);
+}
+
+static uint64_t total(const struct pcpu_dpcpu_desc *d)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int c = 0; c <= mp_maxid; c++)
+		sum += *(uint64_t *)pcpu_dpcpu_id_ptr(d, c);
+	return sum;
+}
+
+uint64_t LOOP(dpcpu_tight_total)(void)
+{
+	return total(&PCPU_DPCPU_DESC(tight));
+}
+
+uint64_t LOOP(dpcpu_rr_total)(void)
+{
+#define SUM_RR(i) +total(&PCPU_DPCPU_DESC(rr##i))
+	return 0 RR_VARS(SUM_RR);
+}
