@@ -12,9 +12,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* The word behind the const pcpu_percpu_hot of <pcpu/percpu_add.h>, stored here only. */
-static uint64_t hot_word;
-extern const uint64_t pcpu_percpu_hot __attribute__((alias("hot_word")));
 static unsigned int percpu_maxcpu = 1;
 static int rseq_on;  /* 1: adds run as rseq critical sections */
 static int rseq_own; /* 1: the rseq areas are ours (glibc did not register) */
@@ -42,7 +39,9 @@ static int setup_done;
  * fits 32 bits: the format bounds it to 64 MiB. */
 static void publish(ptrdiff_t off, size_t stride)
 {
-	__atomic_store_n(&hot_word, (uint64_t)stride << 32 | (uint32_t)off, __ATOMIC_RELAXED);
+	/* Defined writable in hot.c; const only to the readers. */
+	__atomic_store_n((uint64_t *)&pcpu_percpu_hot, (uint64_t)stride << 32 | (uint32_t)off,
+			 __ATOMIC_RELAXED);
 }
 
 /* The empty asm keeps the offset whole: gcc would otherwise load only the 32 bits that
