@@ -65,6 +65,19 @@ aborted:
 	return;
 }
 
+/* An "amid" loop: one add per step of the four lanes of work. */
+#define AMID(name, add)                                                     \
+	void LOOP(name)(void *arg, uint64_t n)                              \
+	{                                                                   \
+		uint64_t a = 88172645463325252ull, b = 1, c = 2, d = 3;     \
+		(void)arg;                                                  \
+		for (uint64_t i = 0; i < n; i++) {                          \
+			a = work(a), b = work(b), c = work(c), d = work(d); \
+			add;                                                \
+		}                                                           \
+		bench_keep(a ^ b ^ c ^ d);                                  \
+	}
+
 void LOOP(counter_tight)(void *arg, uint64_t n)
 {
 	(void)arg;
@@ -80,17 +93,7 @@ void LOOP(counter_rr)(void *arg, uint64_t n)
 			counter_u64_add(loop_targets.rr[k], 1);
 }
 
-void LOOP(counter_amid)(void *arg, uint64_t n)
-{
-	uint64_t a = 88172645463325252ull, b = 1, c = 2, d = 3;
-
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++) {
-		a = work(a), b = work(b), c = work(c), d = work(d);
-		counter_u64_add(loop_targets.one, 1);
-	}
-	bench_keep(a ^ b ^ c ^ d);
-}
+AMID(counter_amid, counter_u64_add(loop_targets.one, 1))
 
 void LOOP(dpcpu_tight)(void *arg, uint64_t n)
 {
@@ -108,17 +111,7 @@ void LOOP(dpcpu_rr)(void *arg, uint64_t n)
 	}
 }
 
-void LOOP(dpcpu_amid)(void *arg, uint64_t n)
-{
-	uint64_t a = 88172645463325252ull, b = 1, c = 2, d = 3;
-
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++) {
-		a = work(a), b = work(b), c = work(c), d = work(d);
-		DPCPU_ADD(tight, 1);
-	}
-	bench_keep(a ^ b ^ c ^ d);
-}
+AMID(dpcpu_amid, DPCPU_ADD(tight, 1))
 
 void LOOP(bare_tight)(void *arg, uint64_t n)
 {
@@ -135,17 +128,7 @@ void LOOP(bare_rr)(void *arg, uint64_t n)
 			bare_add(loop_targets.slots + k * sizeof(uint64_t), 1);
 }
 
-void LOOP(bare_amid)(void *arg, uint64_t n)
-{
-	uint64_t a = 88172645463325252ull, b = 1, c = 2, d = 3;
-
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++) {
-		a = work(a), b = work(b), c = work(c), d = work(d);
-		bare_add(loop_targets.slots, 1);
-	}
-	bench_keep(a ^ b ^ c ^ d);
-}
+AMID(bare_amid, bare_add(loop_targets.slots, 1))
 
 void LOOP(work_only)(void *arg, uint64_t n)
 {

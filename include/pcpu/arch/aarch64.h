@@ -19,27 +19,19 @@
  * negative cpu_id and leaves at the sign test, before it touches the slot.
  *
  * The signature before the abort handler is glibc's RSEQ_SIG (0xd428bc00, a BRK
- * instruction), checked by the kernel. The __rseq_cs_ptr_array and __rseq_exit_point_array
- * entries are librseq's, for debuggers.
+ * instruction), checked by the kernel. The table entries are
+ * <pcpu/arch/rseq_table.h>'s.
  */
 #ifndef PCPU_ARCH_AARCH64_H
 #define PCPU_ARCH_AARCH64_H
+
+#include <pcpu/arch/rseq_table.h>
 
 #define PCPU_ARCH_RSEQ 1
 #define PCPU_RSEQ_SIG 0xd428bc00u
 
 #define PCPU_ARCH_ADD(sfx, mod)                                                     \
-	".pushsection __rseq_cs, \"aw\"\n\t"                                        \
-	".balign 32\n\t"                                                            \
-	"3: .long 0, 0\n\t"                                                         \
-	".quad 1f, 2f - 1f, 4f\n\t"                                                 \
-	".popsection\n\t"                                                           \
-	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                              \
-	".quad 3b\n\t"                                                              \
-	".popsection\n\t"                                                           \
-	".pushsection __rseq_exit_point_array, \"aw\"\n\t"                          \
-	".quad 1f, %l[slow]\n\t"                                                    \
-	".popsection\n\t"                                                           \
+	PCPU_RSEQ_TABLE                                                             \
 	"adrp x9, 3b\n\t"                                                           \
 	"add x9, x9, :lo12:3b\n\t"                                                  \
 	"str x9, [%[rs], #8]\n\t" /* rseq->rseq_cs */                               \

@@ -34,21 +34,13 @@
 #ifndef PCPU_ARCH_X86_64_H
 #define PCPU_ARCH_X86_64_H
 
+#include <pcpu/arch/rseq_table.h>
+
 #define PCPU_ARCH_RSEQ 1
 #define PCPU_RSEQ_SIG 0x53053053u
 
 #define PCPU_ARCH_ADD(sfx, mod)                                                          \
-	".pushsection __rseq_cs, \"aw\"\n\t"                                             \
-	".balign 32\n\t"                                                                 \
-	"3: .long 0, 0\n\t"                                                              \
-	".quad 1f, 2f - 1f, 4f\n\t"                                                      \
-	".popsection\n\t"                                                                \
-	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                                   \
-	".quad 3b\n\t"                                                                   \
-	".popsection\n\t"                                                                \
-	".pushsection __rseq_exit_point_array, \"aw\"\n\t"                               \
-	".quad 1f, %l[slow]\n\t"                                                         \
-	".popsection\n\t"                                                                \
+	PCPU_RSEQ_TABLE                                                                  \
 	"leaq 3b(%%rip), %%rax\n\t"                                                      \
 	"movq %%rax, %%fs:8(%[rs])\n\t" /* rseq->rseq_cs */                              \
 	"1:\n\t"                                                                         \
