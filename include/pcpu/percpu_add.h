@@ -57,6 +57,15 @@ static inline size_t pcpu_percpu_stride(uint64_t hot)
 #endif
 #endif
 
+/* AddressSanitizer checks a %fs-relative load as if it were an ordinary address. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PCPU_NO_SEG_FS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PCPU_NO_SEG_FS 1
+#endif
+#endif
+
 #if defined(PCPU_NO_SECTION)
 #elif defined(__x86_64__)
 #include <pcpu/arch/x86_64.h>
@@ -111,7 +120,7 @@ static inline int pcpu_percpu_cpu_id(void)
 {
 #if !PCPU_ARCH_RSEQ
 	return -1;
-#elif defined(__SEG_FS) && !defined(__cplusplus)
+#elif defined(__SEG_FS) && !defined(__cplusplus) && !defined(PCPU_NO_SEG_FS)
 	/* %fs-relative: no load of the thread pointer. */
 	return *(volatile const __seg_fs int32_t *)(pcpu_percpu_rseq_off(pcpu_percpu_hot) + 4);
 #else
