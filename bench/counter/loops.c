@@ -141,23 +141,3 @@ void LOOP(work_only)(void *arg, uint64_t n)
 	}
 	bench_keep(a ^ b ^ c ^ d);
 }
-
-static uint64_t total(const struct pcpu_dpcpu_desc *d)
-{
-	uint64_t sum = 0;
-
-	for (unsigned int c = 0; c <= mp_maxid; c++)
-		sum += *(uint64_t *)pcpu_dpcpu_id_ptr(d, c);
-	return sum;
-}
-
-uint64_t LOOP(dpcpu_tight_total)(void)
-{
-	return total(&PCPU_DPCPU_DESC(tight));
-}
-
-uint64_t LOOP(dpcpu_rr_total)(void)
-{
-#define SUM_RR(i) +total(&PCPU_DPCPU_DESC(rr##i))
-	return 0 RR_VARS(SUM_RR);
-}

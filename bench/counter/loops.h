@@ -28,9 +28,7 @@ extern struct loop_targets loop_targets;
 	void bare_tight##sfx(void *arg, uint64_t n);    \
 	void bare_rr##sfx(void *arg, uint64_t n);       \
 	void bare_amid##sfx(void *arg, uint64_t n);     \
-	void work_only##sfx(void *arg, uint64_t n);     \
-	uint64_t dpcpu_rr_total##sfx(void);             \
-	uint64_t dpcpu_tight_total##sfx(void)
+	void work_only##sfx(void *arg, uint64_t n)
 
 LOOP_BODIES();
 LOOP_BODIES(_pic);
