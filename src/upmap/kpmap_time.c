@@ -17,10 +17,9 @@
  * and acquire instead of fences: ThreadSanitizer understands them, and on x86 they are
  * plain moves. Every access is atomic, so there is no data race in the C sense.
  */
-void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2],
-			struct timespec *out)
+static void read_slots(const uint32_t *upticks, const struct timespec slots[2],
+		       struct timespec *out)
 {
-	const uint32_t *upticks = (const uint32_t *)&k->upticks;
 	uint32_t w;
 
 	do {
@@ -28,6 +27,30 @@ void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2
 		out->tv_sec = __atomic_load_n(&slots[w & 1].tv_sec, __ATOMIC_ACQUIRE);
 		out->tv_nsec = __atomic_load_n(&slots[w & 1].tv_nsec, __ATOMIC_ACQUIRE);
 	} while (__atomic_load_n(upticks, __ATOMIC_RELAXED) != w);
+}
+
+void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2],
+			struct timespec *out)
+{
+	read_slots((const uint32_t *)&k->upticks, slots, out);
+}
+
+int ukp_kpmap_timestamp(const void *map, uint16_t type, struct timespec *ts)
+{
+	const uint32_t *upticks;
+	const struct timespec *slots;
+
+	if (ts == NULL || (type != KPTYPE_TS_UPTIME && type != KPTYPE_TS_REALTIME &&
+			   type != KPTYPE_TS_BASETIME)) {
+		errno = EINVAL;
+		return -1;
+	}
+	upticks = ukp_find(map, KPTYPE_UPTICKS);
+	slots = upticks != NULL ? ukp_find(map, type) : NULL;
+	if (slots == NULL)
+		return -1;
+	read_slots(upticks, slots, ts);
+	return 0;
 }
 
 /* kpmap's tick-resolution real time when kern.gettimeofday_quick (fast_gtod) is set and
