@@ -21,7 +21,18 @@ struct sys_upmap *pcpu_upmap_get(void);
  * Safe to run twice concurrently: every store is atomic and forkid is set once. */
 void pcpu_upmap_fill(struct sys_upmap *u);
 
-/* Starts the runticks/title thread in this process unless it already runs. 0 or errno. */
+/* tick_freq of the live kpmap, else 100. */
+uint64_t pcpu_upmap_tick_hz(void);
+
+/* Write-protects u's page and starts the thread that shows direct title stores
+ * (titlewatch.c); false when this kernel or sandbox does not allow it. */
+bool pcpu_title_watch_start(struct sys_upmap *u);
+
+/* In a child after fork: drops the parent's watch descriptor. */
+void pcpu_title_watch_after_fork(void);
+
+/* Starts the runticks thread and the title watcher in this process unless they already
+ * run. 0 or errno. */
 int pcpu_upmap_ticker_start(struct sys_upmap *u);
 
 /* In a child after fork(): the parent's thread did not survive; starts a new one if the
