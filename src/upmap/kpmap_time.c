@@ -75,6 +75,10 @@ int ukp_clock_gettime(clockid_t clock, struct timespec *ts)
 {
 	const struct sys_kpmap *k;
 
+	/* The fine clocks from kpmapd's TSC clock while it is trusted and fresh. */
+	if ((clock == CLOCK_MONOTONIC || clock == CLOCK_REALTIME) && ts != NULL &&
+	    (k = pcpu_kpmap_live()) != NULL && pcpu_tsc_clock_read(k, clock == CLOCK_REALTIME, ts))
+		return 0;
 	if ((clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE) && ts != NULL &&
 	    (k = pcpu_kpmap_live()) != NULL) {
 		pcpu_kpmap_read_ts(

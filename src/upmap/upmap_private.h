@@ -111,6 +111,43 @@ int pcpu_kpmap_create(struct pcpu_kpmap_writer *w, const char *path, int hz, int
 void pcpu_kpmap_tick(struct sys_kpmap *k, const struct timespec *uptime,
 		     const struct timespec *realtime);
 
+/* DragonFly's TSC clock for one slot (<pcpu/upmap.h>): the count rdtsc() + timer_base
+ * (timer_base is 0 here) was clock_base at the start of second clock_secs of uptime, a
+ * count is conv / 2^32 ns (conv 0: no TSC clock), and realtime is uptime + basetime. */
+struct pcpu_kpmap_tsc {
+	uint32_t conv;
+	uint32_t clock_base, clock_secs;
+	struct timespec basetime;
+};
+
+/* pcpu_kpmap_tick() with the TSC clock of the slot, or none (freq64_nsec 0) when NULL. */
+void pcpu_kpmap_tick_tsc(struct sys_kpmap *k, const struct timespec *uptime,
+			 const struct timespec *realtime, const struct pcpu_kpmap_tsc *tsc);
+
+/* kpmapd's TSC clock (kpmap_tsc_<arch>.c): calibration, trust and steering state. */
+struct pcpu_tsclock {
+	int64_t freq;	/* Hz against CLOCK_MONOTONIC_RAW, 0: no usable TSC */
+	bool trusted;	/* invariant TSC and the kernel's clocksource is tsc */
+	bool published; /* last is what the current slot serves */
+	struct pcpu_kpmap_tsc last;
+	uint64_t ref_tsc; /* a pairing about a second old, for the rate */
+	int64_t ref_ns;
+	uint32_t rate; /* ns per count << 32 measured against CLOCK_MONOTONIC */
+};
+
+/* Measures the TSC (may sleep 50 ms) and checks that it can be trusted. */
+void pcpu_tsclock_init(struct pcpu_tsclock *c);
+
+/* Checks again whether the kernel still keeps time with the TSC (once a second). */
+void pcpu_tsclock_recheck(struct pcpu_tsclock *c);
+
+/* Reads the clocks and publishes one tick of k, with the TSC clock when trusted. */
+void pcpu_tsclock_tick(struct pcpu_tsclock *c, struct sys_kpmap *k);
+
+/* The TSC clock of k read as ukp_clock_gettime(CLOCK_MONOTONIC or CLOCK_REALTIME) does;
+ * false when k has none, it is older than a few ticks, or this CPU has no TSC. */
+bool pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime, struct timespec *ts);
+
 /* Registers the alive word as this thread's robust futex (single-threaded writers only:
  * it replaces glibc's robust list). 0, or -1 with errno. */
 int pcpu_kpmap_guard(struct pcpu_kpmap_writer *w);
