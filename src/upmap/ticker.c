@@ -70,26 +70,34 @@ static void *ticker_main(void *arg)
 	return NULL;
 }
 
-int pcpu_upmap_ticker_start(struct sys_upmap *u)
+int pcpu_upmap_thread_start(void *(*fn)(void *), void *arg)
 {
 	pthread_attr_t attr;
 	sigset_t all, old;
 	pthread_t tid;
+	int err;
+
+	/* The thread blocks every signal so that it never takes one meant for the program;
+	 * it inherits the mask at creation. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	err = pthread_create(&tid, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
+int pcpu_upmap_ticker_start(struct sys_upmap *u)
+{
 	int err = 0;
 
 	pthread_mutex_lock(&ticker_lock);
 	if (ticker_pid != getpid()) {
 		/* Before the ticker, which reads the flag once when it starts. */
 		__atomic_store_n(&ticker_watched, pcpu_title_watch_start(u), __ATOMIC_RELAXED);
-		/* The thread blocks every signal so that it never takes one meant for the
-		 * program; it inherits the mask at creation. */
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		err = pthread_create(&tid, &attr, ticker_main, u);
-		pthread_attr_destroy(&attr);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		err = pcpu_upmap_thread_start(ticker_main, u);
 		if (err == 0)
 			ticker_pid = getpid();
 	}

@@ -22,7 +22,6 @@
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -111,11 +110,6 @@ static int watch_register(struct sys_upmap *u)
 
 bool pcpu_title_watch_start(struct sys_upmap *u)
 {
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t tid;
-	int err;
-
 	watch_fd = watch_open();
 	if (watch_fd < 0)
 		return false;
@@ -124,15 +118,7 @@ bool pcpu_title_watch_start(struct sys_upmap *u)
 		watch_fd = -1;
 		return false;
 	}
-	/* Every signal blocked, as the upmap thread: see ticker.c. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	err = pthread_create(&tid, &attr, watch_main, u);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err != 0) {
+	if (pcpu_upmap_thread_start(watch_main, u) != 0) {
 		/* Closing the descriptor ends the watch and wakes any faulting thread. */
 		close(watch_fd);
 		watch_fd = -1;

@@ -21,6 +21,9 @@ struct sys_upmap *pcpu_upmap_get(void);
  * Safe to run twice concurrently: every store is atomic and forkid is set once. */
 void pcpu_upmap_fill(struct sys_upmap *u);
 
+/* Starts a detached thread running fn(arg) with every signal blocked. 0 or errno. */
+int pcpu_upmap_thread_start(void *(*fn)(void *), void *arg);
+
 /* tick_freq of the live kpmap, else 100. */
 uint64_t pcpu_upmap_tick_hz(void);
 
