@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for the reader: the input is a domain file. It is written to a private
  * file, opened with kvm_openfiles, and every reader call runs on it: the per-CPU calls,
- * nlist, reads at the addresses found, a snapshot, and the cache clear and re-check.
+ * nlist, reads at the addresses found, the domain's state and process table, a
+ * snapshot, and the cache clear and re-check.
  * Further addresses, a CPU and a size come from writer_private (offset 2048), which the
  * reader never interprets, so mutations there steer the calls without breaking the
  * header. Any crash, sanitizer report or hang is a bug: every byte is untrusted.
@@ -78,6 +79,22 @@ static void address_calls(kvm_t *kd, uint64_t addr, const struct steer *st)
 	kvm_counter_u64_fetch(kd, addr);
 }
 
+/* Touches every byte of the answers, so that a sanitizer sees a bad one. */
+static void domain_calls(kvm_t *kd)
+{
+	const struct kvm_dominfo *di = kvm_getdominfo(kd);
+	const struct kvm_domproc *p;
+	volatile size_t sink = 0;
+	int n = 0;
+
+	if (di != NULL)
+		sink += strlen(di->di_name) + strlen(di->di_progname) + (size_t)di->di_nprocs;
+	p = kvm_getdomprocs(kd, &n);
+	for (int i = 0; p != NULL && i < n; i++)
+		sink += strlen(p[i].dp_comm) + (size_t)p[i].dp_state + p[i].dp_slot;
+	(void)sink;
+}
+
 static void reader_calls(kvm_t *kd, const struct steer *st)
 {
 	struct nlist nl[] = {{.n_name = "hits"},   {.n_name = "requests"}, {.n_name = "zbuf"},
@@ -89,6 +106,7 @@ static void reader_calls(kvm_t *kd, const struct steer *st)
 			address_calls(kd, p->n_value, st);
 	address_calls(kd, st->addr[0], st);
 	address_calls(kd, st->addr[1], st);
+	domain_calls(kd);
 	unlink(snap);
 	kvm_snapshot(kd, snap);
 	kvm_getpcpu(NULL, 0);

@@ -29,6 +29,10 @@ typedef uint64_t *counter_u64_t;
 #endif
 
 PCPU_EXPORT counter_u64_t counter_u64_alloc(int flags);
+/* The counter named name in the domain, allocated (zeroed) and named now if there is none:
+ * processes attached to one domain, and a program restarted, share it. NULL with errno
+ * EEXIST when name stands for something other than a counter. */
+PCPU_EXPORT counter_u64_t counter_u64_alloc_named(const char *name, int flags);
 PCPU_EXPORT void counter_u64_free(counter_u64_t c);
 PCPU_EXPORT void counter_u64_add(counter_u64_t c, int64_t inc);
 PCPU_EXPORT uint64_t counter_u64_fetch(counter_u64_t c);
@@ -46,8 +50,8 @@ static inline void pcpu_counter_u64_add_inline(counter_u64_t c, int64_t inc)
 }
 #define counter_u64_add(c, inc) pcpu_counter_u64_add_inline((c), (inc))
 
-/* Allocates *c and names it in the domain's symbol table; used by
- * COUNTER_U64_DEFINE_EARLY. 0, or -1 with errno (*c stays NULL when allocation failed). */
+/* Sets *c to the counter named name (counter_u64_alloc_named()); used by
+ * COUNTER_U64_DEFINE_EARLY. 0, or -1 with errno (*c unchanged). */
 PCPU_EXPORT int pcpu_counter_define_early(counter_u64_t *c, const char *name);
 
 /*

@@ -80,6 +80,60 @@ PCPU_EXPORT void *kvm_getpcpu(kvm_t *kd, int cpu);
 PCPU_EXPORT ssize_t kvm_read_zpcpu(kvm_t *kd, unsigned long base, void *buf, size_t size, int cpu);
 PCPU_EXPORT uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base);
 
+/*
+ * kvm_getdominfo(3): the domain's name and state, and the processes that hold it. Both
+ * return memory of the handle, valid until the next call of the same function on kd or
+ * kvm_close; NULL on error. A process holds a domain from its attach (or creation, or
+ * fork) to its exit; whether it still does is asked of the kernel, never judged from a
+ * pid, so PID namespaces and reused pids do not matter.
+ */
+#define KVM_DOMNAMELEN 64  /* di_name, with its NUL */
+#define KVM_PROGNAMELEN 64 /* di_progname, with its NUL */
+#define KVM_COMMLEN 16	   /* dp_comm, with its NUL */
+
+#define KVM_DOM_ALIVE 1	   /* at least one process holds it */
+#define KVM_DOM_DEAD 2	   /* none does: they exited, crashed or were killed */
+#define KVM_DOM_SNAPSHOT 3 /* a frozen copy (kvm_snapshot, pcpu_snapshot) */
+
+struct kvm_dominfo {
+	char di_name[KVM_DOMNAMELEN];	   /* "" for a per-process domain */
+	char di_progname[KVM_PROGNAMELEN]; /* the creator's program */
+	int di_state;			   /* KVM_DOM_* */
+	int di_nprocs;			   /* processes holding it now; 0 unless alive */
+	pid_t di_pid;			   /* the creator, in its own PID namespace */
+	uid_t di_uid;			   /* the file's owner */
+	uint64_t di_start;		   /* the creator's start time, ticks after boot */
+	uint64_t di_created_ns;		   /* CLOCK_REALTIME of the creation */
+	uint64_t di_snapshot_ns;	   /* CLOCK_REALTIME of the snapshot, else 0 */
+	unsigned long di_base;		   /* the writer's address of the file's first byte */
+};
+
+#define KVM_PROC_ALIVE 1    /* holds the domain now (its slot lock is held) */
+#define KVM_PROC_EXITED 2   /* left it at a normal exit */
+#define KVM_PROC_DIED 3	    /* gone without leaving: killed, crashed, or exec'd */
+#define KVM_PROC_ATTACHED 4 /* in a snapshot: held it when the snapshot was taken */
+
+#define KVM_PROCF_CREATOR 0x1u /* created the domain */
+#define KVM_PROCF_FORKED 0x2u  /* a forked child of a holder */
+
+struct kvm_domproc {
+	unsigned int dp_slot;	   /* its slot in the domain's process table */
+	int dp_state;		   /* KVM_PROC_* */
+	pid_t dp_pid;		   /* in its own PID namespace */
+	uid_t dp_uid;		   /* effective uid when it attached */
+	uint64_t dp_pidns;	   /* inode of that PID namespace, 0 unknown */
+	uint64_t dp_start;	   /* start time, ticks after boot (/proc/PID/stat 22) */
+	uint64_t dp_attach_ns;	   /* CLOCK_REALTIME of the attach */
+	uint64_t dp_detach_ns;	   /* CLOCK_REALTIME of the normal exit, else 0 */
+	unsigned int dp_flags;	   /* KVM_PROCF_* */
+	char dp_comm[KVM_COMMLEN]; /* its program name */
+};
+
+PCPU_EXPORT const struct kvm_dominfo *kvm_getdominfo(kvm_t *kd);
+PCPU_EXPORT const struct kvm_domproc *kvm_getdomprocs(kvm_t *kd, int *cnt);
+/* Removes the domain file at path when no process holds it: 0, or -1 with errno. */
+PCPU_EXPORT int kvm_domain_reclaim(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,10 +2,11 @@
  * <pcpu/pcpu.h> -- struct pcpu, DPCPU variables and the domain, after FreeBSD's
  * <sys/pcpu.h>. See pcpu(3).
  *
- * A program's per-CPU state lives in its domain, a shared file (/dev/shm/pcpu.<pid>, or
- * $PCPU_DOMAIN) that other processes read with <pcpu/kvm.h>. The domain is created on
- * first use; when no file can be created the program keeps working in private memory and
- * pcpu_domain_path() says why.
+ * A program's per-CPU state lives in its domain, a shared file that other processes read
+ * with <pcpu/kvm.h>: its own (/dev/shm/pcpu-<uid>/pid.<pid>.<pidns>), a named one that
+ * other processes attach to ($PCPU_DOMAIN=<name>, or pcpu_domain_attach()), or one at a
+ * path ($PCPU_DOMAIN=<path>). The domain is created or attached on first use; when no file
+ * can be had the program keeps working in private memory and pcpu_domain_path() says why.
  */
 #ifndef PCPU_PCPU_H
 #define PCPU_PCPU_H
@@ -45,6 +46,17 @@ PCPU_EXPORT int pcpu_register(const char *name, const void *addr, size_t size);
 PCPU_EXPORT int pcpu_snapshot(const char *path);
 /* The domain file's path, or NULL with errno saying why the domain is private. */
 PCPU_EXPORT const char *pcpu_domain_path(void);
+/* The domain's name, "" for a per-process domain or one given by path; NULL with errno
+ * when there is no domain at all. */
+PCPU_EXPORT const char *pcpu_domain_name(void);
+/*
+ * Chooses the domain before its first use: domain is a name (no slash), a path, or NULL
+ * for the process's own; group, when not NULL, a group (name or number) whose members may
+ * read it. It is then created or attached at once. 0 when the process has that shared
+ * domain; -1 with errno: EBUSY when the process uses another domain already, else the
+ * reason it runs on private memory (the program still counts there).
+ */
+PCPU_EXPORT int pcpu_domain_attach(const char *domain, const char *group);
 
 /*
  * DPCPU: DPCPU_DEFINE(int, hits); puts the template of pcpu_entry_hits in the linker set

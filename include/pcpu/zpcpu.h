@@ -18,6 +18,10 @@ extern "C" {
 #endif
 
 PCPU_EXPORT void *zpcpu_alloc(size_t size);
+/* The allocation named name, of size bytes per CPU, allocated (zeroed) and named now if
+ * there is none: what processes attached to one domain share. NULL with errno EEXIST when
+ * name stands for something else (another kind or size). */
+PCPU_EXPORT void *zpcpu_alloc_named(const char *name, size_t size);
 PCPU_EXPORT void zpcpu_free(void *base);
 PCPU_EXPORT void *zpcpu_get(void *base);
 PCPU_EXPORT void *zpcpu_get_cpu(void *base, unsigned int cpu);

@@ -7,12 +7,17 @@
 #include "arch/percpu.h"
 #include "domain/domain.h"
 
+static int bad_flags(int flags)
+{
+	return ((flags & M_NOWAIT) != 0) == ((flags & M_WAITOK) != 0) ||
+	       (flags & ~(M_NOWAIT | M_WAITOK | M_ZERO)) != 0;
+}
+
 counter_u64_t counter_u64_alloc(int flags)
 {
 	struct pcpu_domain *d;
 
-	if (((flags & M_NOWAIT) != 0) == ((flags & M_WAITOK) != 0) ||
-	    (flags & ~(M_NOWAIT | M_WAITOK | M_ZERO)) != 0) {
+	if (bad_flags(flags)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -57,10 +62,19 @@ void counter_u64_zero(counter_u64_t c)
 	pcpu_percpu_zero64(c);
 }
 
+counter_u64_t counter_u64_alloc_named(const char *name, int flags)
+{
+	if (bad_flags(flags))
+		return errno = EINVAL, NULL;
+	return pcpu_named_alloc(name, sizeof(uint64_t), PCPU_SYM_COUNTER, PCPU_SYMF_INTEGER);
+}
+
 int pcpu_counter_define_early(counter_u64_t *c, const char *name)
 {
-	*c = counter_u64_alloc(M_WAITOK);
-	if (*c == NULL)
+	counter_u64_t found = counter_u64_alloc_named(name, M_WAITOK);
+
+	if (found == NULL)
 		return -1;
-	return pcpu_register(name, *c, sizeof(uint64_t));
+	*c = found;
+	return 0;
 }

@@ -127,11 +127,15 @@ static int grow(struct pcpu_domain *d)
 	return 0;
 }
 
-static void *alloc_locked(struct pcpu_domain *d, size_t size, int kind)
+void *pcpu_arena_alloc_locked(struct pcpu_domain *d, size_t size, int kind)
 {
 	size_t n = (size + PCPU_GRANULE - 1) / PCPU_GRANULE, a = n >= 8 ? 8 : n >= 2 ? 2 : 1;
 	int err;
 
+	if (size == 0 || size > d->lay.stride - d->lay.map_len) {
+		errno = size == 0 ? EINVAL : ENOMEM;
+		return NULL;
+	}
 	for (unsigned int k = 0;; k++) {
 		if (k == d->hdr->nchunks && (err = grow(d)) != 0) {
 			errno = err;
@@ -153,18 +157,13 @@ static void *alloc_locked(struct pcpu_domain *d, size_t size, int kind)
 void *pcpu_arena_alloc(struct pcpu_domain *d, size_t size, int kind)
 {
 	void *p;
-	int err;
+	int err = pcpu_dom_lock(d);
 
-	if (size == 0 || size > d->lay.stride - d->lay.map_len) {
-		errno = size == 0 ? EINVAL : ENOMEM;
-		return NULL;
-	}
-	err = pcpu_dom_lock(d);
 	if (err != 0) {
 		errno = err;
 		return NULL;
 	}
-	p = alloc_locked(d, size, kind);
+	p = pcpu_arena_alloc_locked(d, size, kind);
 	pcpu_dom_unlock(d);
 	return p;
 }
@@ -216,23 +215,30 @@ int pcpu_arena_lookup(struct pcpu_domain *d, const void *addr, size_t *size)
 	return test_bit(m.counter, i) ? PCPU_SYM_COUNTER : PCPU_SYM_ZPCPU;
 }
 
-int pcpu_arena_free(struct pcpu_domain *d, void *base, int kind)
+int pcpu_arena_free_locked(struct pcpu_domain *d, void *base, int kind)
 {
 	size_t i, n;
-	int err = pcpu_dom_lock(d), k;
+	int k = (uintptr_t)base == d->hdr->dpcpu_addr ? -1 : find_head(d, base, &i);
 
-	if (err != 0)
-		return err;
-	k = (uintptr_t)base == d->hdr->dpcpu_addr ? -1 : find_head(d, base, &i);
 	if (k >= 0 &&
 	    test_bit(chunk_map(d, (unsigned int)k).counter, i) != (kind == PCPU_SYM_COUNTER))
 		k = -1;
-	if (k >= 0) {
-		struct chunk_map m = chunk_map(d, (unsigned int)k);
-		n = run_length(&m, i);
-		pcpu_sym_drop_range_locked(d, (uintptr_t)base, (uintptr_t)base + n * PCPU_GRANULE);
-		mark(&m, i, n, 0);
-	}
+	if (k < 0)
+		return EINVAL;
+	struct chunk_map m = chunk_map(d, (unsigned int)k);
+	n = run_length(&m, i);
+	pcpu_sym_drop_range_locked(d, (uintptr_t)base, (uintptr_t)base + n * PCPU_GRANULE);
+	mark(&m, i, n, 0);
+	return 0;
+}
+
+int pcpu_arena_free(struct pcpu_domain *d, void *base, int kind)
+{
+	int err = pcpu_dom_lock(d);
+
+	if (err != 0)
+		return err;
+	err = pcpu_arena_free_locked(d, base, kind);
 	pcpu_dom_unlock(d);
-	return k >= 0 ? 0 : EINVAL;
+	return err;
 }

@@ -1,82 +1,76 @@
 /*
- * Creating the domain's memory: the shared file (with the safe-replacement rules for a
- * stale file), or private memory of the same layout when no file can be had.
+ * Getting the domain's file: creating it, or attaching to the one already at its path
+ * (attach.c), under the gate lock (domain_format.h), so that no process leaving or
+ * removing the file interleaves with this one joining. When no file can be had, private
+ * memory of the same layout.
  */
 #include "domain/domain.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int domain_path(char *buf, size_t len)
-{
-	const char *env = getenv("PCPU_DOMAIN");
-	int n;
+#include "format/holders.h"
 
-	if (env != NULL && *env != '\0')
-		n = snprintf(buf, len, "%s", env);
-	else
-		n = snprintf(buf, len, "/dev/shm/pcpu.%ld", (long)getpid());
-	return n > 0 && (size_t)n < len ? 0 : ENAMETOOLONG;
-}
-
-/* A process is the writer of a header when it exists and started when the header says:
- * a recycled pid has a different start time. A start time of 0 (unknown) cannot tell, so
- * the existing process is taken for the writer. Our own pid is never a live writer: this
- * runs once per image, before it has a domain, so such a file is from an image this
- * process replaced with exec() or from a dead process that had our pid. */
-static int writer_alive(pid_t pid, uint64_t start)
-{
-	if (pid <= 0 || pid == getpid() || (kill(pid, 0) != 0 && errno != EPERM))
-		return 0;
-	return start == 0 || pcpu_proc_start_time(pid) == start;
-}
+enum { OPEN_TRIES = 8 };
 
 /*
- * Removes what is at path when it is one of our own domain files whose writer is dead.
- * Anything else stays untouched: a symlink (ELOOP), another user's or a live domain, a
- * snapshot (kept on purpose, whoever wrote it), or a file that is not a domain (EEXIST).
- * 0 when removed.
+ * An existing file is used only when it is a regular file of ours that no one else may
+ * write; a symbolic link (ELOOP), a FIFO or a directory (EEXIST) or another user's file
+ * (EPERM) is refused, never followed, never opened for long (O_NONBLOCK: a FIFO).
  */
-static int remove_if_stale(const char *path)
+static int open_existing(const char *path)
 {
-	struct pcpu_dom_header h;
-	struct stat st, again;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), stale;
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), err = 0;
+	struct stat st;
 
 	if (fd < 0)
-		return errno == ELOOP ? ELOOP : EEXIST;
-	stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
-		(st.st_mode & 077) == 0 && pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
-		memcmp(h.magic, PCPU_DOM_MAGIC, sizeof(h.magic)) == 0 &&
-		(h.flags & PCPU_DOM_F_SNAPSHOT) == 0 && !writer_alive(h.writer_pid, h.writer_start);
-	close(fd);
-	if (!stale)
-		return EEXIST;
-	/* The name must still be the file just judged (not swapped for another meanwhile). */
-	if (lstat(path, &again) != 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino)
-		return EEXIST;
-	return unlink(path) == 0 ? 0 : errno;
+		return errno == ENXIO || errno == EISDIR ? (errno = EEXIST, -1) : -1;
+	if (fstat(fd, &st) != 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode))
+		err = EEXIST;
+	else if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+		err = EPERM;
+	if (err != 0) {
+		close(fd);
+		return errno = err, -1;
+	}
+	return fd;
 }
 
-static int create_file(const char *path)
+static int create_new(struct pcpu_domain *d)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600), err;
+	mode_t mode = d->group == (gid_t)-1 ? 0600 : 0640;
+	int fd = open(d->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode), err = 0;
 
-	if (fd >= 0 || errno != EEXIST)
-		return fd;
-	err = remove_if_stale(path);
-	if (err != 0) {
-		errno = err;
+	if (fd < 0)
 		return -1;
+	/* The umask must not narrow the documented mode, nor the group be the directory's. */
+	if (fchmod(fd, mode) != 0 ||
+	    (d->group != (gid_t)-1 && fchown(fd, (uid_t)-1, d->group) != 0))
+		err = errno;
+	if (err != 0) {
+		unlink(d->path);
+		close(fd);
+		return errno = err, -1;
 	}
-	return open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return fd;
+}
+
+/* 1 when the name still refers to the file open at fd: a process removing the file under
+ * the gate before we took it leaves us an unlinked inode, which no reader could find. */
+static int still_named(struct pcpu_domain *d)
+{
+	struct stat st, at;
+
+	return fstat(d->fd, &st) == 0 && lstat(d->path, &at) == 0 && st.st_dev == at.st_dev &&
+	       st.st_ino == at.st_ino;
 }
 
 int pcpu_domain_extend(struct pcpu_domain *d, size_t old_size, size_t new_size)
@@ -94,51 +88,124 @@ int pcpu_domain_extend(struct pcpu_domain *d, size_t old_size, size_t new_size)
 }
 
 /*
- * The whole reservation is one shared mapping of the file: pages past the end of the file
- * are never touched until the file has grown over them, and because the mapping already
- * covers them, growth made by one process (say a forked child) is visible at the same
- * addresses in all of them without remapping.
+ * Where a new domain is mapped. Every holder maps it at the same address, so an
+ * attaching process must find that range free: ask for one in the part of the address
+ * space that x86_64 and arm64 leave empty between the program (and its heap) and the
+ * shared libraries, picked by the path so that different domains rarely ask for the same
+ * one. It is only a hint: the kernel takes another range when that one is in use.
  */
-int pcpu_domain_open_file(struct pcpu_domain *d)
+static void *placement_hint(const char *path)
 {
-	size_t size = pcpu_chunk_off(&d->lay, 1);
-	struct stat st;
-	int err = domain_path(d->path, sizeof(d->path));
+	uint64_t h = 1469598103934665603ull;
 
-	if (err != 0)
-		return errno = err, -1;
-	d->fd = create_file(d->path);
-	if (d->fd < 0)
-		return -1;
-	err = fstat(d->fd, &st) != 0 ? errno : pcpu_domain_extend(d, 0, size);
-	if (err == 0) {
-		d->dev = st.st_dev;
-		d->ino = st.st_ino;
-		d->base = mmap(NULL, d->lay.reserve, PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_NORESERVE, d->fd, 0);
-		if (d->base != MAP_FAILED)
-			return 0;
-		err = errno;
-	}
-	unlink(d->path);
-	close(d->fd);
-	d->fd = -1;
-	d->base = NULL;
-	errno = err;
-	return -1;
+	for (const char *p = path; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return (void *)(uintptr_t)(((uint64_t)1 << 44) + (h % 4096) * ((uint64_t)8 << 30));
 }
 
-/* Shared anonymous memory: private to this process and the children it forks, which
- * keep sharing their counters as they would through the file. */
+/*
+ * The whole reservation is one shared mapping of the file: pages past the end of the file
+ * are never touched until the file has grown over them, and because the mapping already
+ * covers them, growth made by one process is visible at the same addresses in all of them
+ * without remapping.
+ */
+static int create_mapping(struct pcpu_domain *d)
+{
+	int err = pcpu_domain_extend(d, 0, pcpu_chunk_off(&d->lay, 1));
+
+	if (err != 0)
+		return err;
+	d->base = mmap(placement_hint(d->path), d->lay.reserve, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_NORESERVE, d->fd, 0);
+	if (d->base == MAP_FAILED) {
+		d->base = NULL;
+		return errno;
+	}
+	d->hdr = (struct pcpu_dom_header *)d->base;
+	return 0;
+}
+
+/* Holding the gate, with fd open: set up a new file or attach. 0, EAGAIN to start over
+ * (the file was replaced or reclaimed meanwhile), or an errno value. */
+static int join(struct pcpu_domain *d)
+{
+	int err = pcpu_holders_gate_lock(d->fd, 1), named;
+
+	if (err != 0)
+		return err;
+	named = still_named(d);
+	if (!named)
+		err = EAGAIN;
+	else if (d->created)
+		err = create_mapping(d);
+	else
+		err = pcpu_domain_attach_file(d);
+	if (err == 0)
+		err = pcpu_holders_take_slot(d, d->created ? PCPU_PROCF_CREATOR : 0);
+	if (err == 0)
+		return 0;
+	if (d->base != NULL)
+		munmap(d->base, d->lay.reserve);
+	d->base = NULL;
+	if (d->created && named) /* else the name is another process's file now */
+		unlink(d->path);
+	pcpu_holders_gate_unlock(d->fd);
+	return err;
+}
+
+int pcpu_domain_open_file(struct pcpu_domain *d)
+{
+	struct stat st;
+	int err = EAGAIN;
+
+	for (int i = 0; i < OPEN_TRIES && err == EAGAIN; i++) {
+		d->fd = create_new(d);
+		d->created = d->fd >= 0;
+		if (d->fd < 0 && errno == EEXIST && (d->fd = open_existing(d->path)) < 0 &&
+		    errno == ENOENT)
+			continue; /* removed between the two opens: create it */
+		if (d->fd < 0)
+			return -1;
+		err = join(d);
+		if (err != 0) {
+			close(d->fd);
+			d->fd = -1;
+		}
+	}
+	if (err != 0)
+		return errno = err == EAGAIN ? EBUSY : err, -1;
+	fstat(d->fd, &st);
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+	return 0;
+}
+
+/*
+ * Memory of this process and the children it forks, which keep sharing their counters as
+ * they would through the file. It is a memfd named after the reason, so that
+ * /proc/PID/maps tells an outside reader why this process has no domain file.
+ */
 int pcpu_domain_map_private(struct pcpu_domain *d)
 {
+	char name[64];
+	const char *why = strerrorname_np(d->error);
+	int fd;
+
+	snprintf(name, sizeof(name), "pcpu-private:%s", why != NULL ? why : "unknown");
 	d->fd = -1;
-	d->path[0] = '\0';
+	fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd >= 0 && ftruncate(fd, (off_t)d->lay.reserve) != 0) {
+		close(fd);
+		fd = -1;
+	}
 	d->base = mmap(NULL, d->lay.reserve, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		       MAP_SHARED | MAP_NORESERVE | (fd < 0 ? MAP_ANONYMOUS : 0), fd, 0);
+	if (fd >= 0)
+		close(fd);
 	if (d->base == MAP_FAILED) {
 		d->base = NULL;
 		return -1;
 	}
+	d->hdr = (struct pcpu_dom_header *)d->base;
 	return 0;
 }

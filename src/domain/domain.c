@@ -1,33 +1,65 @@
 /*
- * The process's domain: created on first use (a constructor counts), shared with forked
- * children, removed at normal exit by the process that created it unless PCPU_KEEP=1.
+ * The process's domain: created or attached on first use (a constructor counts), or at
+ * pcpu_domain_attach(); shared with forked children; held by every process that uses it
+ * and removed at the normal exit of the last (procs.c) unless PCPU_KEEP=1.
  */
 #include "domain/domain.h"
+
+#include <pcpu/pcpu.h>
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arch/percpu.h"
 #include "kcpuset/maxcpu.h"
 
-static struct pcpu_domain the_domain = {.fd = -1};
+static struct pcpu_domain the_domain = {.fd = -1, .slot = -1};
 static pthread_once_t domain_once = PTHREAD_ONCE_INIT;
 static int domain_errno; /* why pcpu_domain_get() has no domain, 0 when it has one */
 
-/* Unlinks the file only while the name still refers to our file: never someone else's. */
-static void remove_at_exit(void)
-{
-	struct pcpu_domain *d = &the_domain;
-	const char *keep = getenv("PCPU_KEEP");
-	struct stat st;
+/* What pcpu_domain_attach() asked for before the domain existed; else the environment. */
+static pthread_mutex_t request_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *request_spec, *request_group;
+static int requested, started, request_used;
 
-	if (!d->shared || getpid() != d->creator || (keep != NULL && strcmp(keep, "1") == 0))
-		return;
-	if (lstat(d->path, &st) == 0 && st.st_dev == d->dev && st.st_ino == d->ino)
-		unlink(d->path);
+static void leave_at_exit(void)
+{
+	pcpu_holders_leave(&the_domain);
+}
+
+static void fork_prepare(void)
+{
+	pcpu_holders_fork_prepare(&the_domain);
+}
+
+static void fork_parent(void)
+{
+	pcpu_holders_fork_parent(&the_domain);
+}
+
+static void fork_child(void)
+{
+	pcpu_holders_fork_child(&the_domain);
+}
+
+static int open_shared(struct pcpu_domain *d)
+{
+	const char *spec, *group;
+	int err;
+
+	pthread_mutex_lock(&request_lock);
+	started = 1;
+	request_used = requested;
+	spec = requested ? request_spec : getenv("PCPU_DOMAIN");
+	group = requested ? request_group : getenv("PCPU_GROUP");
+	err = pcpu_domain_locate(d, spec, group);
+	pthread_mutex_unlock(&request_lock);
+
+	if (err != 0)
+		return errno = err, -1;
+	return pcpu_domain_open_file(d);
 }
 
 static void domain_create(void)
@@ -36,8 +68,7 @@ static void domain_create(void)
 	long page = sysconf(_SC_PAGESIZE);
 
 	pcpu_layout_compute(&d->lay, pcpu_maxcpu(), page > 0 ? (size_t)page : 4096);
-	d->creator = getpid();
-	d->shared = pcpu_domain_open_file(d) == 0;
+	d->shared = open_shared(d) == 0;
 	if (!d->shared) {
 		d->error = errno;
 		if (pcpu_domain_map_private(d) != 0) {
@@ -45,13 +76,17 @@ static void domain_create(void)
 			return;
 		}
 	}
-	if (pcpu_domain_init_header(d) != 0) {
+	if ((!d->shared || d->created) && pcpu_domain_init_header(d) != 0)
 		domain_errno = errno;
-		return;
-	}
-	pcpu_percpu_setup(d->lay.stride, d->lay.maxcpu);
 	if (d->shared)
-		atexit(remove_at_exit);
+		pcpu_holders_done(d);
+	if (domain_errno != 0)
+		return;
+	pcpu_percpu_setup(d->lay.stride, d->lay.maxcpu);
+	if (d->shared) {
+		atexit(leave_at_exit);
+		pthread_atfork(fork_prepare, fork_parent, fork_child);
+	}
 }
 
 struct pcpu_domain *pcpu_domain_get(void)
@@ -62,6 +97,49 @@ struct pcpu_domain *pcpu_domain_get(void)
 		return NULL;
 	}
 	return &the_domain;
+}
+
+/* Whether the domain this process has is the one spec asks for: made for that very
+ * request (even when it had to be private), or found under that name or path. */
+static int is_domain(const struct pcpu_domain *d, const char *spec)
+{
+	if (request_used &&
+	    strcmp(spec != NULL ? spec : "", request_spec != NULL ? request_spec : "") == 0)
+		return 1;
+	if (spec == NULL || *spec == '\0')
+		return d->per_process;
+	if (strchr(spec, '/') != NULL)
+		return strcmp(spec, d->path) == 0;
+	return strcmp(spec, d->name) == 0;
+}
+
+int pcpu_domain_attach(const char *domain, const char *group)
+{
+	struct pcpu_domain *d;
+	int err = 0;
+
+	pthread_mutex_lock(&request_lock);
+	if (!started) {
+		free(request_spec);
+		free(request_group);
+		request_spec = domain != NULL ? strdup(domain) : NULL;
+		request_group = group != NULL ? strdup(group) : NULL;
+		requested = 1;
+		if ((domain != NULL && request_spec == NULL) ||
+		    (group != NULL && request_group == NULL))
+			err = ENOMEM;
+	}
+	pthread_mutex_unlock(&request_lock);
+	if (err != 0)
+		return errno = err, -1;
+	d = pcpu_domain_get();
+	if (d == NULL)
+		return -1;
+	if (!is_domain(d, domain))
+		return errno = EBUSY, -1;
+	if (!d->shared)
+		return errno = d->error, -1;
+	return 0;
 }
 
 int pcpu_domain_contains(struct pcpu_domain *d, const void *addr, size_t len)

@@ -23,6 +23,7 @@
 #define PCPU_SYM_CAP 4096u	 /* symbol entries: 512 KiB of file, ample for 1000s */
 #define PCPU_DPCPU_RESERVE 4096u /* bytes per CPU kept at the start of chunk 0 for DPCPU */
 #define PCPU_GRANULE 8u		 /* allocation unit of the zpcpu arena */
+#define PCPU_PROC_CAP 1024u	 /* process slots: 64 KiB of file */
 
 /* Geometry of a domain, fixed at creation. Offsets are file offsets. */
 struct pcpu_layout {
@@ -31,6 +32,7 @@ struct pcpu_layout {
 	unsigned int maxcpu;
 	size_t pcpu_off;
 	size_t sym_off;
+	size_t proc_off;
 	size_t chunk0_off;
 	size_t chunk_len; /* maxcpu * stride */
 	size_t map_len;	  /* bytes of allocation map at the start of each chunk (CPU 0) */
@@ -49,12 +51,16 @@ struct pcpu_domain {
 	char *base; /* writer_base: file offset 0 */
 	struct pcpu_dom_header *hdr;
 	struct pcpu_layout lay;
-	int fd;	    /* the domain file, -1 for private memory */
-	int shared; /* 1 when file-backed and visible to readers */
-	int error;  /* errno of the failed file creation when !shared */
-	pid_t creator;
+	int fd;		 /* the domain file (this process's own open file description), or -1 */
+	int shared;	 /* 1 when file-backed and visible to readers */
+	int created;	 /* 1 when this process created the file, 0 when it attached */
+	int per_process; /* 1 for the default domain of one process (not named, no path) */
+	int error;	 /* errno of the failed file creation when !shared */
+	int slot;	 /* this process's slot in the process table, -1 when it has none */
+	gid_t group;	 /* the group that may read, (gid_t)-1 for the owner only */
 	dev_t dev;
 	ino_t ino;
+	char name[PCPU_DOM_NAME_MAX]; /* "" for a per-process domain or an explicit path */
 	char path[PATH_MAX];
 };
 
@@ -68,12 +74,42 @@ static inline size_t pcpu_chunk_off(const struct pcpu_layout *lay, unsigned int 
 	return lay->chunk0_off + (size_t)k * lay->chunk_len;
 }
 
-/* Creation steps (create.c, header.c, topology.c). */
+/*
+ * Where the domain is (path.c): spec is a name, a path (it has a slash) or NULL for a
+ * per-process domain; group a group name or number, or NULL. Fills d->path, d->name and
+ * d->group and makes sure the per-user directory exists and is safe. 0 or an errno value.
+ */
+int pcpu_domain_locate(struct pcpu_domain *d, const char *spec, const char *group);
+/* 0 when name may name a domain, else EINVAL. */
+int pcpu_domain_name_valid(const char *name);
+
+/*
+ * Creation steps. open_file (create.c) creates the file or attaches to the one at d->path
+ * (attach.c), maps it and returns holding the gate and a slot (procs.c); the caller
+ * initialises a created header, then calls pcpu_holders_done(). On failure nothing is
+ * held, nothing is mapped, errno says why, and map_private gives the same layout in
+ * memory of this process's own (named after the reason in /proc/PID/maps).
+ */
 int pcpu_domain_open_file(struct pcpu_domain *d);
+int pcpu_domain_attach_file(struct pcpu_domain *d);
 int pcpu_domain_map_private(struct pcpu_domain *d);
 int pcpu_domain_init_header(struct pcpu_domain *d);
 void pcpu_topology_fill(struct pcpu *table, unsigned int maxcpu);
+/* Async-signal-safe: open and read, no stdio. 0 when unknown. */
 uint64_t pcpu_proc_start_time(pid_t pid);
+/* The inode of this process's PID namespace (/proc/self/ns/pid), which tells apart two
+ * processes with one pid in different namespaces; 0 when unknown. Async-signal-safe. */
+uint64_t pcpu_self_pidns(void);
+
+/* Holding (procs.c). take_slot needs the gate; done releases it. leave runs at normal
+ * exit: releases the slot and unlinks the file when it was the last holder (unless
+ * PCPU_KEEP=1). The fork handlers give a forked child a slot of its own. */
+int pcpu_holders_take_slot(struct pcpu_domain *d, uint32_t flags);
+void pcpu_holders_done(struct pcpu_domain *d);
+void pcpu_holders_leave(struct pcpu_domain *d);
+void pcpu_holders_fork_prepare(struct pcpu_domain *d);
+void pcpu_holders_fork_parent(struct pcpu_domain *d);
+void pcpu_holders_fork_child(struct pcpu_domain *d);
 
 /* Extends the file to new_size bytes with backing store reserved (so a full /dev/shm is
  * an error now rather than SIGBUS later). 0 or an errno value. */
@@ -93,7 +129,21 @@ int pcpu_arena_free(struct pcpu_domain *d, void *base, int kind);
 int pcpu_arena_lookup(struct pcpu_domain *d, const void *addr, size_t *size);
 void pcpu_arena_init_chunk(struct pcpu_domain *d, unsigned int k);
 
+/* The same, caller holding the lock. */
+void *pcpu_arena_alloc_locked(struct pcpu_domain *d, size_t size, int kind);
+int pcpu_arena_free_locked(struct pcpu_domain *d, void *base, int kind);
+
+/*
+ * Objects found by name (named.c), so that a process attaching to a domain, or a program
+ * restarted, continues what is there: the allocation of kind (COUNTER or ZPCPU) and size
+ * named name, made and named now if there is none. NULL with errno: EEXIST when the name
+ * stands for something else (another kind or size), EINVAL for a bad name, or the
+ * allocation's error.
+ */
+void *pcpu_named_alloc(const char *name, size_t size, int kind, uint32_t flags);
+
 /* Symbols (symtab.c). Caller holds the lock. */
+const struct pcpu_dom_sym *pcpu_sym_find_locked(struct pcpu_domain *d, const char *name);
 int pcpu_sym_add_locked(struct pcpu_domain *d, const char *name, uint64_t addr, uint64_t size,
 			uint32_t kind, uint32_t flags);
 void pcpu_sym_drop_range_locked(struct pcpu_domain *d, uint64_t lo, uint64_t hi);

@@ -26,6 +26,9 @@ static const struct pcpu_dom_toc toc[] = {
 	TOC(DOMTYPE_WRITER_START, writer_start),
 	TOC(DOMTYPE_PROGNAME, progname),
 	TOC(DOMTYPE_READY, ready),
+	TOC(DOMTYPE_NAME, name),
+	TOC(DOMTYPE_PROC_OFF, proc_off),
+	TOC(DOMTYPE_PROC_CAP, proc_cap),
 };
 
 static int init_lock(pthread_mutex_t *m)
@@ -53,16 +56,18 @@ static void store_magic_release(struct pcpu_dom_header *h)
 	__atomic_store_n((uint64_t *)(void *)h->magic, m, __ATOMIC_RELEASE);
 }
 
-static void fill_identity(struct pcpu_dom_header *h, const struct pcpu_layout *lay)
+static void fill_identity(struct pcpu_dom_header *h, const struct pcpu_domain *d)
 {
+	const struct pcpu_layout *lay = &d->lay;
 	struct timespec now;
 
-	/* Who writes comes first: another process judging whether this file is stale reads
-	 * the magic, then the writer's identity (create.c), so the identity must be there
-	 * once the magic is. */
+	/* Informational since format 2: liveness is the holders' locks (domain_format.h). */
 	h->writer_pid = (int32_t)getpid();
 	h->writer_start = pcpu_proc_start_time(getpid());
 	store_magic_release(h);
+	memcpy(h->name, d->name, sizeof(h->name));
+	h->proc_off = lay->proc_off;
+	h->proc_cap = PCPU_PROC_CAP;
 	memcpy(h->toc, toc, sizeof(toc));
 	h->version_major = PCPU_DOM_VERSION_MAJOR;
 	h->version_minor = PCPU_DOM_VERSION_MINOR;
@@ -105,11 +110,10 @@ static int init_arena(struct pcpu_domain *d)
 
 int pcpu_domain_init_header(struct pcpu_domain *d)
 {
-	struct pcpu_dom_header *h = (struct pcpu_dom_header *)d->base;
+	struct pcpu_dom_header *h = d->hdr;
 	int err;
 
-	d->hdr = h;
-	fill_identity(h, &d->lay);
+	fill_identity(h, d);
 	h->writer_base = (uint64_t)(uintptr_t)d->base;
 	pcpu_topology_fill((struct pcpu *)(d->base + d->lay.pcpu_off), d->lay.maxcpu);
 	err = init_lock(&pcpu_dom_priv(d)->lock);

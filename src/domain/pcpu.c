@@ -51,6 +51,15 @@ unsigned int pcpu_curcpu(void)
 	return pcpu_percpu_cpu();
 }
 
+const char *pcpu_domain_name(void)
+{
+	struct pcpu_domain *d = pcpu_domain_get();
+
+	if (d == NULL)
+		return NULL;
+	return d->name;
+}
+
 const char *pcpu_domain_path(void)
 {
 	struct pcpu_domain *d = pcpu_domain_get();
@@ -85,6 +94,20 @@ static int classify(struct pcpu_domain *d, const void *addr, size_t *size, uint3
 	return 0;
 }
 
+/* A name registered already is fine when it names this very object (a process attaching
+ * to the domain registers what the first one did); anything else is EEXIST. */
+static int add_or_match(struct pcpu_domain *d, const char *name, const void *addr, size_t size,
+			uint32_t kind)
+{
+	const struct pcpu_dom_sym *s = name != NULL ? pcpu_sym_find_locked(d, name) : NULL;
+
+	if (s != NULL)
+		return s->kind == kind && s->addr == (uintptr_t)addr && s->size == size ? 0
+											: EEXIST;
+	return pcpu_sym_add_locked(d, name, (uintptr_t)addr, size, kind,
+				   kind == PCPU_SYM_COUNTER ? PCPU_SYMF_INTEGER : 0);
+}
+
 int pcpu_register(const char *name, const void *addr, size_t size)
 {
 	struct pcpu_domain *d = pcpu_domain_get();
@@ -98,8 +121,7 @@ int pcpu_register(const char *name, const void *addr, size_t size)
 		return errno = err, -1;
 	err = classify(d, addr, &size, &kind);
 	if (err == 0)
-		err = pcpu_sym_add_locked(d, name, (uintptr_t)addr, size, kind,
-					  kind == PCPU_SYM_COUNTER ? PCPU_SYMF_INTEGER : 0);
+		err = add_or_match(d, name, addr, size, kind);
 	pcpu_dom_unlock(d);
 	if (err != 0)
 		return errno = err, -1;

@@ -20,6 +20,16 @@ static void publish_kind(struct pcpu_dom_sym *s, uint32_t kind)
 	atomic_store_explicit((_Atomic uint32_t *)&s->kind, kind, memory_order_release);
 }
 
+const struct pcpu_dom_sym *pcpu_sym_find_locked(struct pcpu_domain *d, const char *name)
+{
+	const struct pcpu_dom_sym *tab = symbols(d);
+
+	for (uint32_t i = 0; i < d->hdr->sym_count; i++)
+		if (tab[i].kind != PCPU_SYM_FREE && strcmp(tab[i].name, name) == 0)
+			return &tab[i];
+	return NULL;
+}
+
 int pcpu_sym_add_locked(struct pcpu_domain *d, const char *name, uint64_t addr, uint64_t size,
 			uint32_t kind, uint32_t flags)
 {

@@ -13,6 +13,11 @@ void *zpcpu_alloc(size_t size)
 	return d == NULL ? NULL : pcpu_arena_alloc(d, size, PCPU_SYM_ZPCPU);
 }
 
+void *zpcpu_alloc_named(const char *name, size_t size)
+{
+	return pcpu_named_alloc(name, size, PCPU_SYM_ZPCPU, 0);
+}
+
 void zpcpu_free(void *base)
 {
 	struct pcpu_domain *d = pcpu_domain_get();

@@ -15,7 +15,7 @@
 #include <pcpu/pcpu_struct.h>
 
 #define PCPU_DOM_MAGIC "PCPUDOM\n" /* 8 bytes, no terminator */
-#define PCPU_DOM_VERSION_MAJOR 1   /* a reader refuses a newer major */
+#define PCPU_DOM_VERSION_MAJOR 2   /* a reader refuses any other major */
 #define PCPU_DOM_VERSION_MINOR 0   /* a newer minor only appends fields */
 #define PCPU_DOM_HDR_SIZE 4096u
 #define PCPU_DOM_READY 0x59444552u /* "REDY": ready is written last, with release */
@@ -24,6 +24,8 @@
 #define PCPU_DOM_SYM_NAME_MAX 96 /* bytes, including the terminating NUL */
 #define PCPU_DOM_PROGNAME_MAX 64
 #define PCPU_DOM_MAXCPU_LIMIT 65536u /* readers refuse a larger maxcpu */
+#define PCPU_DOM_NAME_MAX 64	     /* a domain's name, including the terminating NUL */
+#define PCPU_DOM_PROC_MAX 4096u	     /* readers refuse a larger proc_cap */
 
 /* flags */
 #define PCPU_DOM_F_SNAPSHOT 0x1u /* a frozen copy: written by pcpu_snapshot()/kvm_snapshot() */
@@ -52,6 +54,9 @@ struct pcpu_dom_toc {
 #define DOMTYPE_WRITER_START 0x430B /* 8 */
 #define DOMTYPE_PROGNAME 0x460C	    /* 64 */
 #define DOMTYPE_READY 0x420D	    /* 4 */
+#define DOMTYPE_NAME 0x460E	    /* 64 */
+#define DOMTYPE_PROC_OFF 0x430F	    /* 8 */
+#define DOMTYPE_PROC_CAP 0x4210	    /* 4 */
 
 /* Symbol kinds. */
 #define PCPU_SYM_FREE 0	   /* tombstone of a freed object; readers skip it */
@@ -108,7 +113,11 @@ struct pcpu_dom_header {
 						    chunk k spans maxcpu * stride bytes */
 	uint32_t ready;		      /* 832: PCPU_DOM_READY once the domain is complete */
 	uint32_t spare32;	      /* 836 */
-	uint8_t reserved[2048 - 840]; /* 840: zero; future minors append here */
+	char name[PCPU_DOM_NAME_MAX]; /* 840: the domain's name, "" for a per-process one */
+	uint64_t proc_off;	      /* 904: struct pcpu_dom_proc[proc_cap] */
+	uint32_t proc_cap;	      /* 912: process slots */
+	uint32_t spare32b;	      /* 916 */
+	uint8_t reserved[2048 - 920]; /* 920: zero; future minors append here */
 	uint8_t writer_private[2048]; /* 2048: allocator state of the writer; readers
 					 never interpret it and snapshots zero it */
 };
@@ -120,6 +129,44 @@ _Static_assert(offsetof(struct pcpu_dom_header, writer_pid) == 224, "format v1")
 _Static_assert(offsetof(struct pcpu_dom_header, progname) == 256, "format v1");
 _Static_assert(offsetof(struct pcpu_dom_header, chunk_off) == 320, "format v1");
 _Static_assert(offsetof(struct pcpu_dom_header, ready) == 832, "format v1");
+_Static_assert(offsetof(struct pcpu_dom_header, name) == 840, "format v2");
+_Static_assert(offsetof(struct pcpu_dom_header, proc_off) == 904, "format v2");
 _Static_assert(offsetof(struct pcpu_dom_header, writer_private) == 2048, "format v1");
+
+/*
+ * The processes that hold a domain: its creator, the children it forks and every process
+ * that attached. Liveness is not judged from pids (which PID namespaces and reuse make
+ * ambiguous) but from open file description locks (F_OFD_SETLK) on the domain file, which
+ * the kernel drops when the process dies however it dies:
+ * - the gate byte, locked (write) while a process attaches, detaches or removes the file,
+ *   so that "the last holder leaves and unlinks" and "a newcomer joins" never interleave;
+ * - one byte per slot, write-locked by the process that holds the slot for as long as it
+ *   uses the domain. A slot is alive exactly while its byte is locked; state and the
+ *   identity fields below only describe the process (they may be stale after a crash).
+ * The bytes lie far beyond any file content: locks need no data under them.
+ */
+#define PCPU_DOM_LOCK_GATE ((uint64_t)1 << 40)
+#define PCPU_DOM_LOCK_SLOT(i) (PCPU_DOM_LOCK_GATE + 1 + (uint64_t)(i))
+
+/* Slot states, as the process last wrote them. */
+#define PCPU_PROC_FREE 0     /* never used */
+#define PCPU_PROC_ATTACHED 1 /* in use; dead (a crash, or exec) when its lock is not held */
+#define PCPU_PROC_DETACHED 2 /* left at normal exit */
+
+struct pcpu_dom_proc {
+	uint32_t state;	    /* PCPU_PROC_*; written last, with release, when taken */
+	int32_t pid;	    /* in the process's own PID namespace */
+	uint64_t pidns;	    /* inode of that PID namespace (/proc/self/ns/pid), 0 unknown */
+	uint64_t start;	    /* start time, clock ticks after boot (/proc/PID/stat field 22) */
+	uint64_t attach_ns; /* CLOCK_REALTIME when the slot was taken */
+	uint64_t detach_ns; /* CLOCK_REALTIME of the normal exit, else 0 */
+	uint32_t uid;	    /* effective uid when the slot was taken */
+	uint32_t flags;	    /* PCPU_PROCF_* */
+	char comm[16];	    /* program name, NUL-terminated */
+};
+_Static_assert(sizeof(struct pcpu_dom_proc) == 64, "process slots are 64 bytes");
+
+#define PCPU_PROCF_CREATOR 0x1u /* created the domain */
+#define PCPU_PROCF_FORKED 0x2u	/* a forked child of a holder */
 
 #endif

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -304,29 +305,9 @@ int kvm_domain_reload(kvm_t *kd)
 
 int kvm_domain_open(kvm_t *kd, const char *path)
 {
-	struct stat st;
-
+	if (kvm_trust_open(kd, path) != 0)
+		return -1;
 	kvm_guard_install();
-	/* O_NONBLOCK: opening a FIFO planted at the path must not hang. */
-	kd->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (kd->fd < 0) {
-		kvm_err(kd, errno, "%s: %s%s", path, strerror(errno),
-			errno == ELOOP ? " (a symbolic link is not followed)" : "");
-		return -1;
-	}
-	if (fstat(kd->fd, &st) != 0) {
-		kvm_err(kd, errno, "%s: fstat: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		kvm_err(kd, EINVAL, "%s: not a regular file", path);
-		return -1;
-	}
-	if (st.st_uid != geteuid() && geteuid() != 0) {
-		kvm_err(kd, EACCES, "%s: owned by uid %u, not by you (uid %u)", path,
-			(unsigned int)st.st_uid, (unsigned int)geteuid());
-		return -1;
-	}
 	return kvm_domain_reload(kd);
 }
 
@@ -336,4 +317,5 @@ void kvm_domain_close(kvm_t *kd)
 		munmap((void *)kd->map, kd->maplen);
 	if (kd->fd >= 0)
 		close(kd->fd);
+	free(kd->procs);
 }

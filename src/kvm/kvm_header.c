@@ -48,8 +48,12 @@ static int check_identity(kvm_t *kd, const struct pcpu_dom_header *h)
 		return -1;
 	}
 	if (h->version_major != PCPU_DOM_VERSION_MAJOR)
-		return bad(kd, "unsupported domain format: version_major %u (this reader reads %d)",
-			   h->version_major, PCPU_DOM_VERSION_MAJOR);
+		return bad(kd,
+			   "unsupported domain format: version %u.%u is %s than this reader's "
+			   "version %d (doc/domain-format.md)",
+			   h->version_major, h->version_minor,
+			   h->version_major < PCPU_DOM_VERSION_MAJOR ? "older" : "newer",
+			   PCPU_DOM_VERSION_MAJOR);
 	if (h->ready != PCPU_DOM_READY)
 		return bad(kd,
 			   "domain not ready: ready is 0x%08x, not 0x%08x (writer still starting?)",
@@ -60,6 +64,9 @@ static int check_identity(kvm_t *kd, const struct pcpu_dom_header *h)
 	if (memchr(h->progname, '\0', sizeof(h->progname)) == NULL)
 		return bad(kd, "bad domain header: progname not NUL-terminated within %d bytes",
 			   PCPU_DOM_PROGNAME_MAX);
+	if (memchr(h->name, '\0', sizeof(h->name)) == NULL)
+		return bad(kd, "bad domain header: name not NUL-terminated within %d bytes",
+			   PCPU_DOM_NAME_MAX);
 	return check_toc(kd, h);
 }
 
@@ -130,6 +137,7 @@ static int check_tables(kvm_t *kd, const struct pcpu_dom_header *h)
 {
 	uint64_t pcpu_bytes = (uint64_t)h->pcpu_size * h->maxcpu;
 	uint64_t sym_bytes = (uint64_t)h->sym_cap * sizeof(struct pcpu_dom_sym);
+	uint64_t proc_bytes = (uint64_t)h->proc_cap * sizeof(struct pcpu_dom_proc);
 
 	if (h->pcpu_off % h->page_size != 0 || h->pcpu_off < PCPU_DOM_HDR_SIZE ||
 	    !kvm_inside(h->pcpu_off, pcpu_bytes, h->file_size))
@@ -148,6 +156,15 @@ static int check_tables(kvm_t *kd, const struct pcpu_dom_header *h)
 			   " bytes) "
 			   "is not page-aligned inside file_size",
 			   h->sym_off, sym_bytes);
+	if (h->proc_cap == 0 || h->proc_cap > PCPU_DOM_PROC_MAX)
+		return bad(kd, "bad domain header: proc_cap %u is not in 1..%u", h->proc_cap,
+			   PCPU_DOM_PROC_MAX);
+	if (h->proc_off % h->page_size != 0 || h->proc_off < PCPU_DOM_HDR_SIZE ||
+	    !kvm_inside(h->proc_off, proc_bytes, h->file_size))
+		return bad(kd,
+			   "bad domain header: proc_off %" PRIu64 ": the process table (%" PRIu64
+			   " bytes) is not page-aligned inside file_size",
+			   h->proc_off, proc_bytes);
 	return 0;
 }
 
@@ -193,8 +210,16 @@ int kvm_header_load(kvm_t *kd, const struct pcpu_dom_header *h, uint64_t file_le
 		.sym_off = h->sym_off,
 		.dpcpu_addr = h->dpcpu_addr,
 		.dpcpu_size = h->dpcpu_size,
+		.proc_off = h->proc_off,
+		.proc_cap = h->proc_cap,
+		.writer_pid = h->writer_pid,
+		.writer_start = h->writer_start,
+		.created_ns = h->created_ns,
+		.snapshot_ns = h->snapshot_ns,
 	};
 	memcpy(lay->chunk_off, h->chunk_off, sizeof(lay->chunk_off));
+	memcpy(lay->name, h->name, sizeof(lay->name));
+	memcpy(lay->progname, h->progname, sizeof(lay->progname));
 	return 0;
 }
 

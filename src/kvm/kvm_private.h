@@ -8,7 +8,9 @@
  * kvm_kernel.c   the running Linux kernel through /proc and /sys (corefile NULL)
  * kvm_nlist.c    kvm_nlist
  * kvm_pcpu.c     the per-CPU functions of kvm_getpcpu(3)
+ * kvm_procs.c    the domain's state and the processes holding it (kvm_getdominfo(3))
  * kvm_snapshot.c kvm_snapshot
+ * kvm_trust.c    which files a reader opens (doc/security.md, "Readers")
  *
  * A handle is used by one thread at a time, as in FreeBSD.
  */
@@ -49,11 +51,21 @@ struct kvm_layout {
 	uint64_t dpcpu_addr;
 	uint64_t dpcpu_size;
 	uint64_t chunk_off[PCPU_DOM_MAX_CHUNKS];
+	uint64_t proc_off;
+	uint32_t proc_cap;
+	int32_t writer_pid;
+	uint64_t writer_start;
+	uint64_t created_ns;
+	uint64_t snapshot_ns;
+	char name[PCPU_DOM_NAME_MAX];	      /* NUL-terminated (checked) */
+	char progname[PCPU_DOM_PROGNAME_MAX]; /* NUL-terminated (checked) */
 };
 
 struct __kvm {
 	enum kvm_target target;
-	int fd;			  /* the domain file, -1 for the kernel target */
+	int fd;			  /* the domain file, -1 for the kernel target; its holder
+				     locks are tested through it (kvm_procs.c) */
+	uid_t owner;		  /* the domain file's owner */
 	const unsigned char *map; /* the file mapped read-only from offset 0 */
 	size_t maplen;		  /* bytes mapped, a multiple of the page size */
 	uint64_t limit;		  /* readable bytes: min(file_size, size of the file) */
@@ -67,6 +79,8 @@ struct __kvm {
 	struct {
 		uint64_t base, size, off;
 	} zpcpu_seen;
+	struct kvm_dominfo dominfo; /* kvm_getdominfo's answer */
+	struct kvm_domproc *procs;  /* kvm_getdomprocs's answer: proc_cap entries */
 	char errbuf[_POSIX2_LINE_MAX];
 };
 
@@ -115,6 +129,10 @@ int kvm_header_load(kvm_t *kd, const struct pcpu_dom_header *h, uint64_t file_le
 		    struct kvm_layout *lay);
 /* Checks that a symbol entry copied out of the file is usable: 0, or -1 with the error. */
 int kvm_sym_check(kvm_t *kd, uint32_t index, const struct pcpu_dom_sym *sym);
+
+/* kvm_trust.c: opens path read-only when the reader may trust it (kvm(3), "Trust") and
+ * sets kd->fd and kd->owner. 0, or -1 with the error set naming the rule that failed. */
+int kvm_trust_open(kvm_t *kd, const char *path);
 
 /* kvm_domain.c */
 int kvm_domain_open(kvm_t *kd, const char *path);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,15 @@ const char *domtest_use_private_path(void)
 	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
 	snprintf(path, sizeof(path), "%s/dom", dir);
 	setenv("PCPU_DOMAIN", path, 1);
+	return path;
+}
+
+const char *domtest_use_private_shmdir(void)
+{
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir());
+	snprintf(path, sizeof(path), "%s/pcpu-%lu", dir, (unsigned long)geteuid());
+	setenv("PCPU_SHMDIR", dir, 1);
+	unsetenv("PCPU_DOMAIN");
 	return path;
 }
 
@@ -74,4 +84,49 @@ uint64_t domtest_counter_sum(const struct pcpu_dom_header *h, uint64_t base)
 	for (uint32_t c = 0; c < h->maxcpu; c++)
 		sum += *(const uint64_t *)domtest_at(h, base + (uint64_t)c * h->stride);
 	return sum;
+}
+
+pid_t domtest_spawn(int io[2], const char *arg, ...)
+{
+	const char *argv[8] = {"attach_prog", arg};
+	int in[2], out[2], n = 2;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, arg);
+	while (n < 7 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (io != NULL && (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (io != NULL) {
+			dup2(in[0], 0);
+			dup2(out[1], 1);
+			close(in[1]);
+			close(out[0]);
+		}
+		execv(test_built_binary("tests/domain/attach_prog"), (char *const *)argv);
+		_exit(127);
+	}
+	if (io != NULL) {
+		close(in[0]);
+		close(out[1]);
+		io[0] = out[0];
+		io[1] = in[1];
+	}
+	return pid;
+}
+
+const char *domtest_read_line(int fd)
+{
+	static char line[PATH_MAX];
+	size_t n = 0;
+
+	while (n < sizeof(line) - 1 && read(fd, &line[n], 1) == 1 && line[n] != '\n')
+		n++;
+	line[n] = '\0';
+	return line;
 }

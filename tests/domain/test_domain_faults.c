@@ -75,26 +75,43 @@ static pid_t writer_pid_of(const char *p)
 	return h == NULL ? -1 : h->writer_pid;
 }
 
-Test(domain_faults, stale_domain_of_a_dead_writer_is_replaced)
+/* A domain at a path, like a named one, outlives its writers: the next one continues it. */
+Test(domain_faults, dead_domain_at_a_path_is_continued)
 {
-	leave_stale_domain();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		setenv("PCPU_KEEP", "1", 1);
+		counter_u64_add(counter_u64_alloc_named("kept", M_WAITOK), 41);
+		exit(0);
+	}
+	cr_assert_eq(test_wait_exit(pid), 0);
+	counter_u64_t c = counter_u64_alloc_named("kept", M_WAITOK);
+	cr_assert_not_null(c);
+	counter_u64_add(c, 1);
+	cr_assert_eq(counter_u64_fetch(c), 42u);
+	cr_assert_str_eq(pcpu_domain_path(), path);
+	cr_assert_eq(writer_pid_of(path), pid, "the creator stays on record");
+}
+
+/* What a creator killed before it stored the magic leaves: a header zero but for the
+ * writer's identity. No process holds it, so it is replaced. */
+Test(domain_faults, leftover_of_a_creator_killed_before_the_magic_is_replaced)
+{
+	struct pcpu_dom_header h;
+
+	memset(&h, 0, sizeof(h));
+	h.writer_pid = 4242;
+	h.writer_start = 17;
+	write_file(path, &h, sizeof(h), 0600);
 	assert_counting_works();
 	cr_assert_str_eq(pcpu_domain_path(), path);
 	cr_assert_eq(writer_pid_of(path), getpid());
 }
 
-Test(domain_faults, stale_domain_with_our_pid_but_another_start_is_replaced)
+Test(domain_faults, empty_leftover_is_replaced)
 {
-	struct pcpu_dom_header h;
-	int fd;
-
-	leave_stale_domain();
-	fd = open(path, O_RDWR);
-	cr_assert_eq(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
-	h.writer_pid = getpid(); /* a previous process that had our pid */
-	h.writer_start = 1;
-	cr_assert_eq(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
-	close(fd);
+	write_file(path, "", 0, 0600);
 	assert_counting_works();
 	cr_assert_str_eq(pcpu_domain_path(), path);
 }
@@ -164,6 +181,21 @@ Test(domain_faults, foreign_file_is_left_alone)
 	close(fd);
 }
 
+Test(domain_faults, planted_fifo_is_refused_without_blocking)
+{
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	assert_counting_works();
+	assert_private_because(EEXIST);
+}
+
+Test(domain_faults, planted_directory_is_refused)
+{
+	cr_assert_eq(mkdir(path, 0700), 0);
+	assert_counting_works();
+	assert_private_because(EEXIST);
+	rmdir(path);
+}
+
 Test(domain_faults, planted_symlink_is_not_followed)
 {
 	char *target = NULL;
@@ -181,7 +213,7 @@ Test(domain_faults, planted_symlink_is_not_followed)
 	free(target);
 }
 
-Test(domain_faults, live_domain_of_another_process_is_not_replaced)
+Test(domain_faults, live_domain_at_a_path_is_attached)
 {
 	int go[2];
 	char c;
@@ -190,15 +222,16 @@ Test(domain_faults, live_domain_of_another_process_is_not_replaced)
 	cr_assert_eq(pipe(go), 0);
 	pid = fork();
 	if (pid == 0) {
-		counter_u64_alloc(M_WAITOK);
+		counter_u64_add(counter_u64_alloc_named("shared", M_WAITOK), 5);
 		close(go[1]);
 		exit(read(go[0], &c, 1) == 0 ? 0 : 1);
 	}
 	while (writer_pid_of(path) != pid)
 		usleep(1000);
-	assert_counting_works();
-	assert_private_because(EEXIST);
-	cr_assert_eq(writer_pid_of(path), pid);
+	counter_u64_t s = counter_u64_alloc_named("shared", M_WAITOK);
+	cr_assert_not_null(s);
+	cr_assert_str_eq(pcpu_domain_path(), path);
+	cr_assert_eq(counter_u64_fetch(s), 5u);
 	close(go[1]);
 	cr_assert_eq(test_wait_exit(pid), 0);
 }
@@ -209,7 +242,7 @@ Test(domain_faults, stale_domain_of_another_user_is_not_replaced)
 	if (chown(path, 4242, 4242) != 0)
 		cr_skip_test("cannot chown (not root)");
 	assert_counting_works();
-	assert_private_because(EEXIST);
+	assert_private_because(EPERM);
 }
 
 Test(domain_faults, missing_directory_falls_back_to_private_memory)

@@ -44,7 +44,7 @@ Test(domain_file, header_follows_the_format)
 
 	cr_assert_not_null(h);
 	cr_assert_eq(memcmp(h->magic, PCPU_DOM_MAGIC, 8), 0);
-	cr_assert_eq(h->version_major, 1);
+	cr_assert_eq(h->version_major, 2);
 	cr_assert_eq(h->hdr_size, 4096u);
 	cr_assert_eq(h->page_size, (uint32_t)sysconf(_SC_PAGESIZE));
 	cr_assert_eq(h->maxcpu, pcpu_maxcpu());
@@ -58,6 +58,9 @@ Test(domain_file, header_follows_the_format)
 	cr_assert_eq(h->ready, PCPU_DOM_READY);
 	cr_assert_eq(h->nchunks, 1u);
 	cr_assert_eq(h->sym_cap, PCPU_SYM_CAP);
+	cr_assert_eq(h->proc_cap, PCPU_PROC_CAP);
+	cr_assert_eq(h->proc_off % h->page_size, 0u);
+	cr_assert_str_eq(h->name, "", "a domain given by path has no name");
 	cr_assert_eq(h->chunk_off[0] % h->page_size, 0u);
 	cr_assert_str_eq(h->progname, program_invocation_short_name);
 	cr_assert_eq(h->snapshot_ns, 0u);
@@ -82,7 +85,7 @@ Test(domain_file, toc_locates_the_fixed_fields)
 			cr_assert_eq(*(const uint32_t *)((const char *)h + t->offset),
 				     PCPU_DOM_READY);
 	}
-	cr_assert_eq(n, 13, "13 entries then the terminator");
+	cr_assert_eq(n, 16, "16 entries then the terminator");
 }
 
 Test(domain_file, pc_dynamic_is_each_cpus_dpcpu_block)

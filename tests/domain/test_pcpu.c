@@ -97,7 +97,10 @@ Test(pcpu, register_refuses_bad_names_and_addresses)
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	cr_assert_eq(pcpu_register("z", z, 16), 0);
-	cr_assert_eq(pcpu_register("z", z, 16), -1);
+	cr_assert_eq(pcpu_register("z", z, 16), 0, "the same object again: an attacher's");
+	cr_assert_eq(pcpu_register("z", z, 8), -1);
+	cr_assert_eq(errno, EEXIST);
+	cr_assert_eq(pcpu_register("z", z + 8, 8), -1);
 	cr_assert_eq(errno, EEXIST);
 	cr_assert_eq(pcpu_register(longname, z, 16), -1);
 	cr_assert_eq(errno, EINVAL);

@@ -4,10 +4,14 @@
 
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#include "format/holders.h"
 
 static uint64_t page_round(uint64_t n)
 {
@@ -35,7 +39,8 @@ static void fill_toc(struct pcpu_dom_header *h)
 		{DOMTYPE_STRIDE, 160},	   {DOMTYPE_WRITER_BASE, 168},	{DOMTYPE_FILE_SIZE, 176},
 		{DOMTYPE_PCPU_OFF, 184},   {DOMTYPE_SYM_OFF, 192},	{DOMTYPE_SYM_COUNT, 204},
 		{DOMTYPE_WRITER_PID, 224}, {DOMTYPE_WRITER_START, 232}, {DOMTYPE_PROGNAME, 256},
-		{DOMTYPE_READY, 832},
+		{DOMTYPE_READY, 832},	   {DOMTYPE_NAME, 840},		{DOMTYPE_PROC_OFF, 904},
+		{DOMTYPE_PROC_CAP, 912},
 	};
 
 	memcpy(h->toc, toc, sizeof(toc));
@@ -63,14 +68,17 @@ static void fill_header(struct pcpu_dom_header *h, uint32_t maxcpu)
 
 int domfix_init(struct domfix *f, uint32_t maxcpu, uint32_t nactive)
 {
-	uint64_t sym_end;
+	uint64_t sym_end, proc_end;
 
 	memset(f, 0, sizeof(*f));
 	if (grow(f, PCPU_DOM_HDR_SIZE) != 0)
 		return -1;
 	fill_header(f->hdr, maxcpu);
 	sym_end = f->hdr->sym_off + DOMFIX_SYM_CAP * sizeof(struct pcpu_dom_sym);
-	if (grow(f, sym_end) != 0 || domfix_add_chunk(f) != 0)
+	f->hdr->proc_off = page_round(sym_end);
+	f->hdr->proc_cap = DOMFIX_PROC_CAP;
+	proc_end = f->hdr->proc_off + DOMFIX_PROC_CAP * sizeof(struct pcpu_dom_proc);
+	if (grow(f, page_round(proc_end)) != 0 || domfix_add_chunk(f) != 0)
 		return -1;
 	f->hdr->dpcpu_addr = domfix_zalloc(f, DOMFIX_DPCPU_SIZE);
 	f->hdr->dpcpu_size = DOMFIX_DPCPU_SIZE;
@@ -139,6 +147,62 @@ void *domfix_at(struct domfix *f, uint64_t addr, uint32_t cpu)
 struct pcpu *domfix_pcpu(struct domfix *f, uint32_t cpu)
 {
 	return (struct pcpu *)(f->buf + f->hdr->pcpu_off) + cpu;
+}
+
+struct pcpu_dom_proc *domfix_proc(struct domfix *f, unsigned int slot, uint32_t state, int32_t pid)
+{
+	struct pcpu_dom_proc *p = (struct pcpu_dom_proc *)(f->buf + f->hdr->proc_off) + slot;
+
+	*p = (struct pcpu_dom_proc){.state = state,
+				    .pid = pid,
+				    .pidns = DOMFIX_PIDNS,
+				    .start = 1000 + (uint64_t)slot,
+				    .attach_ns = 1700000000000000000ull,
+				    .uid = 0};
+	strcpy(p->comm, "domfix");
+	return p;
+}
+
+static void hold(const char *path, const unsigned int *slots, unsigned int n, int ready)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (fd < 0)
+		_exit(1);
+	for (unsigned int i = 0; i < n; i++)
+		if (pcpu_holders_slot_lock(fd, slots[i]) != 0)
+			_exit(1);
+	if (write(ready, "", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+pid_t domfix_hold(const char *path, const unsigned int *slots, unsigned int n)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		hold(path, slots, n, p[1]);
+	close(p[1]);
+	if (pid > 0 && read(p[0], &c, 1) != 1) {
+		test_wait_exit(pid);
+		pid = -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
+void domfix_unhold(pid_t holder)
+{
+	kill(holder, SIGKILL);
+	test_wait_exit(holder);
 }
 
 int domfix_write(const struct domfix *f, const char *path)

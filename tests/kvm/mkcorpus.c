@@ -61,7 +61,13 @@ int main(int argc, char **argv)
 	if (build(&f, 2) != 0 || domfix_add_chunk(&f) != 0)
 		return 1;
 	domfix_sym(&f, "_x", PCPU_SYM_COUNTER, domfix_zalloc(&f, 8), 8);
+	strcpy(f.hdr->name, "web");
+	domfix_proc(&f, 0, PCPU_PROC_ATTACHED, 10)->flags = PCPU_PROCF_CREATOR;
+	domfix_proc(&f, 1, PCPU_PROC_DETACHED, 11)->flags = PCPU_PROCF_FORKED;
 	bad |= save(&f, argv[1], "valid_2cpu_2chunks");
+	f.hdr->proc_cap = PCPU_DOM_PROC_MAX;
+	bad |= save(&f, argv[1], "broken_proc_cap");
+	f.hdr->proc_cap = DOMFIX_PROC_CAP;
 	memset(f.hdr->magic, 0, 8);
 	bad |= save(&f, argv[1], "broken_magic");
 	domfix_free(&f);

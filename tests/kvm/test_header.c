@@ -48,7 +48,18 @@ static void expect_refused(void (*breakit)(struct domfix *), const char *field, 
 
 REFUSED_WHEN(truncated_file_is_refused, "truncated", f->len = 100)
 REFUSED_WHEN(wrong_magic_is_refused, "magic", h->magic[0] = 'X')
-REFUSED_WHEN(newer_major_version_is_refused, "version_major", h->version_major = 2)
+REFUSED_WHEN(newer_major_version_is_refused, "version 3.0 is newer than this reader's version 2",
+	     h->version_major = 3)
+REFUSED_WHEN(version_1_file_is_refused, "version 1.0 is older than this reader's version 2",
+	     (h->version_major = 1, h->version_minor = 0))
+REFUSED_WHEN(name_without_nul_is_refused, "name not NUL-terminated",
+	     memset(h->name, 'a', sizeof(h->name)))
+REFUSED_WHEN(proc_cap_zero_is_refused, "proc_cap", h->proc_cap = 0)
+REFUSED_WHEN(proc_cap_above_max_is_refused, "proc_cap", h->proc_cap = PCPU_DOM_PROC_MAX + 1)
+REFUSED_WHEN(process_table_outside_file_is_refused, "proc_off", h->proc_off = h->file_size)
+REFUSED_WHEN(process_table_unaligned_is_refused, "proc_off", h->proc_off += 64)
+REFUSED_WHEN(process_table_inside_header_is_refused, "proc_off", h->proc_off = 0)
+REFUSED_WHEN(process_table_overflowing_is_refused, "proc_off", h->proc_off = UINT64_MAX & ~4095ull)
 REFUSED_WHEN(not_ready_domain_is_refused, "ready", h->ready = 0)
 REFUSED_WHEN(wrong_hdr_size_is_refused, "hdr_size", h->hdr_size = 2048)
 REFUSED_WHEN(progname_without_nul_is_refused, "progname",

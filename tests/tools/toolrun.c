@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -47,20 +48,26 @@ static void append(struct buf *b, int fd, int *open)
 	b->p[b->n] = '\0';
 }
 
-static void child(char *const argv[], int out, int err, uid_t as_user)
+static void child(char *const argv[], int out, int err, uid_t as_user, gid_t group)
 {
 	int null = open("/dev/null", O_RDONLY);
 
 	dup2(null, 0);
 	dup2(out, 1);
 	dup2(err, 2);
-	if (as_user && (setgid(as_user) != 0 || setuid(as_user) != 0))
+	if (as_user &&
+	    (setgroups(group ? 1 : 0, &group) != 0 || setgid(as_user) != 0 || setuid(as_user) != 0))
 		_exit(126);
 	execv(argv[0], argv);
 	_exit(127);
 }
 
 void run_argv(struct run *r, char *const argv[], int timeout_s, uid_t as_user)
+{
+	run_argv_as(r, argv, timeout_s, as_user, 0);
+}
+
+void run_argv_as(struct run *r, char *const argv[], int timeout_s, uid_t as_user, gid_t group)
 {
 	int out[2], err[2], oopen = 1, eopen = 1;
 	struct buf bo = {0}, be = {0};
@@ -72,7 +79,7 @@ void run_argv(struct run *r, char *const argv[], int timeout_s, uid_t as_user)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0)
-		child(argv, out[1], err[1], as_user);
+		child(argv, out[1], err[1], as_user, group);
 	close(out[1]);
 	close(err[1]);
 	while (oopen || eopen) {
@@ -97,19 +104,36 @@ void run_argv(struct run *r, char *const argv[], int timeout_s, uid_t as_user)
 	r->err = be.p ? be.p : strdup("");
 }
 
+static void pcpu_argv(char *argv[64], const char *arg, va_list ap)
+{
+	int n = 0;
+
+	argv[n++] = (char *)pcpu_binary();
+	for (const char *a = arg; a && n < 63; a = va_arg(ap, const char *))
+		argv[n++] = (char *)a;
+	argv[n] = NULL;
+}
+
 void run_pcpu(struct run *r, const char *arg, ...)
 {
 	char *argv[64];
-	int n = 0;
 	va_list ap;
 
-	argv[n++] = (char *)pcpu_binary();
 	va_start(ap, arg);
-	for (const char *a = arg; a && n < 63; a = va_arg(ap, const char *))
-		argv[n++] = (char *)a;
+	pcpu_argv(argv, arg, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	run_argv(r, argv, 60, 0);
+}
+
+void run_pcpu_as(struct run *r, uid_t uid, gid_t group, const char *arg, ...)
+{
+	char *argv[64];
+	va_list ap;
+
+	va_start(ap, arg);
+	pcpu_argv(argv, arg, ap);
+	va_end(ap);
+	run_argv_as(r, argv, 60, uid, group);
 }
 
 void run_sh(struct run *r, const char *cmd)
@@ -128,21 +152,48 @@ void run_free(struct run *r)
 
 static void read_totals(struct writer *w, FILE *f)
 {
-	char line[256];
+	char line[4352], path[4096];
 
 	cr_assert_not_null(fgets(line, sizeof(line), f), "the writer exited early");
 	cr_assert_eq(sscanf(line,
 			    "ready requests=%" SCNu64 " hits=%" SCNu64 " balance=%" SCNd64
-			    " weird=%" SCNu64 " ncpus=%u",
-			    &w->requests, &w->hits, &w->balance, &w->weird, &w->ncpus),
-		     5, "writer said: %s", line);
+			    " weird=%" SCNu64 " ncpus=%u domain=%4095s",
+			    &w->requests, &w->hits, &w->balance, &w->weird, &w->ncpus, path),
+		     6, "writer said: %s", line);
+	if (!w->domain && strcmp(path, "-") != 0)
+		w->domain = strdup(path);
 }
 
-void writer_start(struct writer *w, const char *dir, int threads, uint64_t iters,
-		  const char *extra_env)
+static void exec_writer(const struct writer_opts *o, char *const tail[])
+{
+	char *argv[32];
+	int n = 0;
+
+	if (o->dir) {
+		char *d = test_path(o->dir, "pcpu.writer");
+
+		setenv("PCPU_DOMAIN", d, 1);
+	} else if (o->domain) {
+		setenv("PCPU_DOMAIN", o->domain, 1);
+	}
+	if (o->extra_env)
+		putenv((char *)o->extra_env);
+	if (o->extra_env2)
+		putenv((char *)o->extra_env2);
+	for (int i = 0; o->wrapper && o->wrapper[i] && n < 28; i++)
+		argv[n++] = o->wrapper[i];
+	for (int i = 0; tail[i]; i++)
+		argv[n++] = tail[i];
+	argv[n] = NULL;
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+void writer_start_opts(struct writer *w, const struct writer_opts *o, int threads, uint64_t iters)
 {
 	char *bin = test_built_binary("tests/tools/pcpu_test_writer");
 	char nthreads[16], niters[32];
+	char *tail[] = {bin, nthreads, niters, NULL};
 	int in[2], out[2];
 
 	memset(w, 0, sizeof(*w));
@@ -150,28 +201,59 @@ void writer_start(struct writer *w, const char *dir, int threads, uint64_t iters
 	snprintf(niters, sizeof(niters), "%" PRIu64, iters);
 	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
 	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	w->domain = dir ? test_path(dir, "pcpu.writer") : NULL;
-	w->dir = dir ? strdup(dir) : NULL;
+	w->dir = o->dir ? strdup(o->dir) : NULL;
 	w->pid = fork();
 	cr_assert_geq(w->pid, 0);
 	if (w->pid == 0) {
 		dup2(in[0], 0);
 		dup2(out[1], 1);
-		if (w->domain)
-			setenv("PCPU_DOMAIN", w->domain, 1);
-		if (extra_env)
-			putenv((char *)extra_env);
-		execl(bin, bin, nthreads, niters, (char *)NULL);
-		_exit(127);
+		exec_writer(o, tail);
 	}
 	close(in[0]);
 	close(out[1]);
 	w->in = in[1];
-	if (!w->domain && asprintf(&w->domain, "/dev/shm/pcpu.%d", (int)w->pid) < 0)
-		cr_assert_fail("out of memory");
 	w->out = fdopen(out[0], "r");
 	read_totals(w, w->out);
 	free(bin);
+}
+
+void writer_start(struct writer *w, const char *dir, int threads, uint64_t iters,
+		  const char *extra_env)
+{
+	struct writer_opts o = {.dir = dir, .extra_env = extra_env};
+
+	writer_start_opts(w, &o, threads, iters);
+}
+
+pid_t writer_fork(struct writer *w)
+{
+	char line[64];
+	int pid = -1;
+
+	cr_assert_eq(write(w->in, "fork\n", 5), 5);
+	cr_assert_not_null(fgets(line, sizeof(line), w->out), "the writer exited");
+	cr_assert_eq(sscanf(line, "forked %d", &pid), 1, "writer said: %s", line);
+	return (pid_t)pid;
+}
+
+void wait_gone(pid_t pid)
+{
+	char file[64], state = 0, buf[512];
+	FILE *f;
+
+	/* The writer reaps its children; until it does, a zombie holds no locks. */
+	snprintf(file, sizeof(file), "/proc/%d/stat", (int)pid);
+	for (;;) {
+		f = fopen(file, "r");
+		if (!f)
+			return;
+		if (fgets(buf, sizeof(buf), f) && strrchr(buf, ')'))
+			state = strrchr(buf, ')')[2];
+		fclose(f);
+		if (state == 'Z' || state == 'X')
+			return;
+		usleep(10000);
+	}
 }
 
 void writer_again(struct writer *w)
@@ -200,6 +282,25 @@ void writer_cleanup(struct writer *w)
 	free(w->domain);
 	free(w->dir);
 	w->domain = w->dir = NULL;
+}
+
+const char *shm_private(void)
+{
+	const char *dir = test_tmpdir();
+
+	setenv("PCPU_SHMDIR", dir, 1);
+	return dir;
+}
+
+void shm_remove(const char *dir)
+{
+	struct run r;
+	char *cmd;
+
+	cr_assert_geq(asprintf(&cmd, "rm -rf '%s'", dir), 0);
+	run_sh(&r, cmd);
+	run_free(&r);
+	free(cmd);
 }
 
 void remove_with_dir(const char *file)

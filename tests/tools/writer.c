@@ -1,16 +1,21 @@
 /*
  * The writer the pcpu(1) tests read: threads count events into a counter(9) and into
  * DPCPU variables, then it prints its own totals (as the library reads them) on one
- * line, "ready requests=N hits=N balance=N weird=N ncpus=N". Each "again" line on stdin
- * repeats the round; end of input makes it exit 0 (removing its domain).
+ * line, "ready requests=N hits=N balance=N weird=N ncpus=N domain=PATH" (PATH "-" when
+ * it runs on private memory). Each "again" line on stdin repeats the round; "fork"
+ * forks a child that holds the domain too, printing "forked PID", until SIGTERM makes
+ * it exit normally (SIGKILL kills it); end of input makes the writer exit 0 (removing
+ * its domain when it is the last holder).
  *
  * usage: pcpu_test_writer THREADS ITERATIONS
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pcpu/counter.h>
 #include <pcpu/pcpu.h>
@@ -60,14 +65,42 @@ static void report(void)
 		hits += DPCPU_ID_GET(cpu, test_hits);
 		balance += DPCPU_ID_GET(cpu, test_balance);
 	}
-	printf("ready requests=%" PRIu64 " hits=%lu balance=%ld weird=%" PRIu64 " ncpus=%d\n",
-	       counter_u64_fetch(test_requests), hits, balance, counter_u64_fetch(weird), mp_ncpus);
+	printf("ready requests=%" PRIu64 " hits=%lu balance=%ld weird=%" PRIu64
+	       " ncpus=%d domain=%s\n",
+	       counter_u64_fetch(test_requests), hits, balance, counter_u64_fetch(weird), mp_ncpus,
+	       pcpu_domain_path() ? pcpu_domain_path() : "-");
+	fflush(stdout);
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* A child that holds the domain until SIGTERM, then exits normally (atexit runs). */
+static void fork_child(void)
+{
+	pid_t pid;
+
+	signal(SIGTERM, on_term);
+	pid = fork();
+	if (pid == 0) {
+		fclose(stdin);
+		while (!stop)
+			pause();
+		exit(0);
+	}
+	signal(SIGTERM, SIG_DFL);
+	printf("forked %d\n", (int)pid);
 	fflush(stdout);
 }
 
 int main(int argc, char **argv)
 {
-	char line[64];
+	char line[64] = "";
 	int threads;
 
 	if (argc != 3 || (threads = atoi(argv[1])) < 1 || threads > 64) {
@@ -75,16 +108,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	iterations = strtoull(argv[2], NULL, 10);
-	if (pcpu_counter_define_early(&weird, WEIRD_NAME) != 0 || !pcpu_domain_path()) {
-		perror("pcpu_test_writer: domain");
+	if (pcpu_counter_define_early(&weird, WEIRD_NAME) != 0) {
+		perror("pcpu_test_writer: counter");
 		return 1;
 	}
 	do {
+		if (strcmp(line, "fork\n") == 0) {
+			fork_child();
+			continue;
+		}
 		if (round_of(threads) != 0) {
 			perror("pcpu_test_writer: pthread_create");
 			return 1;
 		}
 		report();
-	} while (fgets(line, sizeof(line), stdin) && strcmp(line, "again\n") == 0);
+	} while (fgets(line, sizeof(line), stdin) &&
+		 (strcmp(line, "again\n") == 0 || strcmp(line, "fork\n") == 0));
 	return 0;
 }

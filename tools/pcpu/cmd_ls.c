@@ -1,4 +1,4 @@
-/* pcpu ls: the domains on this machine, alive or left behind; --gc removes dead ones. */
+/* pcpu ls: the domains on this machine, alive or left behind; --gc removes unheld ones. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,17 +10,19 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "domdir.h"
 #include "json.h"
+#include "procfs.h"
 #include "target.h"
 
 const char cmd_ls_synopsis[] = "ls [--gc] [--json] [DIR|FILE...]";
 const char cmd_ls_help[] =
-	"Lists the pcpu domains (files named pcpu.*) in each DIR (default /dev/shm) and the\n"
-	"given domain or snapshot FILEs: writer pid, program, state (alive; dead when the\n"
-	"writer exited or its pid now runs another program; snapshot), process title (the\n"
-	"command line of a live writer), size, counters and symbols.\n"
-	"      --gc     remove the files of dead writers (never snapshots)\n"
-	"      --json   a JSON array\n"
+	"Lists the pcpu domains in every trusted per-user domain directory ($PCPU_SHMDIR,\n"
+	"default /dev/shm, pcpu-UID), or the domains and snapshots in each DIR and the given\n"
+	"FILEs: name, pid, program, state (alive with the number of processes holding it;\n"
+	"dead once none does; snapshot), size, counters, symbols, path and process title.\n"
+	"      --gc     remove the domains that no process holds (never snapshots)\n"
+	"      --json   a JSON array, with the processes of each domain\n"
 	"  -h, --help   this text\n";
 
 struct ls_row {
@@ -31,43 +33,37 @@ struct ls_row {
 	bool removed;
 };
 
-/* A live process's command line, arguments joined by spaces: what setproctitle shows. */
-static void read_title(pid_t pid, char *buf, size_t len)
+/* The title of the shown pid, when it is a holder in this PID namespace whose start time
+ * matches: a pid of another namespace or a reused one would show another's command. */
+static void holder_title(struct ls_row *r)
 {
-	char file[64];
-	ssize_t n;
-	int fd;
+	const struct kvm_domproc *p;
+	uint64_t pidns = 0, start;
+	int n = 0;
 
-	strcpy(buf, "-");
-	snprintf(file, sizeof(file), "/proc/%d/cmdline", (int)pid);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	strcpy(r->title, "-");
+	if (!r->t.alive || proc_own_pidns(&pidns) != 0 ||
+	    (p = kvm_getdomprocs(r->t.kd, &n)) == NULL)
 		return;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0) {
-		strcpy(buf, "-");
-		return;
-	}
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\0')
-		n--;
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
+	for (int i = 0; i < n; i++)
+		if (p[i].dp_state == KVM_PROC_ALIVE && p[i].dp_pid == r->t.pid &&
+		    p[i].dp_pidns == pidns && proc_start(p[i].dp_pid, &start) == 0 &&
+		    start == p[i].dp_start) {
+			proc_title(r->t.pid, r->title, sizeof(r->title));
+			return;
+		}
 }
 
 static void load(struct ls_row *r)
 {
 	struct stat st;
 
-	if (stat(r->path, &st) == 0)
+	if (lstat(r->path, &st) == 0)
 		r->size = st.st_size;
 	strcpy(r->title, "-");
 	if (target_open(&r->t, r->path) < 0)
 		return; /* the reason is on stderr; the row says "unreadable" */
-	if (r->t.alive)
-		read_title(r->t.pid, r->title, sizeof(r->title));
+	holder_title(r);
 }
 
 static int add_path(struct ls_row **rows, size_t *n, const char *dir, const char *name)
@@ -89,40 +85,124 @@ static int by_path(const void *a, const void *b)
 	return strcmp(((const struct ls_row *)a)->path, ((const struct ls_row *)b)->path);
 }
 
-static int scan(struct ls_row **rows, size_t *n, const char *dir)
+/* Whether the entry of a DIR argument is a domain or a snapshot: it has the magic. */
+static bool has_magic(const char *dir, const char *name)
+{
+	char path[4096];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = target_fd_is_domain(fd);
+	close(fd);
+	return ok;
+}
+
+/*
+ * Every entry of a domain directory is listed (only its owner puts files there, so a
+ * leftover without a magic is shown, and --gc removes it); in a DIR argument, the files
+ * that are domains or snapshots. Another user's domain directory that the caller may not
+ * read is skipped without a word: that is the normal case.
+ */
+static int scan(struct ls_row **rows, size_t *n, const char *dir, bool domdir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	size_t first = *n;
 
 	if (!d)
-		return tool_err("%s: %s", dir, strerror(errno));
-	while ((e = readdir(d)) != NULL)
-		if (strncmp(e->d_name, "pcpu.", 5) == 0 && add_path(rows, n, dir, e->d_name) < 0)
+		return domdir && errno == EACCES ? 0 : tool_err("%s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || (!domdir && !has_magic(dir, e->d_name)))
+			continue;
+		if (add_path(rows, n, dir, e->d_name) < 0)
 			break;
+	}
 	closedir(d);
 	qsort(*rows + first, *n - first, sizeof(**rows), by_path);
 	return 0;
 }
 
-static const char *state(const struct ls_row *r)
+/* The STATE column (buf given) or the JSON state (buf NULL: holders are counted apart). */
+static const char *state(const struct ls_row *r, char *buf, size_t len)
 {
 	if (r->removed)
 		return "removed";
-	return r->t.kd ? target_state(&r->t) : "unreadable";
+	if (!r->t.kd)
+		return "unreadable";
+	return buf ? target_state_text(&r->t, buf, len) : target_state(&r->t);
 }
 
 static void print_text(const struct ls_row *rows, size_t n)
 {
-	printf("%7s %-16s %-10s %10s %8s %7s  %-28s %s\n", "PID", "PROGRAM", "STATE", "SIZE",
-	       "COUNTERS", "SYMBOLS", "PATH", "TITLE");
+	char st[32], pid[16];
+
+	printf("%-16s %7s %-16s %-14s %10s %8s %7s  %-28s %s\n", "NAME", "PID", "PROGRAM", "STATE",
+	       "SIZE", "COUNTERS", "SYMBOLS", "PATH", "TITLE");
 	for (size_t i = 0; i < n; i++) {
 		const struct ls_row *r = &rows[i];
 
-		printf("%7d %-16s %-10s %10lld %8zu %7zu  %-28s %s\n", (int)r->t.pid,
-		       r->t.kd ? r->t.progname : "-", state(r), (long long)r->size,
+		snprintf(pid, sizeof(pid), "%d", (int)r->t.pid);
+		printf("%-16s %7s %-16s %-14s %10lld %8zu %7zu  %-28s %s\n",
+		       r->t.kd && *r->t.name ? r->t.name : "-", r->t.kd ? pid : "-",
+		       r->t.kd ? r->t.progname : "-", state(r, st, sizeof(st)), (long long)r->size,
 		       target_count_kind(&r->t, PCPU_SYM_COUNTER), r->t.nsyms, r->path, r->title);
 	}
+}
+
+static const char *proc_state_name(int state)
+{
+	switch (state) {
+	case KVM_PROC_ALIVE:
+		return "alive";
+	case KVM_PROC_EXITED:
+		return "exited";
+	case KVM_PROC_DIED:
+		return "died";
+	default:
+		return "attached";
+	}
+}
+
+static void json_holders(struct json *j, kvm_t *kd)
+{
+	const struct kvm_domproc *p = NULL;
+	int n = 0;
+
+	if (kd)
+		p = kvm_getdomprocs(kd, &n);
+	json_key(j, "holders");
+	json_open_array(j);
+	for (int i = 0; p && i < n; i++) {
+		json_open_object(j);
+		json_key(j, "slot");
+		json_u64(j, p[i].dp_slot);
+		json_key(j, "pid");
+		json_i64(j, p[i].dp_pid);
+		json_key(j, "pidns");
+		json_u64(j, p[i].dp_pidns);
+		json_key(j, "start");
+		json_u64(j, p[i].dp_start);
+		json_key(j, "state");
+		json_string(j, proc_state_name(p[i].dp_state));
+		json_key(j, "uid");
+		json_u64(j, p[i].dp_uid);
+		json_key(j, "comm");
+		json_string(j, p[i].dp_comm);
+		json_key(j, "creator");
+		json_bool(j, (p[i].dp_flags & KVM_PROCF_CREATOR) != 0);
+		json_key(j, "forked");
+		json_bool(j, (p[i].dp_flags & KVM_PROCF_FORKED) != 0);
+		json_key(j, "attach_ns");
+		json_u64(j, p[i].dp_attach_ns);
+		json_key(j, "detach_ns");
+		json_u64(j, p[i].dp_detach_ns);
+		json_close_object(j);
+	}
+	json_close_array(j);
 }
 
 static void print_json(const struct ls_row *rows, size_t n)
@@ -137,12 +217,16 @@ static void print_json(const struct ls_row *rows, size_t n)
 		json_open_object(&j);
 		json_key(&j, "path");
 		json_string(&j, r->path);
+		json_key(&j, "name");
+		json_string(&j, r->t.name);
 		json_key(&j, "pid");
 		json_i64(&j, r->t.pid);
 		json_key(&j, "program");
 		json_string(&j, r->t.progname);
 		json_key(&j, "state");
-		json_string(&j, state(r));
+		json_string(&j, state(r, NULL, 0));
+		json_key(&j, "procs");
+		json_i64(&j, r->t.nprocs);
 		json_key(&j, "title");
 		json_string(&j, r->title);
 		json_key(&j, "size");
@@ -151,13 +235,19 @@ static void print_json(const struct ls_row *rows, size_t n)
 		json_u64(&j, target_count_kind(&r->t, PCPU_SYM_COUNTER));
 		json_key(&j, "symbols");
 		json_u64(&j, r->t.nsyms);
+		json_holders(&j, r->removed ? NULL : r->t.kd);
 		json_close_object(&j);
 	}
 	json_close_array(&j);
 	json_end(&j);
 }
 
-/* Removes the files of dead writers; a snapshot or an unreadable file is never removed. */
+/*
+ * Removes what no process holds. The judgement is kvm_domain_reclaim's alone (taken
+ * under the domain's gate, from the holder locks): a row that looked dead may have been
+ * attached since (EBUSY) and is kept, as are snapshots, files that are not domains
+ * (EEXIST) and other users' files (EPERM).
+ */
 static int gc(struct ls_row *rows, size_t n)
 {
 	int rc = 0;
@@ -165,34 +255,46 @@ static int gc(struct ls_row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct ls_row *r = &rows[i];
 
-		if (!r->t.kd || r->t.snapshot || r->t.alive)
+		if (r->t.kd && (r->t.snapshot || r->t.alive))
 			continue;
-		if (unlink(r->path) == 0)
+		if (kvm_domain_reclaim(r->path) == 0)
 			r->removed = true;
-		else
+		else if (errno != EBUSY && errno != EEXIST && errno != EPERM && errno != ENOENT)
 			rc = tool_err("%s: cannot remove: %s", r->path, strerror(errno));
+	}
+	return rc;
+}
+
+static int collect(char **args, int nargs, struct ls_row **rows, size_t *n)
+{
+	struct domdir *dirs;
+	struct stat st;
+	size_t ndirs;
+	int rc = 0;
+
+	if (nargs == 0) {
+		if (domdir_list(&dirs, &ndirs) != 0)
+			return TOOL_EXIT_FAIL;
+		for (size_t i = 0; i < ndirs; i++)
+			rc |= scan(rows, n, dirs[i].path, true);
+		domdir_free(dirs, ndirs);
+		return rc;
+	}
+	for (int i = 0; i < nargs; i++) {
+		if (stat(args[i], &st) == 0 && S_ISDIR(st.st_mode))
+			rc |= scan(rows, n, args[i], false);
+		else if (add_path(rows, n, NULL, args[i]) < 0)
+			rc = tool_err("out of memory");
 	}
 	return rc;
 }
 
 static int list(char **args, int nargs, bool do_gc, bool json)
 {
-	static char *const shm[] = {"/dev/shm"};
 	struct ls_row *rows = NULL;
 	size_t n = 0;
-	struct stat st;
-	int rc = 0;
+	int rc = collect(args, nargs, &rows, &n);
 
-	if (nargs == 0) {
-		args = (char **)shm;
-		nargs = 1;
-	}
-	for (int i = 0; i < nargs; i++) {
-		if (stat(args[i], &st) == 0 && S_ISDIR(st.st_mode))
-			rc |= scan(&rows, &n, args[i]);
-		else if (add_path(&rows, &n, NULL, args[i]) < 0)
-			rc = tool_err("out of memory");
-	}
 	for (size_t i = 0; i < n; i++)
 		load(&rows[i]);
 	if (do_gc)

@@ -40,10 +40,10 @@ static void print_text(const struct target *t, const struct selection *sel,
 		       const struct sample *cur, const struct sample *prev, bool watch)
 {
 	int w = name_width(sel);
-	char v[32];
+	char v[32], state[32];
 
-	printf("%s[%d] %s  %s  %zu symbols\n", t->progname, (int)t->pid, target_state(t), t->path,
-	       sel->nsyms);
+	printf("%s%s%s[%d] %s  %s  %zu symbols\n", t->name, *t->name ? " " : "", t->progname,
+	       (int)t->pid, target_state_text(t, state, sizeof(state)), t->path, sel->nsyms);
 	printf("%-*s %20s", w, "NAME", "TOTAL");
 	if (watch)
 		printf(" %14s", "RATE/s");
@@ -123,12 +123,16 @@ static void print_json(const struct target *t, const struct selection *sel,
 	json_open_object(&j);
 	json_key(&j, "path");
 	json_string(&j, t->path);
+	json_key(&j, "name");
+	json_string(&j, t->name);
 	json_key(&j, "pid");
 	json_i64(&j, t->pid);
 	json_key(&j, "program");
 	json_string(&j, t->progname);
 	json_key(&j, "state");
 	json_string(&j, target_state(t));
+	json_key(&j, "procs");
+	json_i64(&j, t->nprocs);
 	json_key(&j, "maxcpu");
 	json_u64(&j, sel->maxcpu);
 	json_key(&j, "time");

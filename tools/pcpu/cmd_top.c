@@ -134,9 +134,12 @@ static void draw_syms(const struct view *v, int y)
 
 static void draw(const struct view *v)
 {
+	char state[32];
+
 	erase();
 	row(0, "pcpu top  %s[%d] %s  %zu CPUs  %zu symbols  every %.1fs  q quits", v->t->progname,
-	    (int)v->t->pid, target_state(v->t), v->sel.ncpus, v->sel.nsyms, v->interval);
+	    (int)v->t->pid, target_state_text(v->t, state, sizeof(state)), v->sel.ncpus,
+	    v->sel.nsyms, v->interval);
 	draw_syms(v, draw_cpus(v, 2));
 	refresh();
 }

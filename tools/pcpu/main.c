@@ -33,7 +33,8 @@ static void overview(FILE *f)
 	fputs("usage: pcpu COMMAND [OPTIONS] [ARGS]\n"
 	      "       pcpu help COMMAND | pcpu COMMAND --help\n\n"
 	      "Reads the per-CPU data (counters, DPCPU variables) of pcpu programs.\n"
-	      "TARGET is a pid, a domain file or a snapshot. Commands:\n",
+	      "TARGET is a pid, a domain NAME or USER/NAME, a domain file (with a slash) or a\n"
+	      "snapshot. Commands:\n",
 	      f);
 	for (const struct tool_cmd *c = tool_cmds; c->name; c++)
 		fprintf(f, "  pcpu %s\n", c->synopsis);

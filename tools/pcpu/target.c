@@ -5,16 +5,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "domdir.h"
+#include "findpid.h"
+#include "procfs.h"
 #include "tool.h"
-
-#define SHM_DIR "/dev/shm"
 
 static bool is_pid(const char *s)
 {
@@ -26,33 +27,8 @@ static bool is_pid(const char *s)
 	return true;
 }
 
-/* The PCPU_DOMAIN the process was started with (its initial environment), or NULL. */
-static char *environ_domain(pid_t pid)
-{
-	static const char key[] = "PCPU_DOMAIN=";
-	char file[64], buf[65536];
-	ssize_t n;
-	int fd;
-
-	snprintf(file, sizeof(file), "/proc/%d/environ", (int)pid);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
-		if (strncmp(p, key, sizeof(key) - 1) == 0 && p[sizeof(key) - 1] != '\0')
-			return strdup(p + sizeof(key) - 1);
-	return NULL;
-}
-
 static char *pid_domain(const char *spec)
 {
-	char *path = NULL;
-	char *env;
 	long pid;
 
 	errno = 0;
@@ -61,116 +37,51 @@ static char *pid_domain(const char *spec)
 		tool_err("%s: not a valid pid", spec);
 		return NULL;
 	}
-	if (asprintf(&path, SHM_DIR "/pcpu.%ld", pid) < 0)
-		return NULL;
-	if (access(path, F_OK) == 0)
-		return path; /* live, or left behind by a writer that died: both readable */
-	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
-		tool_err("pid %ld: no such process", pid);
-		free(path);
-		return NULL;
-	}
-	env = environ_domain((pid_t)pid);
-	if (env && access(env, F_OK) == 0) {
-		free(path);
-		return env;
-	}
-	tool_err("pid %ld: no pcpu domain (%s does not exist and the process was not started "
-		 "with PCPU_DOMAIN set; give the domain file instead)",
-		 pid, path);
-	free(env);
-	free(path);
-	return NULL;
+	return findpid_domain((pid_t)pid);
 }
 
 char *target_resolve(const char *spec)
 {
+	const char *slash = strchr(spec, '/');
+	struct stat st;
+
 	if (is_pid(spec))
 		return pid_domain(spec);
+	if (!slash && domdir_valid_name(spec))
+		return domdir_lookup(spec);
+	if (!slash) {
+		tool_err("%s: not a pid, a domain name or a path (for a file in this directory, "
+			 "say ./%s)",
+			 spec, spec);
+		return NULL;
+	}
+	/* A path that exists is a path; USER/NAME is tried only for what cannot be one. */
+	if (lstat(spec, &st) != 0 && slash != spec && strchr(slash + 1, '/') == NULL &&
+	    domdir_valid_name(slash + 1) && spec[0] != '.')
+		return domdir_lookup_user(spec, slash);
 	return strdup(spec);
 }
 
 /*
- * The header is read twice: from the file at path, only to learn writer_base (kvm(3) has
- * no call that returns it), then through the handle at that address. The second copy is
- * the one used, so a file replaced at path after kvm_openfiles cannot lend its header to
- * the handle's mapping; O_NONBLOCK and the type check keep a FIFO swapped in from
- * blocking the open.
+ * The header is read through the handle at the writer's address that kvm_getdominfo
+ * gives, so it is the header of the very file the handle validated and maps.
  */
-static int read_header(kvm_t *kd, const char *path, struct pcpu_dom_header *hdr, char *why,
-		       size_t whylen)
+static int read_header(kvm_t *kd, struct pcpu_dom_header *hdr, char *why, size_t whylen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	uint64_t base;
-	struct stat st;
-	ssize_t n;
+	const struct kvm_dominfo *di = kvm_getdominfo(kd);
 
-	if (fd < 0) {
-		snprintf(why, whylen, "%s", strerror(errno));
+	if (!di) {
+		snprintf(why, whylen, "%s", kvm_geterr(kd));
 		return -1;
 	}
-	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? pread(fd, hdr, sizeof(*hdr), 0) : -2;
-	close(fd);
-	if (n == -2) {
-		snprintf(why, whylen, "not a regular file");
-		return -1;
-	}
-	if (n != (ssize_t)sizeof(*hdr)) {
-		snprintf(why, whylen, "corrupt domain: shorter than its %u-byte header",
-			 PCPU_DOM_HDR_SIZE);
-		return -1;
-	}
-	if (memcmp(hdr->magic, PCPU_DOM_MAGIC, sizeof(hdr->magic)) != 0) {
-		snprintf(why, whylen, "not a pcpu domain (bad magic)");
-		return -1;
-	}
-	if (hdr->version_major != PCPU_DOM_VERSION_MAJOR) {
-		snprintf(why, whylen, "unsupported domain format version %u", hdr->version_major);
-		return -1;
-	}
-	base = hdr->writer_base;
-	if (kvm_read(kd, (unsigned long)base, hdr, sizeof(*hdr)) != (ssize_t)sizeof(*hdr) ||
-	    hdr->writer_base != base) {
-		snprintf(why, whylen, "the file changed while it was opened");
-		return -1;
-	}
-	if (hdr->ready != PCPU_DOM_READY) {
-		snprintf(why, whylen, "domain not ready (its writer is still creating it)");
+	if (kvm_read(kd, di->di_base, hdr, sizeof(*hdr)) != (ssize_t)sizeof(*hdr) ||
+	    hdr->writer_base != di->di_base) {
+		snprintf(why, whylen, "the header changed while it was read");
 		return -1;
 	}
 	hdr->progname[PCPU_DOM_PROGNAME_MAX - 1] = '\0';
+	hdr->name[PCPU_DOM_NAME_MAX - 1] = '\0';
 	return 0;
-}
-
-bool target_writer_alive(pid_t pid, uint64_t writer_start)
-{
-	char file[64], buf[1024];
-	unsigned long long start;
-	const char *p;
-	ssize_t n;
-	int fd;
-
-	if (pid <= 0)
-		return false;
-	snprintf(file, sizeof(file), "/proc/%d/stat", (int)pid);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	/* comm (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-	 * the space before field k is the (k - 2)th after it; starttime is field 22. */
-	p = strrchr(buf, ')');
-	if (!p)
-		return false;
-	for (int field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &start) != 1)
-		return false;
-	return writer_start == 0 || start == writer_start;
 }
 
 static int read_symbols(struct target *t)
@@ -243,14 +154,14 @@ int target_open(struct target *t, const char *spec)
 		tool_err_path(t->path, errbuf[0] ? errbuf : strerror(errno));
 		goto fail;
 	}
-	if (read_header(t->kd, t->path, &t->hdr, errbuf, sizeof(errbuf)) < 0) {
+	if (read_header(t->kd, &t->hdr, errbuf, sizeof(errbuf)) < 0) {
 		tool_err("%s: %s", t->path, errbuf);
 		goto fail;
 	}
-	t->pid = t->hdr.writer_pid;
 	t->snapshot = (t->hdr.flags & PCPU_DOM_F_SNAPSHOT) != 0;
 	target_refresh_state(t);
 	memcpy(t->progname, t->hdr.progname, sizeof(t->progname));
+	memcpy(t->name, t->hdr.name, sizeof(t->name));
 	if (read_symbols(t) < 0)
 		goto fail;
 	return 0;
@@ -266,6 +177,17 @@ void target_close(struct target *t)
 	free(t->syms);
 	free(t->path);
 	memset(t, 0, sizeof(*t));
+}
+
+bool target_fd_is_domain(int fd)
+{
+	char magic[sizeof(((struct pcpu_dom_header *)0)->magic)];
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       pread(fd, magic, sizeof(magic), offsetof(struct pcpu_dom_header, magic)) ==
+		       (ssize_t)sizeof(magic) &&
+	       memcmp(magic, PCPU_DOM_MAGIC, sizeof(magic)) == 0;
 }
 
 size_t target_count_kind(const struct target *t, uint32_t kind)
@@ -293,9 +215,42 @@ const char *target_kind_name(uint32_t kind)
 	}
 }
 
+/*
+ * The pid to show: the creator while it holds the domain, else the first holder in this
+ * PID namespace, else the first holder, else (a dead domain) the creator.
+ */
+static pid_t shown_pid(kvm_t *kd, const struct kvm_dominfo *di, uint64_t pidns)
+{
+	const struct kvm_domproc *p;
+	int n = 0, first = -1;
+
+	if (di->di_state != KVM_DOM_ALIVE || (p = kvm_getdomprocs(kd, &n)) == NULL)
+		return di->di_pid;
+	for (int i = 0; i < n; i++) {
+		if (p[i].dp_state != KVM_PROC_ALIVE || p[i].dp_pid <= 0)
+			continue;
+		if (p[i].dp_flags & KVM_PROCF_CREATOR)
+			return p[i].dp_pid;
+		if (first < 0 || (p[i].dp_pidns == pidns && p[first].dp_pidns != pidns))
+			first = i;
+	}
+	return first < 0 ? di->di_pid : p[first].dp_pid;
+}
+
 void target_refresh_state(struct target *t)
 {
-	t->alive = !t->snapshot && target_writer_alive(t->pid, t->hdr.writer_start);
+	const struct kvm_dominfo *di = kvm_getdominfo(t->kd);
+	uint64_t pidns = 0;
+
+	if (!di) {
+		t->alive = false;
+		t->nprocs = 0;
+		return;
+	}
+	proc_own_pidns(&pidns);
+	t->alive = di->di_state == KVM_DOM_ALIVE;
+	t->nprocs = di->di_nprocs;
+	t->pid = shown_pid(t->kd, di, pidns);
 }
 
 const char *target_state(const struct target *t)
@@ -303,4 +258,12 @@ const char *target_state(const struct target *t)
 	if (t->snapshot)
 		return "snapshot";
 	return t->alive ? "alive" : "dead";
+}
+
+const char *target_state_text(const struct target *t, char *buf, size_t len)
+{
+	if (!t->alive)
+		return target_state(t);
+	snprintf(buf, len, "alive %2d proc%s", t->nprocs, t->nprocs == 1 ? "" : "s");
+	return buf;
 }

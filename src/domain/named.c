@@ -1,0 +1,51 @@
+/* Finding a domain's objects by name, or making them: what attaching processes share. */
+#include "domain/domain.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Caller holds the lock. An existing name must be the same kind and size: two programs
+ * that disagree about what a name is must never share its bytes under two readings. */
+static void *find_or_make(struct pcpu_domain *d, const char *name, size_t size, int kind,
+			  uint32_t flags)
+{
+	const struct pcpu_dom_sym *s = pcpu_sym_find_locked(d, name);
+	void *p;
+	int err;
+
+	if (s != NULL) {
+		if (s->kind != (uint32_t)kind || s->size != size)
+			return errno = EEXIST, NULL;
+		return (void *)(uintptr_t)s->addr;
+	}
+	p = pcpu_arena_alloc_locked(d, size, kind);
+	if (p == NULL)
+		return NULL;
+	err = pcpu_sym_add_locked(d, name, (uintptr_t)p, size, (uint32_t)kind, flags);
+	if (err != 0) {
+		pcpu_arena_free_locked(d, p, kind);
+		return errno = err, NULL;
+	}
+	return p;
+}
+
+void *pcpu_named_alloc(const char *name, size_t size, int kind, uint32_t flags)
+{
+	struct pcpu_domain *d;
+	void *p;
+	int err;
+
+	if (name == NULL || *name == '\0' || strlen(name) >= PCPU_DOM_SYM_NAME_MAX)
+		return errno = EINVAL, NULL;
+	d = pcpu_domain_get();
+	if (d == NULL)
+		return NULL;
+	err = pcpu_dom_lock(d);
+	if (err != 0)
+		return errno = err, NULL;
+	p = find_or_make(d, name, size, kind, flags);
+	err = errno;
+	pcpu_dom_unlock(d);
+	errno = err;
+	return p;
+}
