@@ -5,6 +5,14 @@
 
 #include "upmap/upmap_private.h"
 
+/* pcpu_tsc_clock_read(): the TSC clock of k as CLOCK_MONOTONIC or CLOCK_REALTIME; false
+ * when k has none, it is older than a few ticks, or this architecture has no TSC. */
+#if defined(__x86_64__)
+#include "upmap/kpmap_tsc_read_x86_64.h"
+#else
+#include "upmap/kpmap_tsc_read_none.h"
+#endif
+
 /*
  * Memory order. The writer (pcpu_kpmap_tick) fills slot (u + 1) & 1 with release stores,
  * then stores upticks = u + 1 with release. A reader loads upticks = w with acquire, so it

@@ -22,11 +22,3 @@ void pcpu_tsclock_tick(struct pcpu_tsclock *c, struct sys_kpmap *k)
 	clock_gettime(CLOCK_REALTIME, &real);
 	pcpu_kpmap_tick(k, &up, &real);
 }
-
-bool pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime, struct timespec *ts)
-{
-	(void)k;
-	(void)realtime;
-	(void)ts;
-	return false;
-}

@@ -7,9 +7,10 @@
  * / 2^32 ns (32-bit counts, as DragonFly's), and realtime = uptime + ts_basetime[s].
  * Every tick kpmapd pairs a TSC count with CLOCK_MONOTONIC and re-anchors, so the error of
  * a slot is its rate error times its age (at most a few ticks: older slots are refused),
- * plus the pairing error (the pair is taken between two TSC reads a few hundred
- * nanoseconds apart at most). Continuity: the new slot starts where the old one is at the
- * new anchor when that is ahead of the kernel (so the clock never steps back at a slot
+ * plus the pairing error (the pair is taken between two TSC reads at most 400 ns apart,
+ * and the realtime offset between two uptimes as close; a tick without such a pair has
+ * no TSC clock, and readers use the vDSO for it). Continuity: the new slot starts where the old one
+ * is at the new anchor when that is ahead of the kernel (so the clock never steps back at a slot
  * change), and its rate is steered to meet the kernel's clock at the next tick.
  */
 #include <cpuid.h>
@@ -19,22 +20,14 @@
 #include <time.h>
 #include <x86intrin.h>
 
+#include "upmap/kpmap_tsc_read_x86_64.h"
 #include "upmap/upmap_private.h"
 
 enum {
 	PAIR_TRIES = 4,
-	PAIR_MAX_CYCLES = 20000, /* a pair wider than this was interrupted: try again */
-	MAX_AGE_TICKS = 3,	 /* a slot older than this is stale: readers fall back */
-	STEP_MAX_NS = 1000000,	 /* ahead by more: re-anchor on the kernel, not continuity */
+	PAIR_MAX_NS = 400,     /* a wider pair was interrupted: its error is half of it */
+	STEP_MAX_NS = 1000000, /* ahead by more: re-anchor on the kernel, not continuity */
 };
-
-/* lfence first: rdtsc must not run before the loads that chose the slot (the vDSO's
- * rdtsc_ordered()), else the count could predate the slot's own anchor. */
-static inline uint64_t tsc_ordered(void)
-{
-	_mm_lfence();
-	return __rdtsc();
-}
 
 static int64_t ns_of(const struct timespec *ts)
 {
@@ -98,10 +91,10 @@ static int64_t tsc_measure(void)
 	uint64_t c0, c1;
 
 	clock_gettime(CLOCK_MONOTONIC_RAW, &t0);
-	c0 = tsc_ordered();
+	c0 = pcpu_tsc_ordered();
 	nanosleep(&pause, NULL);
 	clock_gettime(CLOCK_MONOTONIC_RAW, &t1);
-	c1 = tsc_ordered();
+	c1 = pcpu_tsc_ordered();
 	return (int64_t)((double)(c1 - c0) * 1e6 / (double)(ns_of(&t1) - ns_of(&t0)) + 0.5) * 1000;
 }
 
@@ -134,27 +127,30 @@ void pcpu_tsclock_recheck(struct pcpu_tsclock *c)
  * was interrupted. The narrowest of a few tries: the first call after kpmapd wakes runs
  * with cold caches and reads the clock late in its window, which would bias the pair by
  * hundreds of nanoseconds; warm, the window is tens. */
-static bool tsc_pair(uint64_t *tsc, struct timespec *up, struct timespec *real)
+static bool tsc_pair(const struct pcpu_tsclock *c, uint64_t *tsc, struct timespec *up,
+		     struct timespec *real)
 {
-	uint64_t best = PAIR_MAX_CYCLES;
+	uint64_t best = (uint64_t)c->freq * PAIR_MAX_NS / 1000000000u;
+	bool found = false;
 
 	for (int i = 0; i < PAIR_TRIES; i++) {
 		struct timespec u1, r, u2;
-		uint64_t t0 = tsc_ordered(), t1;
+		uint64_t t0 = pcpu_tsc_ordered(), t1;
 
 		clock_gettime(CLOCK_MONOTONIC, &u1);
-		t1 = tsc_ordered();
+		t1 = pcpu_tsc_ordered();
 		clock_gettime(CLOCK_REALTIME, &r);
 		clock_gettime(CLOCK_MONOTONIC, &u2);
-		if (t1 - t0 >= best || ns_of(&u2) - ns_of(&u1) > 2000)
+		if (t1 - t0 >= best || ns_of(&u2) - ns_of(&u1) > PAIR_MAX_NS)
 			continue;
 		best = t1 - t0;
+		found = true;
 		*tsc = t0 + (t1 - t0) / 2;
 		*up = u1;
 		/* realtime was read between the two uptimes: its offset from their middle. */
 		*real = ts_of(ns_of(&r) - (ns_of(&u2) - ns_of(&u1)) / 2);
 	}
-	return best < PAIR_MAX_CYCLES;
+	return found;
 }
 
 /* What slot t serves at count (uptime in ns). */
@@ -222,7 +218,7 @@ void pcpu_tsclock_tick(struct pcpu_tsclock *c, struct sys_kpmap *k)
 	struct timespec up, real;
 	uint64_t tsc;
 
-	if (!c->trusted || !tsc_pair(&tsc, &up, &real)) {
+	if (!c->trusted || !tsc_pair(c, &tsc, &up, &real)) {
 		clock_gettime(CLOCK_MONOTONIC, &up);
 		clock_gettime(CLOCK_REALTIME, &real);
 		c->published = false;
@@ -234,45 +230,4 @@ void pcpu_tsclock_tick(struct pcpu_tsclock *c, struct sys_kpmap *k)
 			    1000000000 / (hz > 0 ? hz : 100));
 	c->published = true;
 	pcpu_kpmap_tick_tsc(k, &up, &real, &c->last);
-}
-
-/*
- * The reader. Order: upticks with acquire, then the slot and the rate with acquire (a
- * value of a later publication makes the final re-read of upticks differ: see
- * kpmap_time.c and pcpu_kpmap_tick_tsc()), then the ordered rdtsc, so the count is not
- * older than the slot it is applied to.
- */
-bool pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime, struct timespec *ts)
-{
-	const uint32_t *upticks = (const uint32_t *)&k->upticks;
-	uint32_t w, conv, base, secs, hz;
-	int64_t anchor, bt = 0, ns;
-	uint64_t tsc;
-
-	do {
-		w = __atomic_load_n(upticks, __ATOMIC_ACQUIRE);
-		conv = (uint32_t)__atomic_load_n(&k->freq64_nsec, __ATOMIC_ACQUIRE);
-		secs = __atomic_load_n(&k->clock_secs[w & 1], __ATOMIC_ACQUIRE);
-		base = __atomic_load_n(&k->clock_base[w & 1], __ATOMIC_ACQUIRE);
-		anchor = (int64_t)__atomic_load_n(&k->ts_uptime[w & 1].tv_sec, __ATOMIC_ACQUIRE) *
-				 1000000000 +
-			 __atomic_load_n(&k->ts_uptime[w & 1].tv_nsec, __ATOMIC_ACQUIRE);
-		if (realtime)
-			bt = (int64_t)__atomic_load_n(&k->ts_basetime[w & 1].tv_sec,
-						      __ATOMIC_ACQUIRE) *
-				     1000000000 +
-			     __atomic_load_n(&k->ts_basetime[w & 1].tv_nsec, __ATOMIC_ACQUIRE);
-		tsc = tsc_ordered();
-	} while (__atomic_load_n(upticks, __ATOMIC_RELAXED) != w);
-	if (conv == 0)
-		return false;
-	ns = (int64_t)secs * 1000000000 +
-	     (int64_t)(((uint64_t)conv * (uint32_t)((uint32_t)tsc - base)) >> 32);
-	/* Stale (kpmapd stopped publishing, or the count wrapped) or not yet at the anchor:
-	 * the kernel's clock answers instead. */
-	hz = (uint32_t)__atomic_load_n(&k->tick_freq, __ATOMIC_RELAXED);
-	if (ns < anchor || (uint64_t)(ns - anchor) * hz > MAX_AGE_TICKS * 1000000000ULL)
-		return false;
-	*ts = ts_of(ns + bt);
-	return true;
 }

@@ -147,10 +147,6 @@ void pcpu_tsclock_recheck(struct pcpu_tsclock *c);
 /* Reads the clocks and publishes one tick of k, with the TSC clock when trusted. */
 void pcpu_tsclock_tick(struct pcpu_tsclock *c, struct sys_kpmap *k);
 
-/* The TSC clock of k read as ukp_clock_gettime(CLOCK_MONOTONIC or CLOCK_REALTIME) does;
- * false when k has none, it is older than a few ticks, or this CPU has no TSC. */
-bool pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime, struct timespec *ts);
-
 /* Registers the alive word as this thread's robust futex (single-threaded writers only:
  * it replaces glibc's robust list). 0, or -1 with errno. */
 int pcpu_kpmap_guard(struct pcpu_kpmap_writer *w);
