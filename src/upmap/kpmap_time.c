@@ -79,13 +79,42 @@ int ukp_gettimeofday(struct timeval *tv, void *tz)
 	return gettimeofday(tv, tz);
 }
 
+/*
+ * The last CLOCK_MONOTONIC this thread was given. The TSC clock and the vDSO differ by
+ * the TSC clock's error (tens of nanoseconds, at most a few hundred), so a switch from
+ * one to the other (kpmapd late or gone, a tick without a good pair) could step back by
+ * that much; a thread is never given less than before, as the vDSO never returns less
+ * than its cycle_last. Initial-exec: one %fs-relative load, no __tls_get_addr call.
+ */
+static __thread int64_t mono_last_ns __attribute__((tls_model("initial-exec")));
+
+static int monotonic(struct timespec *ts)
+{
+	const struct sys_kpmap *k = pcpu_kpmap_live();
+	int64_t ns;
+
+	if ((k == NULL || !pcpu_tsc_clock_read(k, false, ts)) &&
+	    clock_gettime(CLOCK_MONOTONIC, ts) != 0)
+		return -1;
+	ns = (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+	if (__builtin_expect(ns < mono_last_ns, 0)) {
+		ts->tv_sec = (time_t)(mono_last_ns / 1000000000);
+		ts->tv_nsec = (long)(mono_last_ns % 1000000000);
+	} else {
+		mono_last_ns = ns;
+	}
+	return 0;
+}
+
 int ukp_clock_gettime(clockid_t clock, struct timespec *ts)
 {
 	const struct sys_kpmap *k;
 
 	/* The fine clocks from kpmapd's TSC clock while it is trusted and fresh. */
-	if ((clock == CLOCK_MONOTONIC || clock == CLOCK_REALTIME) && ts != NULL &&
-	    (k = pcpu_kpmap_live()) != NULL && pcpu_tsc_clock_read(k, clock == CLOCK_REALTIME, ts))
+	if (clock == CLOCK_MONOTONIC && ts != NULL)
+		return monotonic(ts);
+	if (clock == CLOCK_REALTIME && ts != NULL && (k = pcpu_kpmap_live()) != NULL &&
+	    pcpu_tsc_clock_read(k, true, ts))
 		return 0;
 	if ((clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE) && ts != NULL &&
 	    (k = pcpu_kpmap_live()) != NULL) {

@@ -12,7 +12,10 @@
 
 #include "upmap/upmap_private.h"
 
-enum { PCPU_TSC_MAX_AGE_TICKS = 3 }; /* an older slot is stale: readers fall back */
+enum {
+	PCPU_TSC_MAX_AGE_TICKS = 3,    /* an older slot is stale: readers fall back */
+	PCPU_TSC_MAX_BEHIND_NS = 1000, /* further before its anchor: inconsistent, fall back */
+};
 
 /* rdtscp waits for every earlier load, as the vDSO's rdtsc_ordered(): the count must not
  * be taken before the loads that chose the slot, or it could predate the slot's anchor. */
@@ -58,12 +61,19 @@ static inline bool pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime,
 		return false;
 	/* Nanoseconds since the start of second secs: about a second at most when fresh. */
 	ns = ((uint64_t)conv * (uint32_t)((uint32_t)tsc - base)) >> 32;
-	/* Stale (kpmapd stopped publishing, or the count wrapped) or not yet at the anchor:
-	 * the kernel's clock answers instead. */
+	/* Stale (kpmapd stopped publishing, or the count wrapped) or far before the anchor:
+	 * the kernel's clock answers instead. Just before it (a slot kept over a tick
+	 * without a good pair, a TSC a few cycles behind on this CPU): the anchor, as the
+	 * vDSO returns its cycle_last, so that the clock stays monotonic. */
 	age = ((int64_t)secs - anchor.tv_sec) * 1000000000 + (int64_t)ns - anchor.tv_nsec;
-	if (age < 0 || (uint64_t)age * (uint32_t)__atomic_load_n(&k->tick_freq, __ATOMIC_RELAXED) >
-			       PCPU_TSC_MAX_AGE_TICKS * 1000000000ULL)
+	if (age < -PCPU_TSC_MAX_BEHIND_NS ||
+	    (age > 0 && (uint64_t)age * (uint32_t)__atomic_load_n(&k->tick_freq, __ATOMIC_RELAXED) >
+				PCPU_TSC_MAX_AGE_TICKS * 1000000000ULL))
 		return false;
+	if (age < 0) {
+		secs = (uint32_t)anchor.tv_sec;
+		ns = (uint64_t)anchor.tv_nsec;
+	}
 	ns += (uint64_t)bt.tv_nsec;
 	ts->tv_sec = (time_t)secs + bt.tv_sec;
 	while (ns >= 1000000000u) {

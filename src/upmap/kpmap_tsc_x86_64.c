@@ -26,6 +26,7 @@
 enum {
 	PAIR_TRIES = 4,
 	PAIR_MAX_NS = 400,     /* a wider pair was interrupted: its error is half of it */
+	KEEP_TICKS = 2,	       /* ticks a slot is kept without a good pair */
 	STEP_MAX_NS = 1000000, /* ahead by more: re-anchor on the kernel, not continuity */
 };
 
@@ -83,19 +84,38 @@ static bool clocksource_is_tsc(void)
 	return strcmp(name, "tsc\n") == 0;
 }
 
-/* Over 50 ms against CLOCK_MONOTONIC_RAW (not slewed by NTP), rounded to kHz. */
+/* A TSC count at the time CLOCK_MONOTONIC_RAW read *ns: the middle of the narrowest of
+ * eight brackets, so that a preemption between the two reads does not skew it. */
+static uint64_t raw_pair(int64_t *ns)
+{
+	uint64_t best = UINT64_MAX, tsc = 0;
+
+	for (int i = 0; i < 8; i++) {
+		struct timespec r;
+		uint64_t t0 = pcpu_tsc_ordered(), t1;
+
+		clock_gettime(CLOCK_MONOTONIC_RAW, &r);
+		t1 = pcpu_tsc_ordered();
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			tsc = t0 + (t1 - t0) / 2;
+			*ns = ns_of(&r);
+		}
+	}
+	return tsc;
+}
+
+/* Over 50 ms against CLOCK_MONOTONIC_RAW (not slewed by NTP), rounded to kHz: with
+ * brackets of tens of nanoseconds at both ends, within about 1 ppm. */
 static int64_t tsc_measure(void)
 {
 	const struct timespec pause = {0, 50000000};
-	struct timespec t0, t1;
-	uint64_t c0, c1;
+	int64_t n0, n1;
+	uint64_t c0 = raw_pair(&n0), c1;
 
-	clock_gettime(CLOCK_MONOTONIC_RAW, &t0);
-	c0 = pcpu_tsc_ordered();
 	nanosleep(&pause, NULL);
-	clock_gettime(CLOCK_MONOTONIC_RAW, &t1);
-	c1 = pcpu_tsc_ordered();
-	return (int64_t)((double)(c1 - c0) * 1e6 / (double)(ns_of(&t1) - ns_of(&t0)) + 0.5) * 1000;
+	c1 = raw_pair(&n1);
+	return (int64_t)((double)(c1 - c0) * 1e6 / (double)(n1 - n0) + 0.5) * 1000;
 }
 
 void pcpu_tsclock_init(struct pcpu_tsclock *c)
@@ -221,10 +241,19 @@ void pcpu_tsclock_tick(struct pcpu_tsclock *c, struct sys_kpmap *k)
 	if (!c->trusted || !tsc_pair(c, &tsc, &up, &real)) {
 		clock_gettime(CLOCK_MONOTONIC, &up);
 		clock_gettime(CLOCK_REALTIME, &real);
+		/* No good pair (preempted every try): keep the current slot for a tick or
+		 * two rather than send readers to the vDSO, whose clock may be a little
+		 * behind ours, which would step them back. */
+		if (c->trusted && c->published && c->kept < KEEP_TICKS) {
+			c->kept++;
+			pcpu_kpmap_tick_tsc(k, &up, &real, &c->last);
+			return;
+		}
 		c->published = false;
 		pcpu_kpmap_tick(k, &up, &real);
 		return;
 	}
+	c->kept = 0;
 	track_rate(c, tsc, ns_of(&up));
 	c->last = next_slot(c, tsc, ns_of(&up), ns_of(&real) - ns_of(&up),
 			    1000000000 / (hz > 0 ? hz : 100));

@@ -132,6 +132,7 @@ struct pcpu_tsclock {
 	int64_t freq;	/* Hz against CLOCK_MONOTONIC_RAW, 0: no usable TSC */
 	bool trusted;	/* invariant TSC and the kernel's clocksource is tsc */
 	bool published; /* last is what the current slot serves */
+	int kept;	/* ticks last was kept for lack of a good pair */
 	struct pcpu_kpmap_tsc last;
 	uint64_t ref_tsc; /* a pairing about a second old, for the rate */
 	int64_t ref_ns;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pcpu/upmap.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,22 +80,48 @@ static int64_t worst_outside(clockid_t clock, int n)
 	return worst;
 }
 
-static const struct sys_kpmap *start(char **path, pid_t *pid)
+/* The kpmapd a test started and its path: the suite's .fini stops and removes them, so
+ * that a failing assertion leaves no daemon behind. */
+static pid_t started_pid;
+static char *started_path;
+
+static void stop_started(void)
+{
+	if (started_pid > 0)
+		kp_stop(started_pid, SIGTERM);
+	if (started_path != NULL)
+		kp_cleanup(started_path);
+	started_pid = 0;
+	started_path = NULL;
+}
+
+static const struct sys_kpmap *start(void)
 {
 	const struct sys_kpmap *k;
 
-	*path = kp_private_path();
-	*pid = kp_start_kpmapd(*path, 100);
+	started_path = kp_private_path();
+	started_pid = kp_start_kpmapd(started_path, 100);
 	k = kpmap_map();
 	cr_assert_not_null(k);
 	return k;
 }
 
+TestSuite(kpmap_tsc, .fini = stop_started);
+
+Test(kpmap_tsc, kpmapd_lists_the_version_2_fields_at_their_struct_offsets)
+{
+	const char *k = (const char *)start();
+
+	cr_assert_eq(ukp_find(k, KPTYPE_TIMER_BASE), k + offsetof(struct sys_kpmap, timer_base));
+	cr_assert_eq(ukp_find(k, KPTYPE_FREQ_NSEC), k + offsetof(struct sys_kpmap, freq64_nsec));
+	cr_assert_eq(ukp_find(k, KPTYPE_CLOCK_BASE), k + offsetof(struct sys_kpmap, clock_base));
+	cr_assert_eq(ukp_find(k, KPTYPE_CLOCK_SECS), k + offsetof(struct sys_kpmap, clock_secs));
+	cr_assert_eq(ukp_find(k, KPTYPE_TS_BASETIME), k + offsetof(struct sys_kpmap, ts_basetime));
+}
+
 Test(kpmap_tsc, kpmapd_publishes_the_tsc_clock_exactly_when_the_tsc_is_trusted)
 {
-	char *path;
-	pid_t pid;
-	const struct sys_kpmap *k = start(&path, &pid);
+	const struct sys_kpmap *k = start();
 
 	usleep(50000);
 	if (tsc_trusted_here()) {
@@ -107,17 +134,13 @@ Test(kpmap_tsc, kpmapd_publishes_the_tsc_clock_exactly_when_the_tsc_is_trusted)
 	} else {
 		cr_assert_eq(k->freq64_nsec, 0, "no trusted TSC, yet a TSC clock");
 	}
-	cr_assert_eq(kp_stop(pid, SIGTERM), 0);
-	kp_cleanup(path);
 }
 
 Test(kpmap_tsc, monotonic_and_realtime_are_within_a_microsecond_of_the_kernel)
 {
-	char *path;
-	pid_t pid;
 	int64_t mono, real;
 
-	start(&path, &pid);
+	start();
 	if (!tsc_trusted_here())
 		cr_skip_test("no trusted TSC on this machine: the kernel's clock answers");
 	usleep(50000);
@@ -127,18 +150,14 @@ Test(kpmap_tsc, monotonic_and_realtime_are_within_a_microsecond_of_the_kernel)
 		    (long long)mono, (long long)real);
 	cr_assert_leq(mono, BOUND_NS, "CLOCK_MONOTONIC off by %lld ns", (long long)mono);
 	cr_assert_leq(real, BOUND_NS, "CLOCK_REALTIME off by %lld ns", (long long)real);
-	cr_assert_eq(kp_stop(pid, SIGTERM), 0);
-	kp_cleanup(path);
 }
 
 /* Across a second of slot changes and rate steering: still bounded, never backwards. */
 Test(kpmap_tsc, monotonic_never_goes_back_across_re_anchoring, .timeout = 60)
 {
-	char *path;
-	pid_t pid;
 	struct timespec t0, t;
 
-	start(&path, &pid);
+	start();
 	if (!tsc_trusted_here())
 		cr_skip_test("no trusted TSC on this machine");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -146,29 +165,24 @@ Test(kpmap_tsc, monotonic_never_goes_back_across_re_anchoring, .timeout = 60)
 		cr_assert_leq(worst_outside(CLOCK_MONOTONIC, 2000), BOUND_NS);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while (ns_of(&t) - ns_of(&t0) < 1500000000);
-	cr_assert_eq(kp_stop(pid, SIGTERM), 0);
-	kp_cleanup(path);
 }
 
 Test(kpmap_tsc, a_killed_kpmapd_leaves_the_kernel_clock_answering)
 {
-	char *path;
-	pid_t pid;
-
-	start(&path, &pid);
-	cr_assert_eq(kp_stop(pid, SIGKILL), 128 + SIGKILL);
+	start();
+	cr_assert_eq(kp_stop(started_pid, SIGKILL), 128 + SIGKILL);
+	started_pid = 0;
 	cr_assert_eq(worst_outside(CLOCK_MONOTONIC, 1000), 0);
 	cr_assert_eq(worst_outside(CLOCK_REALTIME, 1000), 0);
-	kp_cleanup(path);
 }
 
 /* A map planted by this process: its TSC clock is whatever we put there. */
-static struct pcpu_kpmap_writer plant(char **path)
+static struct pcpu_kpmap_writer plant(void)
 {
 	struct pcpu_kpmap_writer w;
 
-	*path = kp_private_path();
-	cr_assert_eq(pcpu_kpmap_create(&w, *path, 100, 0, 0), 0);
+	started_path = kp_private_path();
+	cr_assert_eq(pcpu_kpmap_create(&w, started_path, 100, 0, 0), 0);
 	return w;
 }
 
@@ -199,8 +213,7 @@ static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *re
 
 Test(kpmap_tsc, the_reader_serves_the_published_slot)
 {
-	char *path;
-	struct pcpu_kpmap_writer w = plant(&path);
+	struct pcpu_kpmap_writer w = plant();
 	struct timespec up, real, ukp, sys;
 	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real);
 
@@ -212,13 +225,11 @@ Test(kpmap_tsc, the_reader_serves_the_published_slot)
 		     "the planted slot was not read: %lld ns apart",
 		     (long long)(ns_of(&ukp) - ns_of(&sys)));
 	pcpu_kpmap_retire(&w);
-	kp_cleanup(path);
 }
 
 Test(kpmap_tsc, a_slot_older_than_three_ticks_is_not_served)
 {
-	char *path;
-	struct pcpu_kpmap_writer w = plant(&path);
+	struct pcpu_kpmap_writer w = plant();
 	struct timespec up, real;
 	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real);
 
@@ -233,13 +244,11 @@ Test(kpmap_tsc, a_slot_older_than_three_ticks_is_not_served)
 	cr_assert_not_null(kpmap_map());
 	cr_assert_eq(worst_outside(CLOCK_MONOTONIC, 100), 0);
 	pcpu_kpmap_retire(&w);
-	kp_cleanup(path);
 }
 
 Test(kpmap_tsc, no_tsc_clock_means_the_kernel_clock)
 {
-	char *path;
-	struct pcpu_kpmap_writer w = plant(&path);
+	struct pcpu_kpmap_writer w = plant();
 	struct timespec up, real;
 
 	clock_gettime(CLOCK_MONOTONIC, &up);
@@ -250,5 +259,4 @@ Test(kpmap_tsc, no_tsc_clock_means_the_kernel_clock)
 	cr_assert_eq(worst_outside(CLOCK_MONOTONIC, 100), 0);
 	cr_assert_eq(worst_outside(CLOCK_REALTIME, 100), 0);
 	pcpu_kpmap_retire(&w);
-	kp_cleanup(path);
 }
