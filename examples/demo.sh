@@ -15,7 +15,7 @@ stop_all() {
 	rm -rf "$tmp"
 }
 trap stop_all EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' HUP INT PIPE TERM
 
 # Shows and runs one pcpu command.
 pcpu() {
