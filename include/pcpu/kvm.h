@@ -81,6 +81,30 @@ PCPU_EXPORT ssize_t kvm_read_zpcpu(kvm_t *kd, unsigned long base, void *buf, siz
 PCPU_EXPORT uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base);
 
 /*
+ * kvm_walk_syms(3): every symbol of the domain, in table order, FreeBSD's kvm_walk_pages
+ * for names. cb returns 0 to go on; a non-zero return stops the walk and is returned.
+ * kvm_walk_syms returns 0 once every symbol was seen, -1 on error. kvm_sym_total sums an
+ * integer symbol (ks_flags & KVM_SYMF_INTEGER, or a counter) over every CPU slot in one
+ * call (its one value for N_DATA), signed ones in two's complement: 0 or -1.
+ */
+#define KVM_SYMNAMELEN 96 /* ks_name, with its NUL */
+
+#define KVM_SYMF_INTEGER 0x1u /* an integer of ks_size 1, 2, 4 or 8 bytes */
+#define KVM_SYMF_SIGNED 0x2u  /* a signed one */
+
+struct kvm_sym {
+	char ks_name[KVM_SYMNAMELEN];
+	unsigned char ks_type; /* N_DATA, N_DPCPU, N_COUNTER or N_ZPCPU */
+	unsigned int ks_flags; /* KVM_SYMF_*; a counter is an unsigned 8-byte integer */
+	size_t ks_size;	       /* bytes, per CPU for N_DPCPU, N_COUNTER and N_ZPCPU */
+	unsigned long ks_addr; /* the writer's address: CPU 0's copy, or the base */
+};
+
+typedef int kvm_walk_syms_cb_t(const struct kvm_sym *ks, void *closure);
+PCPU_EXPORT int kvm_walk_syms(kvm_t *kd, kvm_walk_syms_cb_t *cb, void *closure);
+PCPU_EXPORT int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, uint64_t *total);
+
+/*
  * kvm_getdominfo(3): the domain's name and state, and the processes that hold it. Both
  * return memory of the handle, valid until the next call of the same function on kd or
  * kvm_close; NULL on error. A process holds a domain from its attach (or creation, or
@@ -131,6 +155,9 @@ struct kvm_domproc {
 
 PCPU_EXPORT const struct kvm_dominfo *kvm_getdominfo(kvm_t *kd);
 PCPU_EXPORT const struct kvm_domproc *kvm_getdomprocs(kvm_t *kd, int *cnt);
+/* Whether fd is a regular file that starts like a domain or a snapshot (its magic): 1
+ * or 0. A cheap filter before kvm_openfiles, which checks the rest. */
+PCPU_EXPORT int kvm_isdomain(int fd);
 /* Removes the domain file at path when no process holds it: 0, or -1 with errno. */
 PCPU_EXPORT int kvm_domain_reclaim(const char *path);
 

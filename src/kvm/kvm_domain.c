@@ -97,15 +97,47 @@ int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len)
 	return guard_end(kd);
 }
 
-int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum)
+static uint64_t widen(const unsigned char *b, size_t size, int is_signed)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, b, size); /* little-endian, as the format requires */
+	if (is_signed && size < 8 && (v >> (size * 8 - 1)) & 1)
+		v |= ~UINT64_C(0) << (size * 8);
+	return v;
+}
+
+/* An aligned counter is one atomic load; anything else goes through copy_words. */
+static uint64_t load_int(const unsigned char *at, size_t size, int is_signed)
+{
+	unsigned char b[8];
+
+	if (size == 8 && (uintptr_t)at % 8 == 0)
+		return __atomic_load_n((const uint64_t *)at, __ATOMIC_RELAXED);
+	copy_words(at, b, size);
+	return widen(b, size, is_signed);
+}
+
+int kvm_domain_int(kvm_t *kd, uint64_t off, size_t size, int is_signed, uint64_t *v)
+{
+	uint64_t x;
+
+	kvm_guard_arm(kd->map, kd->maplen);
+	x = load_int(kd->map + off, size, is_signed);
+	if (guard_end(kd) != 0)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int kvm_domain_sum(kvm_t *kd, uint64_t off, size_t size, int is_signed, uint64_t *sum)
 {
 	const unsigned char *slot = kd->map + off;
 	uint64_t s = 0;
 
 	kvm_guard_arm(kd->map, kd->maplen);
 	for (uint32_t i = 0; i < kd->lay.maxcpu; i++)
-		s += __atomic_load_n((const uint64_t *)(slot + i * kd->lay.stride),
-				     __ATOMIC_RELAXED);
+		s += load_int(slot + i * kd->lay.stride, size, is_signed);
 	if (guard_end(kd) != 0)
 		return -1;
 	*sum = s;

@@ -10,6 +10,7 @@
  * kvm_pcpu.c     the per-CPU functions of kvm_getpcpu(3)
  * kvm_procs.c    the domain's state and the processes holding it (kvm_getdominfo(3))
  * kvm_snapshot.c kvm_snapshot
+ * kvm_syms.c     symbol checks, kvm_walk_syms, kvm_sym_total
  * kvm_trust.c    which files a reader opens (doc/security.md, "Readers")
  *
  * A handle is used by one thread at a time, as in FreeBSD.
@@ -130,6 +131,18 @@ int kvm_header_load(kvm_t *kd, const struct pcpu_dom_header *h, uint64_t file_le
 /* Checks that a symbol entry copied out of the file is usable: 0, or -1 with the error. */
 int kvm_sym_check(kvm_t *kd, uint32_t index, const struct pcpu_dom_sym *sym);
 
+/* kvm_syms.c. Our kinds: DPCPU variables, counters, pcpu_register()ed objects, zpcpu
+ * allocations; a reader skips any other (a freed entry, a kind of a newer minor). */
+static inline int kvm_sym_known(uint32_t kind)
+{
+	return kind == PCPU_SYM_DPCPU || kind == PCPU_SYM_COUNTER || kind == PCPU_SYM_OBJECT ||
+	       kind == PCPU_SYM_ZPCPU;
+}
+/* Checks a known entry's address against the domain (a DPCPU variable inside the DPCPU
+ * block, a counter or zpcpu allocation inside a zpcpu chunk, an object inside the file)
+ * and gives its N_* type, N_UNDF for an unknown kind. 0, or -1 with the error set. */
+int kvm_sym_resolve(kvm_t *kd, const struct pcpu_dom_sym *sym, unsigned char *type);
+
 /* kvm_trust.c: opens path read-only when the reader may trust it (kvm(3), "Trust") and
  * sets kd->fd and kd->owner. 0, or -1 with the error set naming the rule that failed. */
 int kvm_trust_open(kvm_t *kd, const char *path);
@@ -159,8 +172,12 @@ int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, ui
  * a SIGBUS. 0 or -1.
  */
 int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len);
-/* Sums the uint64_t at off + i * stride for every CPU slot i (spans checked). */
-int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum);
+/* The little-endian integer of size 1, 2, 4 or 8 bytes at off (span checked), widened
+ * to 64 bits, with its sign when is_signed. 0 or -1. */
+int kvm_domain_int(kvm_t *kd, uint64_t off, size_t size, int is_signed, uint64_t *v);
+/* Sums, modulo 2^64, the same integers at off + i * stride for every CPU slot i (spans
+ * checked). 0 or -1. */
+int kvm_domain_sum(kvm_t *kd, uint64_t off, size_t size, int is_signed, uint64_t *sum);
 /* The header fields a live writer changes, loaded with acquire and range-checked. */
 struct kvm_live {
 	uint64_t file_size;

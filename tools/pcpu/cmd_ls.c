@@ -96,7 +96,7 @@ static bool has_magic(const char *dir, const char *name)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	ok = target_fd_is_domain(fd);
+	ok = kvm_isdomain(fd);
 	close(fd);
 	return ok;
 }
@@ -149,7 +149,7 @@ static void print_text(const struct ls_row *rows, size_t n)
 		printf("%-16s %7s %-16s %-14s %10lld %8zu %7zu  %-28s %s\n",
 		       r->t.kd && *r->t.name ? r->t.name : "-", r->t.kd ? pid : "-",
 		       r->t.kd ? r->t.progname : "-", state(r, st, sizeof(st)), (long long)r->size,
-		       target_count_kind(&r->t, PCPU_SYM_COUNTER), r->t.nsyms, r->path, r->title);
+		       target_count_kind(&r->t, N_COUNTER), r->t.nsyms, r->path, r->title);
 	}
 }
 
@@ -232,7 +232,7 @@ static void print_json(const struct ls_row *rows, size_t n)
 		json_key(&j, "size");
 		json_i64(&j, r->size);
 		json_key(&j, "counters");
-		json_u64(&j, target_count_kind(&r->t, PCPU_SYM_COUNTER));
+		json_u64(&j, target_count_kind(&r->t, N_COUNTER));
 		json_key(&j, "symbols");
 		json_u64(&j, r->t.nsyms);
 		json_holders(&j, r->removed ? NULL : r->t.kd);

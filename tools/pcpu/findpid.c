@@ -40,7 +40,7 @@ static bool is_domain_file(const char *path, unsigned int major_, unsigned int m
 	if (fd < 0)
 		return false;
 	ok = fstat(fd, &st) == 0 && st.st_ino == ino && major(st.st_dev) == major_ &&
-	     minor(st.st_dev) == minor_ && target_fd_is_domain(fd);
+	     minor(st.st_dev) == minor_ && kvm_isdomain(fd);
 	close(fd);
 	return ok;
 }

@@ -10,20 +10,20 @@
 static int add_symbol(struct expo *e, const struct target *t, const struct selection *sel,
 		      const struct sample *smp, size_t i, const char *pid)
 {
-	const struct tool_sym *s = sel->syms[i];
-	int counter = s->kind == PCPU_SYM_COUNTER;
-	char *family = expo_family(s->name, counter);
+	const struct kvm_sym *s = sel->syms[i];
+	int counter = s->ks_type == N_COUNTER;
+	char *family = expo_family(s->ks_name, counter);
 	char help[160], value[32], cpu[16];
 	struct expo_label l[] = {{"domain", t->path},
 				 {"pid", pid},
 				 {"program", t->progname},
-				 {"symbol", s->name},
+				 {"symbol", s->ks_name},
 				 {"cpu", cpu}};
 	int rc = 0;
 
 	if (!family)
 		return -1;
-	snprintf(help, sizeof(help), "pcpu %s %s", counter ? "counter(9)" : "integer", s->name);
+	snprintf(help, sizeof(help), "pcpu %s %s", counter ? "counter(9)" : "integer", s->ks_name);
 	if (!sel->percpu || !sym_is_percpu(s)) {
 		sample_format(s, smp->total[i], value, sizeof(value));
 		rc = expo_add(e, family, counter ? "counter" : "gauge", help, l, 4, value);

@@ -62,71 +62,45 @@ char *target_resolve(const char *spec)
 	return strdup(spec);
 }
 
-/*
- * The header is read through the handle at the writer's address that kvm_getdominfo
- * gives, so it is the header of the very file the handle validated and maps.
- */
-static int read_header(kvm_t *kd, struct pcpu_dom_header *hdr, char *why, size_t whylen)
-{
-	const struct kvm_dominfo *di = kvm_getdominfo(kd);
+struct sym_list {
+	struct kvm_sym *v;
+	size_t n, cap;
+};
 
-	if (!di) {
-		snprintf(why, whylen, "%s", kvm_geterr(kd));
-		return -1;
+static int add_sym(const struct kvm_sym *ks, void *closure)
+{
+	struct sym_list *l = closure;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct kvm_sym *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			errno = ENOMEM;
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
 	}
-	if (kvm_read(kd, di->di_base, hdr, sizeof(*hdr)) != (ssize_t)sizeof(*hdr) ||
-	    hdr->writer_base != di->di_base) {
-		snprintf(why, whylen, "the header changed while it was read");
-		return -1;
-	}
-	hdr->progname[PCPU_DOM_PROGNAME_MAX - 1] = '\0';
-	hdr->name[PCPU_DOM_NAME_MAX - 1] = '\0';
+	l->v[l->n++] = *ks;
 	return 0;
 }
 
 static int read_symbols(struct target *t)
 {
-	const struct pcpu_dom_header *h = &t->hdr;
-	struct pcpu_dom_sym *raw;
-	size_t n = h->sym_count, bytes;
+	struct sym_list l = {0};
 
-	if (h->sym_count > h->sym_cap) {
-		tool_err("%s: corrupt domain: sym_count %u exceeds sym_cap %u", t->path,
-			 h->sym_count, h->sym_cap);
+	if (kvm_walk_syms(t->kd, add_sym, &l) != 0) {
+		free(l.v);
+		if (errno == ENOMEM)
+			tool_err("%s: %s", t->path, strerror(ENOMEM));
+		else
+			tool_err("%s: cannot read the symbol table: %s", t->path,
+				 kvm_geterr(t->kd));
 		return -1;
 	}
-	bytes = n * sizeof(*raw);
-	raw = malloc(bytes ? bytes : 1);
-	t->syms = calloc(n ? n : 1, sizeof(*t->syms));
-	if (!raw || !t->syms) {
-		free(raw);
-		tool_err("%s: %s", t->path, strerror(ENOMEM));
-		return -1;
-	}
-	if (n && kvm_read(t->kd, h->writer_base + h->sym_off, raw, bytes) != (ssize_t)bytes) {
-		tool_err("%s: cannot read the symbol table: %s", t->path, kvm_geterr(t->kd));
-		free(raw);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct tool_sym *s = &t->syms[t->nsyms];
-
-		if (raw[i].kind == PCPU_SYM_FREE)
-			continue;
-		if (memchr(raw[i].name, '\0', sizeof(raw[i].name)) == NULL) {
-			tool_err("%s: corrupt domain: symbol %zu has no terminating NUL", t->path,
-				 i);
-			free(raw);
-			return -1;
-		}
-		memcpy(s->name, raw[i].name, sizeof(s->name));
-		s->addr = raw[i].addr;
-		s->size = raw[i].size;
-		s->kind = raw[i].kind;
-		s->flags = raw[i].flags;
-		t->nsyms++;
-	}
-	free(raw);
+	t->syms = l.v;
+	t->nsyms = l.n;
 	return 0;
 }
 
@@ -144,6 +118,7 @@ static void tool_err_path(const char *path, const char *msg)
 int target_open(struct target *t, const char *spec)
 {
 	char errbuf[_POSIX2_LINE_MAX] = "";
+	const struct kvm_dominfo *di;
 
 	memset(t, 0, sizeof(*t));
 	t->path = target_resolve(spec);
@@ -154,14 +129,14 @@ int target_open(struct target *t, const char *spec)
 		tool_err_path(t->path, errbuf[0] ? errbuf : strerror(errno));
 		goto fail;
 	}
-	if (read_header(t->kd, &t->hdr, errbuf, sizeof(errbuf)) < 0) {
-		tool_err("%s: %s", t->path, errbuf);
+	if (!(di = kvm_getdominfo(t->kd))) {
+		tool_err_path(t->path, kvm_geterr(t->kd));
 		goto fail;
 	}
-	t->snapshot = (t->hdr.flags & PCPU_DOM_F_SNAPSHOT) != 0;
+	t->snapshot = di->di_state == KVM_DOM_SNAPSHOT;
+	memcpy(t->progname, di->di_progname, sizeof(t->progname));
+	memcpy(t->name, di->di_name, sizeof(t->name));
 	target_refresh_state(t);
-	memcpy(t->progname, t->hdr.progname, sizeof(t->progname));
-	memcpy(t->name, t->hdr.name, sizeof(t->name));
 	if (read_symbols(t) < 0)
 		goto fail;
 	return 0;
@@ -179,36 +154,25 @@ void target_close(struct target *t)
 	memset(t, 0, sizeof(*t));
 }
 
-bool target_fd_is_domain(int fd)
-{
-	char magic[sizeof(((struct pcpu_dom_header *)0)->magic)];
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	       pread(fd, magic, sizeof(magic), offsetof(struct pcpu_dom_header, magic)) ==
-		       (ssize_t)sizeof(magic) &&
-	       memcmp(magic, PCPU_DOM_MAGIC, sizeof(magic)) == 0;
-}
-
-size_t target_count_kind(const struct target *t, uint32_t kind)
+size_t target_count_kind(const struct target *t, unsigned char type)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->nsyms; i++)
-		n += t->syms[i].kind == kind;
+		n += t->syms[i].ks_type == type;
 	return n;
 }
 
-const char *target_kind_name(uint32_t kind)
+const char *target_kind_name(unsigned char type)
 {
-	switch (kind) {
-	case PCPU_SYM_DPCPU:
+	switch (type) {
+	case N_DPCPU:
 		return "dpcpu";
-	case PCPU_SYM_COUNTER:
+	case N_COUNTER:
 		return "counter";
-	case PCPU_SYM_OBJECT:
+	case N_DATA:
 		return "object";
-	case PCPU_SYM_ZPCPU:
+	case N_ZPCPU:
 		return "zpcpu";
 	default:
 		return "unknown";
