@@ -83,9 +83,10 @@ PCPU_EXPORT uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base);
 /*
  * kvm_walk_syms(3): every symbol of the domain, in table order, FreeBSD's kvm_walk_pages
  * for names. cb returns 0 to go on; a non-zero return stops the walk and is returned.
- * kvm_walk_syms returns 0 once every symbol was seen, -1 on error. kvm_sym_total sums an
- * integer symbol (ks_flags & KVM_SYMF_INTEGER, or a counter) over every CPU slot in one
- * call (its one value for N_DATA), signed ones in two's complement: 0 or -1.
+ * kvm_walk_syms returns 0 once every symbol was seen, -1 on error. kvm_sym_total sums
+ * each of nsyms integer symbols (ks_flags & KVM_SYMF_INTEGER) over every CPU slot into
+ * totals[] (an N_DATA one's one value), signed ones in two's complement, in one pass
+ * over the slots: 0 or -1.
  */
 #define KVM_SYMNAMELEN 96 /* ks_name, with its NUL */
 
@@ -102,7 +103,7 @@ struct kvm_sym {
 
 typedef int kvm_walk_syms_cb_t(const struct kvm_sym *ks, void *closure);
 PCPU_EXPORT int kvm_walk_syms(kvm_t *kd, kvm_walk_syms_cb_t *cb, void *closure);
-PCPU_EXPORT int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, uint64_t *total);
+PCPU_EXPORT int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, size_t nsyms, uint64_t *totals);
 
 /*
  * kvm_getdominfo(3): the domain's name and state, and the processes that hold it. Both
@@ -126,6 +127,8 @@ struct kvm_dominfo {
 	int di_nprocs;			   /* processes holding it now; 0 unless alive */
 	pid_t di_pid;			   /* the creator, in its own PID namespace */
 	uid_t di_uid;			   /* the file's owner */
+	dev_t di_dev;			   /* the file opened (st_dev, st_ino): */
+	ino_t di_ino;			   /* is a path still this domain? */
 	uint64_t di_start;		   /* the creator's start time, ticks after boot */
 	uint64_t di_created_ns;		   /* CLOCK_REALTIME of the creation */
 	uint64_t di_snapshot_ns;	   /* CLOCK_REALTIME of the snapshot, else 0 */

@@ -108,7 +108,8 @@ static uint64_t widen(const unsigned char *b, size_t size, int is_signed)
 }
 
 /* An aligned counter is one atomic load; anything else goes through copy_words. */
-static uint64_t load_int(const unsigned char *at, size_t size, int is_signed)
+static inline __attribute__((always_inline)) uint64_t load_int(const unsigned char *at, size_t size,
+							       int is_signed)
 {
 	unsigned char b[8];
 
@@ -118,30 +119,29 @@ static uint64_t load_int(const unsigned char *at, size_t size, int is_signed)
 	return widen(b, size, is_signed);
 }
 
-int kvm_domain_int(kvm_t *kd, uint64_t off, size_t size, int is_signed, uint64_t *v)
+int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, uint64_t *sums)
 {
-	uint64_t x;
-
 	kvm_guard_arm(kd->map, kd->maplen);
-	x = load_int(kd->map + off, size, is_signed);
-	if (guard_end(kd) != 0)
-		return -1;
-	*v = x;
-	return 0;
+	for (size_t k = 0; k < n; k++)
+		sums[k] = ref[k].percpu
+				  ? 0
+				  : load_int(kd->map + ref[k].off, ref[k].size, ref[k].is_signed);
+	for (uint32_t i = 0; i < kd->lay.maxcpu; i++) {
+		const unsigned char *slot = kd->map + (uint64_t)i * kd->lay.stride;
+
+		for (size_t k = 0; k < n; k++)
+			if (ref[k].percpu)
+				sums[k] +=
+					load_int(slot + ref[k].off, ref[k].size, ref[k].is_signed);
+	}
+	return guard_end(kd);
 }
 
-int kvm_domain_sum(kvm_t *kd, uint64_t off, size_t size, int is_signed, uint64_t *sum)
+int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum)
 {
-	const unsigned char *slot = kd->map + off;
-	uint64_t s = 0;
+	struct kvm_intref ref = {.off = off, .size = sizeof(uint64_t), .percpu = 1};
 
-	kvm_guard_arm(kd->map, kd->maplen);
-	for (uint32_t i = 0; i < kd->lay.maxcpu; i++)
-		s += load_int(slot + i * kd->lay.stride, size, is_signed);
-	if (guard_end(kd) != 0)
-		return -1;
-	*sum = s;
-	return 0;
+	return kvm_domain_sums(kd, &ref, 1, sum);
 }
 
 int kvm_domain_live(kvm_t *kd, struct kvm_live *live)

@@ -140,7 +140,7 @@ uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base)
 		return 0;
 	}
 	if (kvm_domain_zpcpu(kd, base, sizeof(uint64_t), &off) != 0 ||
-	    kvm_domain_sum(kd, off, sizeof(uint64_t), 0, &sum) != 0)
+	    kvm_domain_sum(kd, off, &sum) != 0)
 		return 0;
 	return sum;
 }

@@ -64,9 +64,11 @@ struct kvm_layout {
 
 struct __kvm {
 	enum kvm_target target;
-	int fd;			  /* the domain file, -1 for the kernel target; its holder
-				     locks are tested through it (kvm_procs.c) */
-	uid_t owner;		  /* the domain file's owner */
+	int fd;	     /* the domain file, -1 for the kernel target; its holder
+			locks are tested through it (kvm_procs.c) */
+	uid_t owner; /* the domain file's owner */
+	dev_t dev;   /* and its identity */
+	ino_t ino;
 	const unsigned char *map; /* the file mapped read-only from offset 0 */
 	size_t maplen;		  /* bytes mapped, a multiple of the page size */
 	uint64_t limit;		  /* readable bytes: min(file_size, size of the file) */
@@ -172,12 +174,18 @@ int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, ui
  * a SIGBUS. 0 or -1.
  */
 int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len);
-/* The little-endian integer of size 1, 2, 4 or 8 bytes at off (span checked), widened
- * to 64 bits, with its sign when is_signed. 0 or -1. */
-int kvm_domain_int(kvm_t *kd, uint64_t off, size_t size, int is_signed, uint64_t *v);
-/* Sums, modulo 2^64, the same integers at off + i * stride for every CPU slot i (spans
- * checked). 0 or -1. */
-int kvm_domain_sum(kvm_t *kd, uint64_t off, size_t size, int is_signed, uint64_t *sum);
+/* A little-endian integer of size 1, 2, 4 or 8 bytes at file offset off (span checked),
+ * widened to 64 bits with its sign when is_signed; one per CPU slot (at off + i *
+ * stride) when percpu. */
+struct kvm_intref {
+	uint64_t off;
+	unsigned char size, is_signed, percpu;
+};
+/* sums[k] = the value of ref[k], or the sum of its copies over every CPU slot, modulo
+ * 2^64. 0 or -1. */
+int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, uint64_t *sums);
+/* Sums the uint64_t at off + i * stride over every CPU slot i (span checked). 0 or -1. */
+int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum);
 /* The header fields a live writer changes, loaded with acquire and range-checked. */
 struct kvm_live {
 	uint64_t file_size;

@@ -181,6 +181,8 @@ const struct kvm_dominfo *kvm_getdominfo(kvm_t *kd)
 		.di_nprocs = n,
 		.di_pid = kd->lay.writer_pid,
 		.di_uid = kd->owner,
+		.di_dev = kd->dev,
+		.di_ino = kd->ino,
 		.di_start = kd->lay.writer_start,
 		.di_created_ns = kd->lay.created_ns,
 		.di_snapshot_ns = kd->lay.snapshot_ns,

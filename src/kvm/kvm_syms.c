@@ -87,17 +87,9 @@ static int integer_size(size_t size)
 	return size == 1 || size == 2 || size == 4 || size == 8;
 }
 
-int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, uint64_t *total)
+/* Where ks's copies are: ref->off is CPU 0's (or the object's) file offset. */
+static int locate(kvm_t *kd, const struct kvm_sym *ks, struct kvm_intref *ref)
 {
-	int is_signed;
-	uint64_t off;
-
-	if (kd == NULL || ks == NULL || total == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (kvm_need_domain(kd, "kvm_sym_total") != 0 || kvm_cache_check(kd) != 0)
-		return -1;
 	if (!(ks->ks_flags & KVM_SYMF_INTEGER) || !integer_size(ks->ks_size) ||
 	    (ks->ks_type == N_COUNTER && ks->ks_size != sizeof(uint64_t))) {
 		kvm_err(kd, EINVAL,
@@ -105,21 +97,47 @@ int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, uint64_t *total)
 			KVM_SYMNAMELEN, ks->ks_name);
 		return -1;
 	}
-	is_signed = ks->ks_type != N_COUNTER && (ks->ks_flags & KVM_SYMF_SIGNED);
+	ref->size = (unsigned char)ks->ks_size;
+	ref->is_signed = ks->ks_type != N_COUNTER && (ks->ks_flags & KVM_SYMF_SIGNED);
 	switch (ks->ks_type) {
 	case N_DATA:
-		if (kvm_domain_addr(kd, ks->ks_addr, ks->ks_size, ks->ks_name, &off) != 0)
-			return -1;
-		return kvm_domain_int(kd, off, ks->ks_size, is_signed, total);
+		ref->percpu = 0;
+		return kvm_domain_addr(kd, ks->ks_addr, ks->ks_size, ks->ks_name, &ref->off);
 	case N_DPCPU:
 	case N_COUNTER:
 	case N_ZPCPU:
-		if (kvm_domain_zpcpu(kd, ks->ks_addr, ks->ks_size, &off) != 0)
-			return -1;
-		return kvm_domain_sum(kd, off, ks->ks_size, is_signed, total);
+		ref->percpu = 1;
+		return kvm_domain_zpcpu(kd, ks->ks_addr, ks->ks_size, &ref->off);
 	default:
 		kvm_err(kd, EINVAL, "kvm_sym_total: \"%.*s\": unknown type %u", KVM_SYMNAMELEN,
 			ks->ks_name, ks->ks_type);
 		return -1;
 	}
+}
+
+/* Symbols are summed BATCH at a time, CPU slot by CPU slot: the copies of one slot are
+ * near each other, where summing one symbol over every slot touches a page per slot. */
+#define BATCH 256
+
+int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, size_t nsyms, uint64_t *totals)
+{
+	struct kvm_intref ref[BATCH];
+
+	if (kd == NULL || (nsyms > 0 && (ks == NULL || totals == NULL))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (kvm_need_domain(kd, "kvm_sym_total") != 0 || kvm_cache_check(kd) != 0)
+		return -1;
+	for (size_t done = 0; done < nsyms;) {
+		size_t n = nsyms - done < BATCH ? nsyms - done : BATCH;
+
+		for (size_t i = 0; i < n; i++)
+			if (locate(kd, &ks[done + i], &ref[i]) != 0)
+				return -1;
+		if (kvm_domain_sums(kd, ref, n, totals + done) != 0)
+			return -1;
+		done += n;
+	}
+	return 0;
 }

@@ -91,6 +91,8 @@ static int judge(kvm_t *kd, const char *path, const char *dir, int dirfd)
 		return -1;
 	}
 	kd->owner = st.st_uid;
+	kd->dev = st.st_dev;
+	kd->ino = st.st_ino;
 	if (st.st_uid == geteuid() || st.st_uid == 0 || geteuid() == 0)
 		return 0;
 	return trust_other(kd, path, dir, dirfd, &st);

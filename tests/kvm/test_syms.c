@@ -97,7 +97,8 @@ static void expect_sym(const struct kvm_sym *s, const char *name, unsigned char 
 static void expect_all(kvm_t *kd)
 {
 	struct seen v = {0};
-	uint64_t total;
+	struct kvm_sym ints[4];
+	uint64_t total, all[4];
 
 	cr_assert_eq(kvm_walk_syms(kd, collect, &v), 0, "%s", kvm_geterr(kd));
 	cr_assert_eq(v.n, 5);
@@ -107,18 +108,29 @@ static void expect_all(kvm_t *kd)
 	expect_sym(&v.s[3], "blob", N_ZPCPU, 0, 24, blob);
 	expect_sym(&v.s[4], "cfg", N_DATA, KVM_SYMF_INTEGER | KVM_SYMF_SIGNED, 8, cfg);
 
-	cr_assert_eq(kvm_sym_total(kd, &v.s[0], &total), 0, "%s", kvm_geterr(kd));
+	cr_assert_eq(kvm_sym_total(kd, &v.s[0], 1, &total), 0, "%s", kvm_geterr(kd));
 	cr_expect_eq(total, 10 * (0 + 1 + 2 + 3 + 4 + 5 + 6 + 7));
-	cr_assert_eq(kvm_sym_total(kd, &v.s[1], &total), 0, "%s", kvm_geterr(kd));
+	cr_assert_eq(kvm_sym_total(kd, &v.s[1], 1, &total), 0, "%s", kvm_geterr(kd));
 	cr_expect_eq((int64_t)total, -3 * (int64_t)MAXCPU);
-	cr_assert_eq(kvm_sym_total(kd, &v.s[2], &total), 0, "%s", kvm_geterr(kd));
+	cr_assert_eq(kvm_sym_total(kd, &v.s[2], 1, &total), 0, "%s", kvm_geterr(kd));
 	cr_expect_eq(total, 0xffffu * MAXCPU, "no sign, no wrap at 16 bits: %lu",
 		     (unsigned long)total);
-	cr_assert_eq(kvm_sym_total(kd, &v.s[4], &total), 0, "%s", kvm_geterr(kd));
+	cr_assert_eq(kvm_sym_total(kd, &v.s[4], 1, &total), 0, "%s", kvm_geterr(kd));
 	cr_expect_eq((int64_t)total, -42, "an object has one value, not one per CPU");
 
+	ints[0] = v.s[4];
+	ints[1] = v.s[0];
+	ints[2] = v.s[2];
+	ints[3] = v.s[1];
+	cr_assert_eq(kvm_sym_total(kd, ints, 4, all), 0, "%s", kvm_geterr(kd));
+	cr_expect_eq((int64_t)all[0], -42);
+	cr_expect_eq(all[1], 10 * (0 + 1 + 2 + 3 + 4 + 5 + 6 + 7));
+	cr_expect_eq(all[2], 0xffffu * MAXCPU);
+	cr_expect_eq((int64_t)all[3], -3 * (int64_t)MAXCPU);
+	cr_expect_eq(kvm_sym_total(kd, ints, 0, NULL), 0);
+
 	errno = 0;
-	cr_expect_eq(kvm_sym_total(kd, &v.s[3], &total), -1);
+	cr_expect_eq(kvm_sym_total(kd, &v.s[2], 2, all), -1);
 	cr_expect_eq(errno, EINVAL);
 	cr_expect(strstr(kvm_geterr(kd), "\"blob\" is not an integer") != NULL, "%s",
 		  kvm_geterr(kd));
@@ -220,7 +232,7 @@ Test(syms, the_running_kernel_has_no_symbols)
 	cr_assert_not_null(kd);
 	cr_expect_eq(kvm_walk_syms(kd, collect, &v), -1);
 	cr_expect_eq(errno, ENOTSUP);
-	cr_expect_eq(kvm_sym_total(kd, &ks, &total), -1);
+	cr_expect_eq(kvm_sym_total(kd, &ks, 1, &total), -1);
 	cr_expect_eq(errno, ENOTSUP);
 	cr_expect_eq(kvm_walk_syms(NULL, collect, &v), -1);
 	cr_expect_eq(errno, EINVAL);

@@ -29,7 +29,7 @@ static int name_width(const struct selection *sel)
 	int w = 4;
 
 	for (size_t i = 0; i < sel->nsyms; i++) {
-		int n = (int)strlen(sel->syms[i]->ks_name);
+		int n = (int)strlen(sel->syms[i].ks_name);
 
 		w = n > w ? n : w;
 	}
@@ -53,7 +53,7 @@ static void print_text(const struct target *t, const struct selection *sel,
 	}
 	putchar('\n');
 	for (size_t i = 0; i < sel->nsyms; i++) {
-		const struct kvm_sym *s = sel->syms[i];
+		const struct kvm_sym *s = &sel->syms[i];
 
 		sample_format(s, cur->total[i], v, sizeof(v));
 		printf("%-*s %20s", w, s->ks_name, v);
@@ -84,7 +84,7 @@ static void json_value(struct json *j, const struct kvm_sym *s, uint64_t v)
 static void json_symbol(struct json *j, const struct selection *sel, const struct sample *cur,
 			const struct sample *prev, size_t i)
 {
-	const struct kvm_sym *s = sel->syms[i];
+	const struct kvm_sym *s = &sel->syms[i];
 	char cpu[16];
 
 	json_open_object(j);

@@ -10,7 +10,7 @@
 static int add_symbol(struct expo *e, const struct target *t, const struct selection *sel,
 		      const struct sample *smp, size_t i, const char *pid)
 {
-	const struct kvm_sym *s = sel->syms[i];
+	const struct kvm_sym *s = &sel->syms[i];
 	int counter = s->ks_type == N_COUNTER;
 	char *family = expo_family(s->ks_name, counter);
 	char help[160], value[32], cpu[16];
@@ -75,7 +75,7 @@ static bool seen_before(char **paths, int n, const char *path)
 }
 
 int metrics_collect(struct expo *e, char *const *targets, int ntargets,
-		    const struct metrics_opts *o)
+		    const struct metrics_opts *o, struct target *keep)
 {
 	char **paths = calloc((size_t)ntargets + 1, sizeof(*paths));
 	int failed = 0;
@@ -83,16 +83,17 @@ int metrics_collect(struct expo *e, char *const *targets, int ntargets,
 	if (!paths)
 		return -1;
 	for (int i = 0; i < ntargets; i++) {
-		struct target t;
+		struct target one, *t = keep ? &keep[i] : &one;
 		size_t before = e->n;
-		int ok = target_open(&t, targets[i]) == 0;
+		int ok = (keep ? target_reuse(t, targets[i]) : target_open(t, targets[i])) == 0;
 		struct expo_label up = {"target", targets[i]};
 
 		if (ok) {
-			paths[i] = realpath(t.path, NULL);
+			paths[i] = realpath(t->path, NULL);
 			if (!paths[i] || !seen_before(paths, i, paths[i]))
-				ok = add_target(e, &t, o) == 0;
-			target_close(&t);
+				ok = add_target(e, t, o) == 0;
+			if (!keep || !ok) /* a kept target that failed is opened afresh */
+				target_close(t);
 		}
 		if (!ok)
 			expo_truncate(e, before);

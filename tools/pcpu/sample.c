@@ -39,7 +39,7 @@ static bool matches(const char *name, char *const *globs, int nglobs)
 static bool matches_any(const struct selection *sel, char *glob)
 {
 	for (size_t i = 0; i < sel->nsyms; i++)
-		if (fnmatch(glob, sel->syms[i]->ks_name, 0) == 0)
+		if (fnmatch(glob, sel->syms[i].ks_name, 0) == 0)
 			return true;
 	return false;
 }
@@ -86,7 +86,7 @@ int selection_make(struct target *t, char *const *globs, int nglobs, bool percpu
 	}
 	for (size_t i = 0; i < t->nsyms; i++)
 		if (sym_is_integer(&t->syms[i]) && matches(t->syms[i].ks_name, globs, nglobs))
-			sel->syms[sel->nsyms++] = &t->syms[i];
+			sel->syms[sel->nsyms++] = t->syms[i];
 	for (int g = 0; g < nglobs; g++) {
 		if (!matches_any(sel, globs[g])) {
 			tool_err("%s: unknown name: no counter or integer variable matches \"%s\"",
@@ -143,13 +143,13 @@ int sample_take(struct target *t, const struct selection *sel, struct sample *s)
 		tool_err("%s", strerror(ENOMEM));
 		return -1;
 	}
+	if (kvm_sym_total(t->kd, sel->syms, sel->nsyms, s->total) != 0) {
+		tool_err("%s: %s", t->path, kvm_geterr(t->kd));
+		goto fail;
+	}
 	for (size_t i = 0; i < sel->nsyms; i++) {
-		const struct kvm_sym *sym = sel->syms[i];
+		const struct kvm_sym *sym = &sel->syms[i];
 
-		if (kvm_sym_total(t->kd, sym, &s->total[i]) != 0) {
-			tool_err("%s: %s: %s", t->path, sym->ks_name, kvm_geterr(t->kd));
-			goto fail;
-		}
 		if (!sel->percpu || !sym_is_percpu(sym))
 			continue;
 		for (size_t c = 0; c < sel->ncpus; c++)

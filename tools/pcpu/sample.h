@@ -14,7 +14,7 @@
 #include "target.h"
 
 struct selection {
-	const struct kvm_sym **syms;
+	struct kvm_sym *syms; /* copies of the target's */
 	size_t nsyms;
 	unsigned int *cpus; /* per-CPU columns: the CPUs present in the domain */
 	size_t ncpus;

@@ -115,13 +115,14 @@ static void tool_err_path(const char *path, const char *msg)
 		tool_err("%s: %s", path, msg);
 }
 
-int target_open(struct target *t, const char *spec)
+/* Opens the resolved path (t takes it over). */
+static int open_path(struct target *t, char *path)
 {
 	char errbuf[_POSIX2_LINE_MAX] = "";
 	const struct kvm_dominfo *di;
 
 	memset(t, 0, sizeof(*t));
-	t->path = target_resolve(spec);
+	t->path = path;
 	if (!t->path)
 		return -1;
 	t->kd = kvm_openfiles(NULL, t->path, NULL, O_RDONLY, errbuf);
@@ -143,6 +144,43 @@ int target_open(struct target *t, const char *spec)
 fail:
 	target_close(t);
 	return -1;
+}
+
+int target_open(struct target *t, const char *spec)
+{
+	return open_path(t, target_resolve(spec));
+}
+
+/* Whether path names the file the handle opened (kvm_getdominfo's dev and inode). */
+static bool still_names(const struct target *t, const char *path)
+{
+	const struct kvm_dominfo *di = kvm_getdominfo(t->kd);
+	struct stat st;
+
+	return di && stat(path, &st) == 0 && st.st_dev == di->di_dev && st.st_ino == di->di_ino;
+}
+
+int target_reuse(struct target *t, const char *spec)
+{
+	char *path;
+
+	if (!t->kd)
+		return target_open(t, spec);
+	path = target_resolve(spec);
+	if (path && still_names(t, path)) {
+		free(path);
+		free(t->syms);
+		t->syms = NULL;
+		t->nsyms = 0;
+		if (read_symbols(t) == 0) {
+			target_refresh_state(t);
+			return 0;
+		}
+		target_close(t);
+		return -1;
+	}
+	target_close(t);
+	return open_path(t, path);
 }
 
 void target_close(struct target *t)

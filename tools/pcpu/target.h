@@ -29,6 +29,13 @@ struct target {
 /* Resolves spec and opens it; on failure prints one error line and returns -1. */
 int target_open(struct target *t, const char *spec);
 void target_close(struct target *t);
+/*
+ * Readies t, open from an earlier call or zeroed, for another reading of spec: when spec
+ * still names the file t has open, its symbols and holders are read again (new symbols
+ * appear) without mapping it anew; else t is closed and spec opened. Same result as
+ * target_open.
+ */
+int target_reuse(struct target *t, const char *spec);
 
 /* The domain path a TARGET stands for, or NULL (error printed). Caller frees. */
 char *target_resolve(const char *spec);
