@@ -50,20 +50,15 @@ static int nlist_one(kvm_t *kd, uint32_t count, struct nlist *p)
 
 int kvm_nlist(kvm_t *kd, struct nlist *nl)
 {
-	struct kvm_live live;
+	uint32_t count;
 	int missing = 0, r;
 
-	if (kd == NULL || nl == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (kvm_need_domain(kd, "kvm_nlist") != 0 || kvm_cache_check(kd) != 0 ||
-	    kvm_domain_live(kd, &live) != 0)
+	if (kvm_symtab(kd, nl != NULL, "kvm_nlist", &count) != 0)
 		return -1;
 	for (struct nlist *p = nl; p->n_name != NULL && p->n_name[0] != '\0'; p++) {
 		p->n_type = N_UNDF;
 		p->n_value = 0;
-		if ((r = nlist_one(kd, live.sym_count, p)) < 0)
+		if ((r = nlist_one(kd, count, p)) < 0)
 			return -1;
 		missing += r == 0;
 	}

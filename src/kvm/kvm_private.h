@@ -144,6 +144,10 @@ static inline int kvm_sym_known(uint32_t kind)
  * block, a counter or zpcpu allocation inside a zpcpu chunk, an object inside the file)
  * and gives its N_* type, N_UNDF for an unknown kind. 0, or -1 with the error set. */
 int kvm_sym_resolve(kvm_t *kd, const struct pcpu_dom_sym *sym, unsigned char *type);
+/* The start of a call fn that reads the symbol table: kd is not NULL and the caller's
+ * arguments are ok (else EINVAL), kd is a domain, its cache is current; *count is the
+ * live sym_count. 0 or -1. */
+int kvm_symtab(kvm_t *kd, int args_ok, const char *fn, uint32_t *count);
 
 /* kvm_trust.c: opens path read-only when the reader may trust it (kvm(3), "Trust") and
  * sets kd->fd and kd->owner. 0, or -1 with the error set naming the rule that failed. */

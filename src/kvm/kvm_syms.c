@@ -50,21 +50,31 @@ int kvm_sym_resolve(kvm_t *kd, const struct pcpu_dom_sym *sym, unsigned char *ty
 	}
 }
 
-int kvm_walk_syms(kvm_t *kd, kvm_walk_syms_cb_t *cb, void *closure)
+int kvm_symtab(kvm_t *kd, int args_ok, const char *fn, uint32_t *count)
 {
-	struct pcpu_dom_sym sym;
 	struct kvm_live live;
-	struct kvm_sym ks;
-	int r;
 
-	if (kd == NULL || cb == NULL) {
+	if (kd == NULL || !args_ok) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (kvm_need_domain(kd, "kvm_walk_syms") != 0 || kvm_cache_check(kd) != 0 ||
+	if (kvm_need_domain(kd, fn) != 0 || kvm_cache_check(kd) != 0 ||
 	    kvm_domain_live(kd, &live) != 0)
 		return -1;
-	for (uint32_t i = 0; i < live.sym_count; i++) {
+	*count = live.sym_count;
+	return 0;
+}
+
+int kvm_walk_syms(kvm_t *kd, kvm_walk_syms_cb_t *cb, void *closure)
+{
+	struct pcpu_dom_sym sym;
+	struct kvm_sym ks;
+	uint32_t count;
+	int r;
+
+	if (kvm_symtab(kd, cb != NULL, "kvm_walk_syms", &count) != 0)
+		return -1;
+	for (uint32_t i = 0; i < count; i++) {
 		memset(&ks, 0, sizeof(ks));
 		if (kvm_domain_sym(kd, i, &sym) != 0 || kvm_sym_resolve(kd, &sym, &ks.ks_type) != 0)
 			return -1;

@@ -39,20 +39,27 @@ struct serve {
 	struct shared shared;
 };
 
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned int status,
+			     struct MHD_Response *r, const char *type)
+{
+	enum MHD_Result ok;
+
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ok = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, char *body,
 			     size_t len, const char *type)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result ok;
 
 	if (!r) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ok = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ok;
+	return queue(conn, status, r, type);
 }
 
 static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status,
@@ -99,7 +106,6 @@ static enum MHD_Result metrics(struct MHD_Connection *conn, struct serve *s)
 {
 	struct shared_body *b = shared_get(&s->shared);
 	struct MHD_Response *r;
-	enum MHD_Result ok;
 
 	if (!b)
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
@@ -108,10 +114,7 @@ static enum MHD_Result metrics(struct MHD_Connection *conn, struct serve *s)
 		shared_put(b);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
-	ok = MHD_queue_response(conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ok;
+	return queue(conn, MHD_HTTP_OK, r, CONTENT_TYPE);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
