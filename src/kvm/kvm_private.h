@@ -11,6 +11,7 @@
  * kvm_procs.c    the domain's state and the processes holding it (kvm_getdominfo(3))
  * kvm_snapshot.c kvm_snapshot
  * kvm_syms.c     symbol checks, kvm_walk_syms, kvm_sym_total
+ * kvm_target.c   the table of each target (struct kvm_target_ops)
  * kvm_trust.c    which files a reader opens (doc/security.md, "Readers")
  *
  * A handle is used by one thread at a time, as in FreeBSD.
@@ -28,10 +29,29 @@
 
 #include "format/domain_format.h"
 
-enum kvm_target {
-	KVM_TARGET_DOMAIN, /* a domain file, live or post-mortem, or a snapshot */
-	KVM_TARGET_KERNEL, /* corefile NULL: the running kernel via /proc and /sys */
+/*
+ * What differs between the targets, as FreeBSD's struct kvm_arch: a domain file (live,
+ * post-mortem or a snapshot) and, for corefile NULL, the running kernel through /proc
+ * and /sys (kvm_target.c). The calls that only a domain can answer (its symbols, reads,
+ * snapshots, holders) check has_domain.
+ */
+struct kvm_target_ops {
+	const char *name;
+	int has_domain;
+	int (*open)(kvm_t *kd, const char *corefile);
+	void (*close)(kvm_t *kd);
+	/* Re-reads what the handle caches (layout or CPU count): 0 or -1. */
+	int (*reload)(kvm_t *kd);
+	/* CPU slots, from the cache. */
+	unsigned int (*maxcpu)(const kvm_t *kd);
+	/* Fills *pc for cpu < maxcpu: 1 when the CPU is active, 0 when not, -1 on error. */
+	int (*pcpu)(kvm_t *kd, unsigned int cpu, struct pcpu *pc);
+	/* Active CPUs, or -1. */
+	int (*ncpus)(kvm_t *kd);
+	/* CPU time per state summed over CPUs: 0 or -1. */
+	int (*cptime)(kvm_t *kd, long *cp_time);
 };
+extern const struct kvm_target_ops kvm_domain_ops, kvm_kernel_ops;
 
 /*
  * The immutable header fields of a domain, copied out of the file and validated once
@@ -63,7 +83,7 @@ struct kvm_layout {
 };
 
 struct __kvm {
-	enum kvm_target target;
+	const struct kvm_target_ops *ops;
 	int fd;	     /* the domain file, -1 for the kernel target; its holder
 			locks are tested through it (kvm_procs.c) */
 	uid_t owner; /* the domain file's owner */
@@ -104,7 +124,7 @@ static inline int kvm_inside(uint64_t off, uint64_t len, uint64_t limit)
 /* CPU slots of the target, from the cache (kvm_cache_check first). */
 static inline unsigned int kvm_maxcpu(const kvm_t *kd)
 {
-	return kd->target == KVM_TARGET_DOMAIN ? kd->lay.maxcpu : kd->kmaxcpu;
+	return kd->ops->maxcpu(kd);
 }
 
 /* Fails with ENOTSUP and a message naming fn when kd is the kernel target: 0 or -1. */
@@ -245,11 +265,14 @@ static inline int kvm_guard_disarm(void)
 	return g->faulted;
 }
 
-/* kvm_kernel.c */
-int kvm_kernel_open(kvm_t *kd);
-int kvm_kernel_maxcpu(kvm_t *kd, unsigned int *maxcpu);
+/* kvm_pcpu.c: the domain's struct pcpu table, as kvm_target_ops wants it. */
+int kvm_domain_pcpu(kvm_t *kd, unsigned int cpu, struct pcpu *pc);
+int kvm_domain_ncpus(kvm_t *kd);
+int kvm_domain_cptime(kvm_t *kd, long *cp_time);
+
+/* kvm_kernel.c: the kernel's, the same way; kvm_kernel_reload re-reads kd->kmaxcpu. */
+int kvm_kernel_reload(kvm_t *kd);
 int kvm_kernel_ncpus(kvm_t *kd);
-/* Fills *pc for cpu: 1 when the CPU is active, 0 when not, -1 on error. */
 int kvm_kernel_pcpu(kvm_t *kd, unsigned int cpu, struct pcpu *pc);
 int kvm_kernel_cptime(kvm_t *kd, long *cp_time);
 
