@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "format/publish.h"
 #include "kvm/kvm_private.h"
 
 /* Maps (or re-maps, possibly moving) the first len bytes of the file. */
@@ -148,11 +149,10 @@ int kvm_domain_live(kvm_t *kd, struct kvm_live *live)
 {
 	const struct pcpu_dom_header *h = (const struct pcpu_dom_header *)kd->map;
 
-	/* Pairs with the writer's release stores: what these counts cover is initialised. */
+	/* The reader halves of publications 2 and 3 (format/publish.h). */
 	kvm_guard_arm(kd->map, kd->maplen);
-	live->file_size = __atomic_load_n(&h->file_size, __ATOMIC_ACQUIRE);
-	live->sym_count = __atomic_load_n(&h->sym_count, __ATOMIC_ACQUIRE);
-	live->nchunks = __atomic_load_n(&h->nchunks, __ATOMIC_ACQUIRE);
+	pcpu_obs_growth(h, &live->file_size, &live->nchunks);
+	live->sym_count = pcpu_obs_sym_count(h);
 	if (guard_end(kd) != 0)
 		return -1;
 	if (live->sym_count > kd->lay.sym_cap) {
@@ -224,12 +224,40 @@ int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, ui
 	return -1;
 }
 
+/* A writer rewrites an entry in a few hundred nanoseconds under its lock; a reader
+ * that keeps meeting rewrites gives up rather than spin without bound. */
+#define SYM_TRIES 10000
+
+/* The reader half of publication 4 (format/publish.h): a copy no rewrite tore. */
+static int copy_sym(kvm_t *kd, uint64_t off, struct pcpu_dom_sym *sym)
+{
+	const struct pcpu_dom_sym *s = (const struct pcpu_dom_sym *)(kd->map + off);
+	uint32_t kind;
+	uint64_t seq;
+	int torn = 1;
+
+	kvm_guard_arm(kd->map, kd->maplen);
+	for (int i = 0; torn && i < SYM_TRIES; i++) {
+		seq = pcpu_sym_read_begin(s, &kind);
+		copy_words((const unsigned char *)s, (unsigned char *)sym, sizeof(*sym));
+		torn = pcpu_sym_read_retry(s, seq, kind);
+	}
+	if (guard_end(kd) != 0)
+		return -1;
+	if (torn) {
+		kvm_err(kd, EAGAIN, "symbol entry at offset %" PRIu64 " is being rewritten", off);
+		return -1;
+	}
+	sym->kind = kind;
+	return 0;
+}
+
 int kvm_domain_sym(kvm_t *kd, uint32_t index, struct pcpu_dom_sym *sym)
 {
 	uint64_t off = kd->lay.sym_off + (uint64_t)index * sizeof(*sym);
 
 	if (kvm_domain_span(kd, off, sizeof(*sym), "symbol table") != 0 ||
-	    kvm_domain_copy(kd, off, sym, sizeof(*sym)) != 0)
+	    copy_sym(kd, off, sym) != 0)
 		return -1;
 	return kvm_sym_check(kd, index, sym);
 }
@@ -312,6 +340,28 @@ int kvm_domain_zpcpu(kvm_t *kd, uint64_t base, uint64_t size, uint64_t *off)
 	return 0;
 }
 
+/*
+ * The reader half of publication 1 (format/publish.h): ready is acquired before the
+ * header is copied. A file with the magic but not ready is a domain being created.
+ */
+static int copy_header(kvm_t *kd, struct pcpu_dom_header *h)
+{
+	int ready;
+
+	kvm_guard_arm(kd->map, kd->maplen);
+	ready = pcpu_obs_ready((const struct pcpu_dom_header *)kd->map);
+	copy_words(kd->map, (unsigned char *)h, sizeof(*h));
+	if (guard_end(kd) != 0)
+		return -1;
+	if (!ready && memcmp(h->magic, PCPU_DOM_MAGIC, sizeof(h->magic)) == 0) {
+		kvm_err(kd, EAGAIN, "domain not ready: its writer is still creating it");
+		return -1;
+	}
+	if (!ready)
+		h->ready = 0; /* not a domain: kvm_header_load says why */
+	return 0;
+}
+
 int kvm_domain_reload(kvm_t *kd)
 {
 	struct pcpu_dom_header h;
@@ -325,7 +375,7 @@ int kvm_domain_reload(kvm_t *kd)
 			len, PCPU_DOM_HDR_SIZE);
 		return -1;
 	}
-	if (map_file(kd, len) != 0 || kvm_domain_copy(kd, 0, &h, sizeof(h)) != 0 ||
+	if (map_file(kd, len) != 0 || copy_header(kd, &h) != 0 ||
 	    kvm_header_load(kd, &h, len, &kd->lay) != 0)
 		return -1;
 	kd->limit = h.file_size;
