@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 
 JOBS=$(nproc)
 PACKAGES=(build-essential cmake pkg-config libcriterion-dev clang libfuzzer-14-dev
-	  libclang-rt-14-dev libmicrohttpd-dev libncurses-dev python3 mandoc tmux prometheus procps)
+	  libclang-rt-14-dev libmicrohttpd-dev libncurses-dev python3 mandoc tmux prometheus procps
+	  nginx nginx-dev apache2-utils curl)
 
 need_packages() {
 	local missing=()
@@ -18,7 +19,18 @@ need_packages() {
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
 	echo "dev.sh: installing ${missing[*]}" >&2
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# Installing nginx must not start the system's nginx on port 80: the tests start their
+	# own on loopback. policy-rc.d is Debian's switch for that (exit 101: do not start).
+	local policy=/usr/sbin/policy-rc.d own_policy=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+		$sudo chmod 755 "$policy"
+		own_policy=1
+	fi
+	local rc=0
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+	[ "$own_policy" -eq 0 ] || $sudo rm -f "$policy"
+	return "$rc"
 }
 
 # configure DIR [cmake args...]: configures once, then builds.

@@ -55,16 +55,48 @@ static inline void pcpu_counter_u64_add_inline(counter_u64_t c, int64_t inc)
 PCPU_EXPORT int pcpu_counter_define_early(counter_u64_t *c, const char *name);
 
 /*
- * A global counter allocated before main() and listed under its own name. May be
- * preceded by static. The last declaration takes the caller's semicolon.
+ * Early counters, after FreeBSD's EARLY_COUNTER: until it is bound, an early counter
+ * points at pcpu_counter_early_dummy, a slot of libpcpu that an add may always write (see
+ * counter(3) for why that holds before and after the domain exists). The macro puts a
+ * descriptor of the counter in the linker set "set_pcpu_counter" of its executable or
+ * shared library; the object's priority-101 constructor binds the whole set, before any
+ * default-priority constructor of that object runs, whatever the link order.
  */
-#define COUNTER_U64_DEFINE_EARLY(c)                                           \
-	counter_u64_t c;                                                      \
-	__attribute__((constructor)) static void pcpu_counter_early_##c(void) \
-	{                                                                     \
-		pcpu_counter_define_early(&c, #c);                            \
-	}                                                                     \
+extern PCPU_EXPORT uint64_t pcpu_counter_early_dummy[];
+
+struct pcpu_counter_early_desc {
+	const char *name;
+	counter_u64_t *c;
+};
+
+/* Binds every descriptor of [start, stop) whose counter is still the dummy. */
+PCPU_EXPORT void pcpu_counter_bind_early(struct pcpu_counter_early_desc *start,
+					 struct pcpu_counter_early_desc *stop);
+
+/*
+ * A global counter bound before main() and listed under its own name. May be preceded by
+ * static. The last declaration takes the caller's semicolon.
+ */
+#define COUNTER_U64_DEFINE_EARLY(c)                                                        \
+	counter_u64_t c = pcpu_counter_early_dummy;                                        \
+	static struct pcpu_counter_early_desc pcpu_counter_early_desc_##c                  \
+		__attribute__((section("set_pcpu_counter"), used, aligned(8))) = {#c, &c}; \
 	extern counter_u64_t c
+
+#ifndef PCPU_BUILDING_LIBPCPU
+/* The bounds of this object's own set (hidden, weak: NULL when it defines no early
+ * counter); every translation unit offers them, and binding is idempotent. */
+extern struct pcpu_counter_early_desc __start_set_pcpu_counter[]
+	__attribute__((weak, visibility("hidden")));
+extern struct pcpu_counter_early_desc __stop_set_pcpu_counter[]
+	__attribute__((weak, visibility("hidden")));
+
+__attribute__((constructor(101))) static void pcpu_counter_bind_this_object(void)
+{
+	if (__start_set_pcpu_counter != NULL)
+		pcpu_counter_bind_early(__start_set_pcpu_counter, __stop_set_pcpu_counter);
+}
+#endif
 
 #ifdef __cplusplus
 }

@@ -166,12 +166,15 @@ extern char __stop_set_pcpu[] __attribute__((weak, visibility("hidden")));
 extern struct pcpu_dpcpu_desc __start_set_pcpu_desc[] __attribute__((weak, visibility("hidden")));
 extern struct pcpu_dpcpu_desc __stop_set_pcpu_desc[] __attribute__((weak, visibility("hidden")));
 
+/* libpcpu's own sources leave it out: the library has no constructor (pcpu(3)). */
+#ifndef PCPU_BUILDING_LIBPCPU
 __attribute__((constructor(101))) static void pcpu_dpcpu_register_this_object(void)
 {
 	if (__start_set_pcpu_desc != NULL)
 		pcpu_dpcpu_register(__start_set_pcpu, __stop_set_pcpu, __start_set_pcpu_desc,
 				    __stop_set_pcpu_desc);
 }
+#endif
 
 #ifdef __cplusplus
 }

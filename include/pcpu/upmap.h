@@ -163,6 +163,15 @@ PCPU_EXPORT int ukp_setproctitle(const char *fmt, ...) __attribute__((format(pri
  * "kern.gettimeofday_quick" (fast_gtod). 0, or -1 with errno. */
 PCPU_EXPORT int kpmap_sysctl(const char *name, int *oldval, const int *newval);
 
+#if defined(__x86_64__)
+/*
+ * vfork(2) that raises the upmap's invfork while the child runs on our memory, so that
+ * ukp_getpid() in the child asks the kernel. Opt-in: libpcpu never replaces the C
+ * library's vfork; call this instead, or build with -Dvfork=ukp_vfork (see ukp(3)).
+ */
+PCPU_EXPORT pid_t ukp_vfork(void) __attribute__((returns_twice));
+#endif
+
 #ifdef __cplusplus
 }
 #endif

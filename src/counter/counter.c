@@ -69,12 +69,14 @@ counter_u64_t counter_u64_alloc_named(const char *name, int flags)
 	return pcpu_named_alloc(name, sizeof(uint64_t), PCPU_SYM_COUNTER, PCPU_SYMF_INTEGER);
 }
 
+/* Release: an adder in another thread that sees the new pointer sees the counter
+ * initialised. */
 int pcpu_counter_define_early(counter_u64_t *c, const char *name)
 {
 	counter_u64_t found = counter_u64_alloc_named(name, M_WAITOK);
 
 	if (found == NULL)
 		return -1;
-	*c = found;
+	__atomic_store_n(c, found, __ATOMIC_RELEASE);
 	return 0;
 }

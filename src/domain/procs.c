@@ -7,7 +7,7 @@
  * process gives its slot back, and the last one removes the file.
  *
  * Everything here that runs in a forked child is async-signal-safe: open, fcntl, read,
- * dup3, close, clock_gettime.
+ * dup3, close, prctl, clock_gettime.
  */
 #include "domain/domain.h"
 
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,25 +49,47 @@ static void describe(struct pcpu_dom_proc *p, uint32_t flags)
 	p->uid = (uint32_t)geteuid();
 	p->flags = flags;
 	memset(p->comm, 0, sizeof(p->comm));
-	strncpy(p->comm, program_invocation_short_name, sizeof(p->comm) - 1);
+	/* The kernel's name of the thread, not argv[0]: a server that rewrites its argv
+	 * for a process title (nginx) would leave a piece of the title there. */
+	if (prctl(PR_GET_NAME, p->comm) != 0)
+		p->comm[0] = '\0';
+	p->comm[sizeof(p->comm) - 1] = '\0';
 	atomic_store_explicit((_Atomic uint32_t *)&p->state, PCPU_PROC_ATTACHED,
 			      memory_order_release);
 }
 
+/*
+ * Locks a slot through fd: one never used if there is one, so that the table keeps the
+ * story of the processes that left (in slot order, the order they came), else the first
+ * one no process holds. The slot, or -1 with errno. Caller holds the gate.
+ */
+static int claim_slot(struct pcpu_domain *d, int fd)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned int i = 0; i < PCPU_PROC_CAP; i++) {
+			int err;
+
+			if (pass == 0 && slots(d)[i].state != PCPU_PROC_FREE)
+				continue;
+			err = pcpu_holders_slot_lock(fd, i);
+			if (err == 0)
+				return (int)i;
+			if (err != EAGAIN)
+				return errno = err, -1;
+		}
+	}
+	return errno = EUSERS, -1;
+}
+
 int pcpu_holders_take_slot(struct pcpu_domain *d, uint32_t flags)
 {
-	for (unsigned int i = 0; i < PCPU_PROC_CAP; i++) {
-		int err = pcpu_holders_slot_lock(d->fd, i);
+	int slot = claim_slot(d, d->fd);
 
-		if (err == EAGAIN)
-			continue;
-		if (err != 0)
-			return err;
-		d->slot = (int)i;
-		describe(&slots(d)[i], flags);
-		return 0;
-	}
-	return EUSERS;
+	if (slot < 0)
+		return errno;
+	d->slot = slot;
+	describe(&slots(d)[slot], flags);
+	return 0;
 }
 
 void pcpu_holders_done(struct pcpu_domain *d)
@@ -135,25 +158,25 @@ static __thread int fork_fd = -1, fork_slot = -1;
 void pcpu_holders_fork_prepare(struct pcpu_domain *d)
 {
 	struct pcpu_dom_proc *p;
-	int fd, err;
+	int fd, slot;
 
 	if (!d->shared || d->slot < 0 || (fd = reopen(d)) < 0)
 		return;
-	err = pcpu_holders_gate_lock(fd, 1);
-	for (unsigned int i = 0; err == 0 && i < PCPU_PROC_CAP; i++) {
-		if (pcpu_holders_slot_lock(fd, i) != 0)
-			continue;
+	if (pcpu_holders_gate_lock(fd, 1) != 0) {
+		close(fd);
+		return;
+	}
+	slot = claim_slot(d, fd);
+	if (slot >= 0) {
 		/* Until the child describes itself: a fork that failed leaves "exited". */
-		p = &slots(d)[i];
+		p = &slots(d)[slot];
 		p->pid = 0;
 		atomic_store_explicit((_Atomic uint32_t *)&p->state, PCPU_PROC_DETACHED,
 				      memory_order_release);
 		fork_fd = fd;
-		fork_slot = (int)i;
-		break;
+		fork_slot = slot;
 	}
-	if (err == 0)
-		pcpu_holders_gate_unlock(fd);
+	pcpu_holders_gate_unlock(fd);
 	if (fork_fd < 0)
 		close(fd);
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,11 +50,16 @@ static void freeze_header(struct pcpu_dom_header *h, size_t size)
 	memset(h->writer_private, 0, sizeof(h->writer_private));
 }
 
+/* The block is on the heap, not in thread-local storage: a 64 KiB _Thread_local would be
+ * static TLS that a dlopen()ed libpcpu cannot get (see pcpu(3), PROCESS-WIDE EFFECTS). */
 static int copy_blocks(int fd, const char *base, size_t size)
 {
-	static _Thread_local uint64_t buf[BLOCK / 8];
+	uint64_t *buf = malloc(BLOCK);
+	int err = 0;
 
-	for (size_t off = 0; off < size; off += BLOCK) {
+	if (buf == NULL)
+		return ENOMEM;
+	for (size_t off = 0; off < size && err == 0; off += BLOCK) {
 		size_t len = size - off < BLOCK ? size - off : BLOCK;
 
 		load_words(buf, base + off, len);
@@ -62,9 +68,10 @@ static int copy_blocks(int fd, const char *base, size_t size)
 		if (all_zero(buf, len))
 			continue; /* a hole reads back as zeros */
 		if (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
-			return errno != 0 ? errno : EIO;
+			err = errno != 0 ? errno : EIO;
 	}
-	return 0;
+	free(buf);
+	return err;
 }
 
 int pcpu_format_snapshot(const void *base, size_t size, const char *path)

@@ -1,6 +1,7 @@
 /* Opening and closing a kvm handle, its error message, kvm_read and the cache. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,52 @@
 
 /*
  * kvm_open never prints, so the message of a failed open has nowhere to go but a
- * per-thread buffer: kvm_geterr(NULL) returns it.
+ * per-thread buffer: kvm_geterr(NULL) returns it. The buffer is allocated on a thread's
+ * first failed open and reached through a key, not a _Thread_local array, which would be
+ * static TLS that a dlopen()ed libpcpu cannot get. The key's destructor is libc's free, so
+ * it stays valid after libpcpu is unloaded.
  */
-static _Thread_local char open_err[_POSIX2_LINE_MAX];
+static pthread_key_t open_err_key;
+static pthread_once_t open_err_once = PTHREAD_ONCE_INIT;
+static int open_err_ok;
+/* What kvm_geterr(NULL) returns in a thread that has no buffer (no failed open yet, or no
+ * memory for one): never written. */
+static char open_err_none[] = "";
+
+static void open_err_init(void)
+{
+	open_err_ok = pthread_key_create(&open_err_key, free) == 0;
+}
+
+/* This thread's buffer, allocated when want is set and it has none; NULL without one. */
+static char *open_err(int want)
+{
+	char *buf;
+
+	pthread_once(&open_err_once, open_err_init);
+	if (!open_err_ok)
+		return NULL;
+	buf = pthread_getspecific(open_err_key);
+	if (buf == NULL && want) {
+		buf = malloc(_POSIX2_LINE_MAX);
+		if (buf != NULL && pthread_setspecific(open_err_key, buf) != 0) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	return buf;
+}
+
+/* Keeps the message of a failed open for kvm_geterr(NULL), and in errbuf when given. */
+static void open_err_set(const char *msg, char *errbuf)
+{
+	char *buf = open_err(1);
+
+	if (buf != NULL)
+		snprintf(buf, _POSIX2_LINE_MAX, "%s", msg);
+	if (errbuf != NULL)
+		snprintf(errbuf, _POSIX2_LINE_MAX, "%s", msg);
+}
 
 /* Bumped by a call with kd == NULL; every handle re-reads its cache when it differs. */
 unsigned int kvm_cache_gen;
@@ -62,13 +106,14 @@ int kvm_cache_reload(kvm_t *kd)
 	return 0;
 }
 
-static kvm_t *open_handle(const char *corefile, int flags)
+static kvm_t *open_handle(const char *corefile, int flags, char *errbuf)
 {
 	kvm_t *kd = calloc(1, sizeof(*kd));
 	int r;
 
 	if (kd == NULL) {
-		snprintf(open_err, sizeof(open_err), "kvm_open: out of memory");
+		open_err_set("kvm_open: out of memory", errbuf);
+		errno = ENOMEM;
 		return NULL;
 	}
 	kd->fd = -1;
@@ -83,7 +128,7 @@ static kvm_t *open_handle(const char *corefile, int flags)
 	if (r == 0)
 		return kd;
 	r = errno;
-	memcpy(open_err, kd->errbuf, sizeof(open_err));
+	open_err_set(kd->errbuf, errbuf);
 	kvm_close(kd);
 	errno = r;
 	return NULL;
@@ -96,20 +141,15 @@ kvm_t *kvm_open(const char *execfile, const char *corefile, const char *swapfile
 	(void)execfile;
 	(void)swapfile;
 	(void)errstr;
-	return open_handle(corefile, flags);
+	return open_handle(corefile, flags, NULL);
 }
 
 kvm_t *kvm_openfiles(const char *execfile, const char *corefile, const char *swapfile, int flags,
 		     char *errbuf)
 {
-	kvm_t *kd;
-
 	(void)execfile;
 	(void)swapfile;
-	kd = open_handle(corefile, flags);
-	if (kd == NULL && errbuf != NULL)
-		memcpy(errbuf, open_err, sizeof(open_err));
-	return kd;
+	return open_handle(corefile, flags, errbuf);
 }
 
 int kvm_close(kvm_t *kd)
@@ -126,7 +166,12 @@ int kvm_close(kvm_t *kd)
 
 char *kvm_geterr(kvm_t *kd)
 {
-	return kd == NULL ? open_err : kd->errbuf;
+	char *buf;
+
+	if (kd != NULL)
+		return kd->errbuf;
+	buf = open_err(0);
+	return buf != NULL ? buf : open_err_none;
 }
 
 ssize_t kvm_read(kvm_t *kd, unsigned long addr, void *buf, size_t nbytes)

@@ -25,6 +25,10 @@ static int map_file(kvm_t *kd, uint64_t len)
 
 	if (want <= kd->maplen)
 		return 0;
+	if (kd->guard == NULL && (kd->guard = kvm_guard_acquire()) == NULL) {
+		kvm_err(kd, errno, "cannot guard the mapping of the domain: %s", strerror(errno));
+		return -1;
+	}
 	if (kd->map == NULL)
 		p = mmap(NULL, want, PROT_READ, MAP_SHARED, kd->fd, 0);
 	else
@@ -83,7 +87,7 @@ static int guard_end(kvm_t *kd)
 {
 	uint64_t len = 0;
 
-	if (!kvm_guard_disarm())
+	if (!kvm_guard_disarm(kd->guard))
 		return 0;
 	kd->broken = 1;
 	file_len(kd, &len);
@@ -93,7 +97,7 @@ static int guard_end(kvm_t *kd)
 
 int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len)
 {
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	copy_words(kd->map + off, dst, len);
 	return guard_end(kd);
 }
@@ -122,7 +126,7 @@ static inline __attribute__((always_inline)) uint64_t load_int(const unsigned ch
 
 int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, uint64_t *sums)
 {
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	for (size_t k = 0; k < n; k++)
 		sums[k] = ref[k].percpu
 				  ? 0
@@ -138,6 +142,13 @@ int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, uint64_t 
 	return guard_end(kd);
 }
 
+int kvm_domain_load_acquire32(kvm_t *kd, uint64_t off, uint32_t *v)
+{
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
+	*v = __atomic_load_n((const uint32_t *)(kd->map + off), __ATOMIC_ACQUIRE);
+	return guard_end(kd);
+}
+
 int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum)
 {
 	struct kvm_intref ref = {.off = off, .size = sizeof(uint64_t), .percpu = 1};
@@ -150,7 +161,7 @@ int kvm_domain_live(kvm_t *kd, struct kvm_live *live)
 	const struct pcpu_dom_header *h = (const struct pcpu_dom_header *)kd->map;
 
 	/* The reader halves of publications 2 and 3 (format/publish.h). */
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	pcpu_obs_growth(h, &live->file_size, &live->nchunks);
 	live->sym_count = pcpu_obs_sym_count(h);
 	if (guard_end(kd) != 0)
@@ -236,7 +247,7 @@ static int copy_sym(kvm_t *kd, uint64_t off, struct pcpu_dom_sym *sym)
 	uint64_t seq;
 	int torn = 1;
 
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	for (int i = 0; torn && i < SYM_TRIES; i++) {
 		seq = pcpu_sym_read_begin(s, &kind);
 		copy_words((const unsigned char *)s, (unsigned char *)sym, sizeof(*sym));
@@ -348,7 +359,7 @@ static int copy_header(kvm_t *kd, struct pcpu_dom_header *h)
 {
 	int ready;
 
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	ready = pcpu_obs_ready((const struct pcpu_dom_header *)kd->map);
 	copy_words(kd->map, (unsigned char *)h, sizeof(*h));
 	if (guard_end(kd) != 0)
@@ -389,7 +400,6 @@ int kvm_domain_open(kvm_t *kd, const char *path)
 {
 	if (kvm_trust_open(kd, path) != 0)
 		return -1;
-	kvm_guard_install();
 	return kvm_domain_reload(kd);
 }
 
@@ -397,6 +407,7 @@ void kvm_domain_close(kvm_t *kd)
 {
 	if (kd->map != NULL)
 		munmap((void *)kd->map, kd->maplen);
+	kvm_guard_release(kd->guard);
 	if (kd->fd >= 0)
 		close(kd->fd);
 	free(kd->procs);

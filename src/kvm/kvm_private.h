@@ -97,6 +97,7 @@ struct __kvm {
 	unsigned int cache_gen;	  /* kvm_cache_gen value the cached fields belong to */
 	unsigned int dpcpu_cpu;	  /* CPU chosen by kvm_dpcpu_setcpu, default 0 */
 	int broken;		  /* the file shrank under the mapping: every call fails */
+	struct kvm_guard *guard;  /* held while map is set (kvm_guard.c) */
 	/* The last zpcpu allocation checked (base, bytes per CPU, file offset), so that a
 	 * program polling one counter pays for the checks once; 0 bytes when none. */
 	struct {
@@ -208,6 +209,8 @@ struct kvm_intref {
 /* sums[k] = the value of ref[k], or the sum of its copies over every CPU slot, modulo
  * 2^64. 0 or -1. */
 int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, uint64_t *sums);
+/* The aligned 4-byte value at offset off, loaded with acquire ordering. */
+int kvm_domain_load_acquire32(kvm_t *kd, uint64_t off, uint32_t *v);
 /* Sums the uint64_t at off + i * stride over every CPU slot i (span checked). 0 or -1. */
 int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum);
 /* The header fields a live writer changes, loaded with acquire and range-checked. */
@@ -227,42 +230,41 @@ int kvm_domain_sym(kvm_t *kd, uint32_t index, struct pcpu_dom_sym *sym);
 int kvm_domain_zpcpu(kvm_t *kd, uint64_t base, uint64_t size, uint64_t *off);
 
 /*
- * kvm_guard.c: recovery from SIGBUS on a mapping that lost pages. Loads from kd->map are
- * made between kvm_guard_arm and kvm_guard_disarm; disarm returns 1 when a page was lost
- * meanwhile (the loads read zeros from there on), and the caller then fails with EIO.
+ * kvm_guard.c: recovery from SIGBUS on a mapping that lost pages. A handle that maps a
+ * file holds a guard slot (kd->guard); loads from kd->map are made between kvm_guard_arm
+ * and kvm_guard_disarm; disarm returns 1 when a page was lost meanwhile (the loads read
+ * zeros from there on), and the caller then fails with EIO. The fields are atomics because
+ * the handler walks every slot, and may run on any thread.
  */
 struct kvm_guard {
 	uintptr_t lo; /* the mapping being read */
 	size_t len;
-	volatile sig_atomic_t armed;
-	volatile sig_atomic_t faulted;
+	int armed;
+	int faulted;
+	int used; /* the slot belongs to a handle */
 };
-extern _Thread_local struct kvm_guard kvm_guard_tls __attribute__((tls_model("initial-exec")));
-/* Installs the SIGBUS handler, once per process; called when a domain is opened. */
-void kvm_guard_install(void);
+/* A free slot, installing the SIGBUS handler on the first call; NULL with ENOMEM. */
+struct kvm_guard *kvm_guard_acquire(void);
+void kvm_guard_release(struct kvm_guard *g);
 
-/* The handler runs on this thread, between these stores and loads: compiler ordering
- * (signal fences) is all it needs. */
-static inline void kvm_guard_arm(const void *lo, size_t len)
+/* The handler that matters runs on this thread, between these stores and loads: the
+ * signal fences keep the guarded loads between arm and disarm. */
+static inline void kvm_guard_arm(struct kvm_guard *g, const void *lo, size_t len)
 {
-	struct kvm_guard *g = &kvm_guard_tls;
-
-	g->lo = (uintptr_t)lo;
-	g->len = len;
-	g->faulted = 0;
+	__atomic_store_n(&g->lo, (uintptr_t)lo, __ATOMIC_RELAXED);
+	__atomic_store_n(&g->len, len, __ATOMIC_RELAXED);
+	__atomic_store_n(&g->faulted, 0, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	g->armed = 1;
+	__atomic_store_n(&g->armed, 1, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-static inline int kvm_guard_disarm(void)
+static inline int kvm_guard_disarm(struct kvm_guard *g)
 {
-	struct kvm_guard *g = &kvm_guard_tls;
-
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	g->armed = 0;
+	__atomic_store_n(&g->armed, 0, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	return g->faulted;
+	return __atomic_load_n(&g->faulted, __ATOMIC_RELAXED);
 }
 
 /* kvm_pcpu.c: the domain's struct pcpu table, as kvm_target_ops wants it. */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,20 +25,19 @@ static int is_snapshot(const kvm_t *kd)
 }
 
 /*
- * Copies slot i. Its state is loaded first and the rest after an acquire fence, which
- * pairs with the release store of state by the process taking the slot: a slot seen in
- * use has its identity fields written. A slot being reused may still show a mix of the
- * old and the new identity; they only describe, liveness comes from the lock.
+ * Copies slot i. Its state is loaded first, with acquire, which pairs with the release
+ * store of state by the process taking the slot (src/domain/procs.c, describe): a slot
+ * seen in use has its identity fields written. A slot being reused may still show a mix
+ * of the old and the new identity; they only describe, liveness comes from the lock.
  */
 static int copy_slot(kvm_t *kd, unsigned int i, struct pcpu_dom_proc *p)
 {
 	uint64_t off = kd->lay.proc_off + (uint64_t)i * sizeof(*p);
+	size_t rest = offsetof(struct pcpu_dom_proc, pid);
 
-	if (kvm_domain_copy(kd, off, p, sizeof(uint64_t)) != 0)
+	if (kvm_domain_load_acquire32(kd, off, &p->state) != 0)
 		return -1;
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return kvm_domain_copy(kd, off + sizeof(uint64_t), (unsigned char *)p + sizeof(uint64_t),
-			       sizeof(*p) - sizeof(uint64_t));
+	return kvm_domain_copy(kd, off + rest, (unsigned char *)p + rest, sizeof(*p) - rest);
 }
 
 /*

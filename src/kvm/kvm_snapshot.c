@@ -26,9 +26,9 @@ int kvm_snapshot(kvm_t *kd, const char *path)
 	    kvm_domain_span(kd, 0, live.file_size, "kvm_snapshot") != 0)
 		return -1;
 	size = (size_t)(live.file_size & ~(uint64_t)7);
-	kvm_guard_arm(kd->map, kd->maplen);
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	r = pcpu_format_snapshot(kd->map, size, path);
-	if (kvm_guard_disarm()) {
+	if (kvm_guard_disarm(kd->guard)) {
 		unlink(path);
 		kd->broken = 1;
 		kvm_err(kd, EIO, "kvm_snapshot: the domain file shrank while it was copied");

@@ -3,7 +3,7 @@
  * syscall(SYS_fork), clone without CLONE_VM) gets the page zero-filled at the same
  * address, so it can never read its parent's pid: pid 0 means "not filled yet", and the
  * next ukp_* or upmap_map() call fills it. pthread_atfork fills it before fork() returns
- * in the child. A vfork child shares the page; the vfork wrapper (vfork_<arch>.c) raises
+ * in the child. A vfork child shares the page; ukp_vfork (vfork_<arch>.c, opt-in) raises
  * invfork around it so that ukp_getpid() asks the kernel instead.
  */
 #include <errno.h>

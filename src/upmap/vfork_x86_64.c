@@ -1,7 +1,9 @@
 /*
- * vfork() for x86_64 that raises upmap's invfork while the child runs on our memory, so
- * that ukp_getpid() in the child asks the kernel instead of returning the parent's pid.
- * Programs linked with libpcpu resolve vfork here before libc.
+ * ukp_vfork() for x86_64: vfork() that raises upmap's invfork while the child runs on our
+ * memory, so that ukp_getpid() in the child asks the kernel instead of returning the
+ * parent's pid. It is not called vfork: a library that replaced libc's vfork in every
+ * program (and plugin host) that loads it would change a process-wide function behind
+ * the program's back, so a program opts in (ukp(3)).
  *
  * Written in assembly for the same reason as libc's: the child returns from this function
  * and may overwrite its stack frame before the parent resumes, so the return address is
@@ -15,8 +17,8 @@
 
 #include "upmap/upmap_private.h"
 
-/* Defined here, not in upmap.c, so that every program using the upmap links this file
- * and its vfork, even when another vfork (a sanitizer's) comes first on the link line. */
+/* Defined here, not in upmap.c, so that every program using the upmap links this file,
+ * and with it ukp_vfork. */
 uint32_t *pcpu_upmap_invfork;
 
 __attribute__((visibility("hidden"), used)) long pcpu_upmap_vfork_error(long err);
@@ -28,9 +30,9 @@ long pcpu_upmap_vfork_error(long err)
 }
 
 __asm__(".text\n"
-	".globl vfork\n"
-	".type vfork, @function\n"
-	"vfork:\n"
+	".globl ukp_vfork\n"
+	".type ukp_vfork, @function\n"
+	"ukp_vfork:\n"
 	"	.cfi_startproc\n"
 	"	endbr64\n"
 	"	movq pcpu_upmap_invfork(%rip), %rsi\n"
@@ -57,4 +59,4 @@ __asm__(".text\n"
 	"	negq %rdi\n"
 	"	jmp pcpu_upmap_vfork_error\n"
 	"	.cfi_endproc\n"
-	".size vfork, .-vfork\n");
+	".size ukp_vfork, .-ukp_vfork\n");

@@ -88,6 +88,31 @@ Test(live, file_shrinking_while_mapped_gives_eio_not_sigbus)
 	cr_expect_eq(errno, EIO);
 }
 
+/* The guard keeps one slot per mapping handle, 16 to a block: handles past the first block
+ * are guarded too, and a closed handle's slot serves the next. */
+Test(live, every_open_handle_is_guarded_past_the_first_block_of_slots)
+{
+	enum { HANDLES = 40 };
+	uint64_t c = domfix_zalloc(&f, 8);
+	kvm_t *more[HANDLES];
+
+	for (int i = 0; i < HANDLES; i++) {
+		more[i] = kvm_openfiles(NULL, path, NULL, O_RDONLY, NULL);
+		cr_assert_not_null(more[i], "%s", kvm_geterr(NULL));
+	}
+	kvm_close(more[3]);
+	more[3] = kvm_openfiles(NULL, path, NULL, O_RDONLY, NULL);
+	cr_assert_not_null(more[3], "%s", kvm_geterr(NULL));
+	cr_assert_eq(kvm_counter_u64_fetch(more[HANDLES - 1], c), 0);
+	cr_assert_eq(ftruncate(fd, 4096), 0);
+	for (int i = 0; i < HANDLES; i++) {
+		errno = 0;
+		cr_expect_eq(kvm_counter_u64_fetch(more[i], c), 0);
+		cr_expect_eq(errno, EIO, "handle %d", i);
+		kvm_close(more[i]);
+	}
+}
+
 Test(live, null_kd_makes_handles_revalidate_their_cache)
 {
 	static const char bad_magic = 'X';

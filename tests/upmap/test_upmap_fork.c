@@ -1,5 +1,6 @@
 /* pid, forkid and invfork across fork, raw fork system calls, clone and vfork. */
 #include <criterion/criterion.h>
+#include <dlfcn.h>
 #include <pcpu/upmap.h>
 #include <sched.h>
 #include <signal.h>
@@ -123,12 +124,12 @@ Test(upmap, clone_child_without_clone_vm_sees_its_own_values)
 	free(stack);
 }
 
-Test(upmap, vfork_child_has_invfork_set_and_its_own_pid)
+Test(upmap, ukp_vfork_child_has_invfork_set_and_its_own_pid)
 {
 	struct sys_upmap *u = upmap_map();
 	volatile int invfork_in_child = -1;
 	volatile pid_t seen = 0, real = 0;
-	pid_t pid = vfork();
+	pid_t pid = ukp_vfork();
 
 	if (pid == 0) {
 		/* Shared memory: the parent reads these after we _exit. */
@@ -144,6 +145,27 @@ Test(upmap, vfork_child_has_invfork_set_and_its_own_pid)
 	cr_assert_eq(real, pid);
 	cr_assert_eq(u->invfork, 0u);
 	cr_assert_eq(ukp_getpid(), getpid());
+}
+
+Test(upmap, libc_vfork_is_not_replaced)
+{
+	struct sys_upmap *u = upmap_map();
+	volatile int invfork_in_child = -1;
+	Dl_info v, lib;
+	pid_t pid;
+
+	/* The C library's, or a sanitizer runtime's in front of it: not libpcpu's. */
+	cr_assert_neq(dladdr((void *)&vfork, &v), 0);
+	cr_assert_neq(dladdr((void *)&upmap_map, &lib), 0);
+	cr_assert_neq(v.dli_fbase, lib.dli_fbase, "vfork is from %s", v.dli_fname);
+	pid = vfork();
+	if (pid == 0) {
+		invfork_in_child = (int)u->invfork;
+		_exit(0);
+	}
+	cr_assert_gt(pid, 0);
+	cr_assert_eq(test_wait_exit(pid), 0);
+	cr_assert_eq(invfork_in_child, 0);
 }
 
 Test(upmap, fast_paths_map_the_upmap_on_first_use)

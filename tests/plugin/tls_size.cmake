@@ -1,0 +1,22 @@
+# Fails when a library in LIBS (separated by |) has a PT_TLS segment whose memory size
+# exceeds MAX bytes, as `readelf -lW` shows it.
+find_program(READELF readelf REQUIRED)
+string(REPLACE "|" ";" libs "${LIBS}")
+foreach(lib ${libs})
+  execute_process(COMMAND ${READELF} -lW ${lib} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "readelf -lW ${lib} failed")
+  endif()
+  # TLS  Offset VirtAddr PhysAddr FileSiz MemSiz Flg Align
+  if(out MATCHES "\n +TLS +0x[0-9a-f]+ +0x[0-9a-f]+ +0x[0-9a-f]+ +0x[0-9a-f]+ +(0x[0-9a-f]+)")
+    math(EXPR memsz "${CMAKE_MATCH_1}")
+  elseif(out MATCHES "\n +TLS ")
+    message(FATAL_ERROR "${lib}: cannot read the TLS line of:\n${out}")
+  else()
+    set(memsz 0)
+  endif()
+  message(STATUS "${lib}: PT_TLS memsz ${memsz} bytes (at most ${MAX})")
+  if(memsz GREATER MAX)
+    message(FATAL_ERROR "${lib}: ${memsz} bytes of TLS, more than ${MAX}")
+  endif()
+endforeach()
