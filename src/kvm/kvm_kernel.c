@@ -10,8 +10,8 @@
 
 #include <pcpu/kcpuset.h>
 
-#include "domain/topology.h"
 #include "kvm/kvm_private.h"
+#include "sys/topology.h"
 
 #define SYS_CPU "/sys/devices/system/cpu"
 

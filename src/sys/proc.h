@@ -1,0 +1,16 @@
+/* What /proc says about a process: its start time and PID namespace. */
+#ifndef PCPU_SYS_PROC_H
+#define PCPU_SYS_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Field 22 of /proc/PID/stat, clock ticks after boot (with the pid, it names one
+ * process). Async-signal-safe: open and read, no stdio. 0 when unknown. */
+uint64_t pcpu_proc_start_time(pid_t pid);
+
+/* The inode of this process's PID namespace (/proc/self/ns/pid), which tells apart two
+ * processes with one pid in different namespaces; 0 when unknown. Async-signal-safe. */
+uint64_t pcpu_self_pidns(void);
+
+#endif
