@@ -142,6 +142,7 @@ struct kvm_dominfo {
 
 #define KVM_PROCF_CREATOR 0x1u /* created the domain */
 #define KVM_PROCF_FORKED 0x2u  /* a forked child of a holder */
+#define KVM_PROCF_HERE 0x4u    /* alive in the caller's PID namespace: dp_pid is it */
 
 struct kvm_domproc {
 	unsigned int dp_slot;	   /* its slot in the domain's process table */
@@ -158,6 +159,10 @@ struct kvm_domproc {
 
 PCPU_EXPORT const struct kvm_dominfo *kvm_getdominfo(kvm_t *kd);
 PCPU_EXPORT const struct kvm_domproc *kvm_getdomprocs(kvm_t *kd, int *cnt);
+/* The arguments of a KVM_PROCF_HERE holder (FreeBSD's kvm_getargv): a NULL-terminated
+ * array in memory of the handle, valid until the next call on kd; at most nchr bytes (0:
+ * up to 64 KiB). NULL on error (ESRCH: not such a holder, or gone). */
+PCPU_EXPORT char **kvm_getdomargv(kvm_t *kd, const struct kvm_domproc *p, int nchr);
 /* Whether fd is a regular file that starts like a domain or a snapshot (its magic): 1
  * or 0. A cheap filter before kvm_openfiles, which checks the rest. */
 PCPU_EXPORT int kvm_isdomain(int fd);

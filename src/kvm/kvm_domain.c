@@ -411,4 +411,6 @@ void kvm_domain_close(kvm_t *kd)
 	if (kd->fd >= 0)
 		close(kd->fd);
 	free(kd->procs);
+	free(kd->argbuf);
+	free(kd->argv);
 }

@@ -9,6 +9,7 @@
  * kvm_nlist.c    kvm_nlist
  * kvm_pcpu.c     the per-CPU functions of kvm_getpcpu(3)
  * kvm_procs.c    the domain's state and the processes holding it (kvm_getdominfo(3))
+ * kvm_args.c     kvm_getdomargv
  * kvm_snapshot.c kvm_snapshot
  * kvm_syms.c     symbol checks, kvm_walk_syms, kvm_sym_total
  * kvm_target.c   the table of each target (struct kvm_target_ops)
@@ -105,6 +106,8 @@ struct __kvm {
 	} zpcpu_seen;
 	struct kvm_dominfo dominfo; /* kvm_getdominfo's answer */
 	struct kvm_domproc *procs;  /* kvm_getdomprocs's answer: proc_cap entries */
+	char *argbuf;		    /* kvm_getdomargv's answer: the strings */
+	char **argv;		    /* and the array */
 	char errbuf[_POSIX2_LINE_MAX];
 };
 

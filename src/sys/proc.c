@@ -5,19 +5,28 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Reads a small /proc file whole with open and read only, so that a forked child may. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
+ssize_t pcpu_proc_read(pid_t pid, const char *leaf, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	char path[64] = "/proc/", digits[24], *p = path + 6;
+	int n = 0, fd;
+	ssize_t got;
 
-	if (fd < 0)
+	/* No stdio: the pid's digits by hand. */
+	for (unsigned long v = (unsigned long)pid; n == 0 || v != 0; v /= 10)
+		digits[n++] = (char)('0' + v % 10);
+	while (n > 0)
+		*p++ = digits[--n];
+	*p++ = '/';
+	if (strlen(leaf) >= sizeof(path) - (size_t)(p - path))
 		return -1;
-	n = read(fd, buf, len - 1);
+	strcpy(p, leaf);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	got = read(fd, buf, len - 1);
 	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
+	if (got >= 0)
+		buf[got] = '\0';
+	return got;
 }
 
 static uint64_t parse_u64(const char *p)
@@ -33,17 +42,9 @@ static uint64_t parse_u64(const char *p)
  * from the last ')'. */
 uint64_t pcpu_proc_start_time(pid_t pid)
 {
-	char path[40] = "/proc/", buf[1024], *p;
-	char digits[24];
-	int n = 0;
+	char buf[1024], *p;
 
-	/* No stdio: the pid's digits by hand. */
-	for (unsigned long v = (unsigned long)pid; n == 0 || v != 0; v /= 10)
-		digits[n++] = (char)('0' + v % 10);
-	for (p = path + 6; n > 0;)
-		*p++ = digits[--n];
-	strcpy(p, "/stat");
-	if (read_small(path, buf, sizeof(buf)) <= 0 || (p = strrchr(buf, ')')) == NULL)
+	if (pcpu_proc_read(pid, "stat", buf, sizeof(buf)) <= 0 || (p = strrchr(buf, ')')) == NULL)
 		return 0;
 	/* p is at the ")" that ends field 2; the k-th space after it precedes field k + 2. */
 	for (int field = 2; field < 22 && p != NULL; field++)

@@ -1,9 +1,13 @@
-/* What /proc says about a process: its start time and PID namespace. */
+/* What /proc says about a process: its files, start time and PID namespace. */
 #ifndef PCPU_SYS_PROC_H
 #define PCPU_SYS_PROC_H
 
 #include <stdint.h>
 #include <sys/types.h>
+
+/* Reads at most len - 1 bytes of /proc/PID/leaf into buf and ends them with a NUL: their
+ * number, or -1 with errno. Async-signal-safe. */
+ssize_t pcpu_proc_read(pid_t pid, const char *leaf, char *buf, size_t len);
 
 /* Field 22 of /proc/PID/stat, clock ticks after boot (with the pid, it names one
  * process). Async-signal-safe: open and read, no stdio. 0 when unknown. */

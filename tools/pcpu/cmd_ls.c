@@ -12,7 +12,6 @@
 #include "commands.h"
 #include "domdir.h"
 #include "json.h"
-#include "procfs.h"
 #include "target.h"
 
 const char cmd_ls_synopsis[] = "ls [--gc] [--json] [DIR|FILE...]";
@@ -33,25 +32,23 @@ struct ls_row {
 	bool removed;
 };
 
-/* The title of the shown pid, when it is a holder in this PID namespace whose start time
- * matches: a pid of another namespace or a reused one would show another's command. */
+/* The title of the shown pid, when it is a holder here (KVM_PROCF_HERE): a pid of
+ * another namespace or a reused one would show another's command. */
 static void holder_title(struct ls_row *r)
 {
 	const struct kvm_domproc *p;
-	uint64_t pidns = 0, start;
+	char **argv = NULL, *at = r->title;
 	int n = 0;
 
 	strcpy(r->title, "-");
-	if (!r->t.alive || proc_own_pidns(&pidns) != 0 ||
-	    (p = kvm_getdomprocs(r->t.kd, &n)) == NULL)
+	if (!r->t.alive || (p = kvm_getdomprocs(r->t.kd, &n)) == NULL)
 		return;
-	for (int i = 0; i < n; i++)
-		if (p[i].dp_state == KVM_PROC_ALIVE && p[i].dp_pid == r->t.pid &&
-		    p[i].dp_pidns == pidns && proc_start(p[i].dp_pid, &start) == 0 &&
-		    start == p[i].dp_start) {
-			proc_title(r->t.pid, r->title, sizeof(r->title));
-			return;
-		}
+	for (int i = 0; i < n && !argv; i++)
+		if ((p[i].dp_flags & KVM_PROCF_HERE) && p[i].dp_pid == r->t.pid)
+			argv = kvm_getdomargv(r->t.kd, &p[i], sizeof(r->title) - 1);
+	for (int i = 0; argv && argv[i]; i++) /* what setproctitle shows: words by spaces */
+		at += snprintf(at, sizeof(r->title) - (size_t)(at - r->title), "%s%s", i ? " " : "",
+			       argv[i]);
 }
 
 static void load(struct ls_row *r)

@@ -14,7 +14,6 @@
 
 #include "domdir.h"
 #include "findpid.h"
-#include "procfs.h"
 #include "tool.h"
 
 static bool is_pid(const char *s)
@@ -221,7 +220,7 @@ const char *target_kind_name(unsigned char type)
  * The pid to show: the creator while it holds the domain, else the first holder in this
  * PID namespace, else the first holder, else (a dead domain) the creator.
  */
-static pid_t shown_pid(kvm_t *kd, const struct kvm_dominfo *di, uint64_t pidns)
+static pid_t shown_pid(kvm_t *kd, const struct kvm_dominfo *di)
 {
 	const struct kvm_domproc *p;
 	int n = 0, first = -1;
@@ -233,7 +232,8 @@ static pid_t shown_pid(kvm_t *kd, const struct kvm_dominfo *di, uint64_t pidns)
 			continue;
 		if (p[i].dp_flags & KVM_PROCF_CREATOR)
 			return p[i].dp_pid;
-		if (first < 0 || (p[i].dp_pidns == pidns && p[first].dp_pidns != pidns))
+		if (first < 0 ||
+		    ((p[i].dp_flags & KVM_PROCF_HERE) && !(p[first].dp_flags & KVM_PROCF_HERE)))
 			first = i;
 	}
 	return first < 0 ? di->di_pid : p[first].dp_pid;
@@ -242,17 +242,15 @@ static pid_t shown_pid(kvm_t *kd, const struct kvm_dominfo *di, uint64_t pidns)
 void target_refresh_state(struct target *t)
 {
 	const struct kvm_dominfo *di = kvm_getdominfo(t->kd);
-	uint64_t pidns = 0;
 
 	if (!di) {
 		t->alive = false;
 		t->nprocs = 0;
 		return;
 	}
-	proc_own_pidns(&pidns);
 	t->alive = di->di_state == KVM_DOM_ALIVE;
 	t->nprocs = di->di_nprocs;
-	t->pid = shown_pid(t->kd, di, pidns);
+	t->pid = shown_pid(t->kd, di);
 }
 
 const char *target_state(const struct target *t)
