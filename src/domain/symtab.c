@@ -44,19 +44,13 @@ int pcpu_sym_add_locked(struct pcpu_domain *d, const char *name, uint64_t addr, 
 	}
 	if (slot == NULL && n == d->hdr->sym_cap)
 		return ENOSPC;
-	struct pcpu_dom_sym *e = slot != NULL ? slot : &tab[n];
-	if (slot != NULL)
-		pcpu_sym_write_begin(e);
-	memset(e->name, 0, sizeof(e->name));
-	strcpy(e->name, name);
-	e->addr = addr;
-	e->size = size;
-	e->flags = flags;
+	struct pcpu_dom_sym v = {.addr = addr, .size = size, .kind = kind, .flags = flags};
+	strcpy(v.name, name);
 	if (slot != NULL) {
-		pcpu_sym_write_end(e, kind);
+		pcpu_sym_rewrite(slot, &v);
 		return 0;
 	}
-	e->kind = kind;
+	tab[n] = v; /* no reader looks at it before sym_count covers it */
 	pcpu_pub_sym_count(d->hdr, n + 1);
 	return 0;
 }
@@ -75,8 +69,10 @@ void pcpu_sym_drop_range_locked(struct pcpu_domain *d, uint64_t lo, uint64_t hi)
 
 		if (tab[i].kind != PCPU_SYM_FREE && a >= lo && a - lo < span &&
 		    (a - lo) % d->lay.stride < hi - lo) {
-			pcpu_sym_write_begin(&tab[i]);
-			pcpu_sym_write_end(&tab[i], PCPU_SYM_FREE);
+			struct pcpu_dom_sym v = tab[i];
+
+			v.kind = PCPU_SYM_FREE;
+			pcpu_sym_rewrite(&tab[i], &v);
 		}
 	}
 }

@@ -10,6 +10,7 @@
 #ifndef PCPU_FORMAT_PUBLISH_H
 #define PCPU_FORMAT_PUBLISH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "format/domain_format.h"
@@ -66,42 +67,44 @@ static inline uint32_t pcpu_obs_sym_count(const struct pcpu_dom_header *h)
 }
 
 /*
- * 4. An entry below sym_count changes (reused, or tombstoned): a sequence lock in seq.
- * The writer makes seq odd, then a release fence, then rewrites the entry, then makes
- * seq even again with release (pcpu_sym_write_begin/end). The reader loads seq with
- * acquire (odd: a rewrite is under way), copies the entry, then an acquire fence and
- * seq again (pcpu_sym_read_begin/retry): the fence pairs with the writer's release
- * fence, so a copy that met any store of a rewrite sees seq changed, and is retried.
- * A file of a writer that predates seq keeps it 0: the reader then still acquires the
- * kind before the copy and rechecks it after.
+ * 4. An entry below sym_count changes (reused, or tombstoned): a sequence lock in seq,
+ * without fences (ThreadSanitizer has none). The writer makes seq odd, stores the
+ * entry's words with release, then makes seq even with release (pcpu_sym_rewrite). The
+ * reader loads seq with acquire (odd: a rewrite is under way), the words with acquire,
+ * then seq again (pcpu_sym_read): a word stored by a rewrite is released after that
+ * rewrite's odd seq, so a reader that loaded it (acquire) then loads an odd or newer seq
+ * and copies again. A file of a writer that predates seq keeps it 0: the kind, loaded
+ * before and after the copy, is then all that tells a rewrite.
  */
-static inline void pcpu_sym_write_begin(struct pcpu_dom_sym *s)
+#define PCPU_SYM_WORDS (offsetof(struct pcpu_dom_sym, seq) / 8) /* all but seq */
+
+static inline void pcpu_sym_rewrite(struct pcpu_dom_sym *s, const struct pcpu_dom_sym *v)
 {
-	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	uint64_t seq = s->seq; /* only the writer, under its lock, stores seq */
+	uint64_t *dst = (uint64_t *)(void *)s;
+	const uint64_t *src = (const uint64_t *)(const void *)v;
+
+	__atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < PCPU_SYM_WORDS; i++)
+		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELEASE);
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-static inline void pcpu_sym_write_end(struct pcpu_dom_sym *s, uint32_t kind)
+/* Copies *s into *out: 0, or -1 when a rewrite may have torn the copy (copy again). */
+static inline int pcpu_sym_read(const struct pcpu_dom_sym *s, struct pcpu_dom_sym *out)
 {
-	__atomic_store_n(&s->kind, kind, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
-}
-
-/* The seq a copy starts from, and the kind seen with it; odd means retry now. */
-static inline uint64_t pcpu_sym_read_begin(const struct pcpu_dom_sym *s, uint32_t *kind)
-{
+	const uint64_t *src = (const uint64_t *)(const void *)s;
+	uint64_t *dst = (uint64_t *)(void *)out;
 	uint64_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+	uint32_t kind = __atomic_load_n(&s->kind, __ATOMIC_ACQUIRE);
 
-	*kind = __atomic_load_n(&s->kind, __ATOMIC_ACQUIRE);
-	return seq;
-}
-
-/* Whether the copy made since pcpu_sym_read_begin returned seq (and kind) may be torn. */
-static inline int pcpu_sym_read_retry(const struct pcpu_dom_sym *s, uint64_t seq, uint32_t kind)
-{
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	for (size_t i = 0; i < PCPU_SYM_WORDS; i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_ACQUIRE);
+	out->seq = seq;
 	return (seq & 1) != 0 || __atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq ||
-	       __atomic_load_n(&s->kind, __ATOMIC_RELAXED) != kind;
+			       out->kind != kind
+		       ? -1
+		       : 0;
 }
 
 #endif

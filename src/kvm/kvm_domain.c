@@ -243,23 +243,17 @@ int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, ui
 static int copy_sym(kvm_t *kd, uint64_t off, struct pcpu_dom_sym *sym)
 {
 	const struct pcpu_dom_sym *s = (const struct pcpu_dom_sym *)(kd->map + off);
-	uint32_t kind;
-	uint64_t seq;
 	int torn = 1;
 
 	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
-	for (int i = 0; torn && i < SYM_TRIES; i++) {
-		seq = pcpu_sym_read_begin(s, &kind);
-		copy_words((const unsigned char *)s, (unsigned char *)sym, sizeof(*sym));
-		torn = pcpu_sym_read_retry(s, seq, kind);
-	}
+	for (int i = 0; torn && i < SYM_TRIES; i++)
+		torn = pcpu_sym_read(s, sym) != 0;
 	if (guard_end(kd) != 0)
 		return -1;
 	if (torn) {
 		kvm_err(kd, EAGAIN, "symbol entry at offset %" PRIu64 " is being rewritten", off);
 		return -1;
 	}
-	sym->kind = kind;
 	return 0;
 }
 

@@ -273,12 +273,11 @@ static void *reuse_writer(void *arg)
 	for (unsigned long i = 0; !__atomic_load_n(&r->stop, __ATOMIC_RELAXED); i++) {
 		const struct pcpu_dom_sym *next = i % 2 ? &r->a : &r->b;
 
-		pcpu_sym_write_begin(r->slot);
-		pcpu_sym_write_end(r->slot, PCPU_SYM_FREE);
-		pcpu_sym_write_begin(r->slot);
-		store_words((unsigned char *)r->slot, (const unsigned char *)next,
-			    offsetof(struct pcpu_dom_sym, kind));
-		pcpu_sym_write_end(r->slot, next->kind);
+		struct pcpu_dom_sym gone = *r->slot;
+
+		gone.kind = PCPU_SYM_FREE;
+		pcpu_sym_rewrite(r->slot, &gone);
+		pcpu_sym_rewrite(r->slot, next);
 	}
 	return NULL;
 }
