@@ -203,7 +203,7 @@ Test(race, a_reader_racing_growth_sees_every_published_chunk_whole, .timeout = 1
 	struct domfix f;
 	struct grow g = {.f = &f};
 	char name[16], *path;
-	size_t len0, lenmax;
+	size_t len0 = 0, lenmax;
 	pthread_t w;
 	kvm_t *kd;
 	int last = 0;
