@@ -141,6 +141,30 @@ Test(tools_serve, scrapes_within_the_interval_share_one_reading)
 	cr_assert_eq(writer_stop(&w), 0);
 }
 
+/* serve keeps a domain open between scrapes only while its path names that file: a
+ * program restarted under the same path is read afresh, and a gap in between is up 0. */
+Test(tools_serve, a_program_restarted_under_the_same_path_is_followed)
+{
+	char *path = test_path(test_tmpdir(), "restart.domain"), *resp, down[4200];
+	struct writer_opts o = {.domain = path};
+	struct writer w;
+	struct server s;
+
+	writer_start_opts(&w, &o, 2, 1000);
+	serve_start(&s, path);
+	cr_assert_eq(scraped_requests(s.port), w.requests);
+	cr_assert_eq(writer_stop(&w), 0);
+	resp = http(s.port, "GET", "/metrics");
+	snprintf(down, sizeof(down), "pcpu_domain_up{target=\"%s\"} 0\n", path);
+	cr_expect_not_null(strstr(resp, down), "%s", resp);
+	free(resp);
+	writer_start_opts(&w, &o, 2, 3000);
+	cr_assert_eq(scraped_requests(s.port), w.requests, "the new program's count");
+	cr_assert_eq(serve_stop(&s), 0);
+	cr_assert_eq(writer_stop(&w), 0);
+	free(path);
+}
+
 Test(tools_serve, a_bad_interval_is_refused)
 {
 	struct run r;
