@@ -1,11 +1,18 @@
 # pcpu_add_test(NAME name SOURCES a.c ... [LABELS concurrency ...] [LIBS ...])
 # One Criterion executable per test file; CTest runs each as one test. The label
 # "concurrency" marks the tests that the ThreadSanitizer build runs. Under TSan those
-# compile against tests/tsan/criterion/criterion.h (see there why) instead of Criterion.
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)
+# compile against tests/tsan/criterion/criterion.h (see there why) instead of Criterion,
+# and so do they in a build for a target that has no Criterion (PCPU_CRITERION_SHIM, the
+# aarch64 cross build that runs under qemu-user).
+if(PCPU_SANITIZE STREQUAL "thread" OR PCPU_CRITERION_SHIM)
+  set(PCPU_TEST_SHIM ON)
+else()
+  set(PCPU_TEST_SHIM OFF)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)
+endif()
 
-if(PCPU_SANITIZE STREQUAL "thread")
+if(PCPU_TEST_SHIM)
   add_library(pcpu_tsan_runner STATIC ${PROJECT_SOURCE_DIR}/tests/tsan/runner.c)
   target_include_directories(pcpu_tsan_runner PUBLIC ${PROJECT_SOURCE_DIR}/tests/tsan)
 endif()
@@ -18,7 +25,7 @@ function(pcpu_add_test)
   add_executable(test_${T_NAME} ${T_SOURCES})
   target_include_directories(test_${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(test_${T_NAME} PRIVATE _GNU_SOURCE)
-  if(PCPU_SANITIZE STREQUAL "thread")
+  if(PCPU_TEST_SHIM)
     if(NOT "concurrency" IN_LIST T_LABELS)
       set_target_properties(test_${T_NAME} PROPERTIES EXCLUDE_FROM_ALL ON)
       return()

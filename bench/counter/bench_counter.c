@@ -1,9 +1,12 @@
 /*
- * counter_u64_add against its baselines, all in one run: (a) a plain thread-local
- * increment, (b) one shared atomic counter, (c) an atomic add on the slot of the CPU
- * sched_getcpu() names; with 1, 2 and 4 threads. Then counter_u64_fetch against maxcpu
- * 2, 64 and 4096 (each in a child started with PCPU_MAXCPU), and the cost of creating
- * and naming 1000 counters.
+ * counter_u64_add and DPCPU_ADD against a bare rseq add written from the ABI in this
+ * benchmark (loops.c), all in one run: one counter (tight), 16 counters round-robin, and
+ * the net cost amid independent ALU work; each again with the caller compiled -fPIC in a
+ * plugin; then 1, 2 and 4-thread throughput. Context, not baselines: a thread-local
+ * increment (bimodal on this machine), one shared atomic counter, an atomic add on the
+ * slot of the CPU sched_getcpu() names. Then counter_u64_fetch against maxcpu 2, 64 and
+ * 4096 (each in a child started with PCPU_MAXCPU), and the cost of creating and naming
+ * 1000 counters.
  */
 #include <sched.h>
 #include <stdio.h>
@@ -18,14 +21,15 @@
 
 #include "arch/mode.h"
 #include "harness.h"
+#include "loops.h"
 
 enum { ITERS = 20000000 };
 
+struct loop_targets loop_targets;
 static counter_u64_t counter;
 static uint64_t shared_counter;
 static char *slots; /* a zpcpu allocation: one uint64_t per CPU */
 static __thread uint64_t local_counter;
-DPCPU_DEFINE_STATIC(uint64_t, bench_hits);
 
 static void plain_local(void *arg, uint64_t n)
 {
@@ -34,27 +38,6 @@ static void plain_local(void *arg, uint64_t n)
 		local_counter++;
 		__asm__ volatile("" : : : "memory"); /* one increment in memory per add */
 	}
-}
-
-/* The same increment behind a call, as counter_u64_add is: what a call alone costs. */
-__attribute__((noinline)) static void increment(uint64_t *p)
-{
-	__asm__ volatile("" : : : "memory");
-	(*p)++;
-}
-
-static void called_local(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++)
-		increment(&local_counter);
-}
-
-static void dpcpu_add(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++)
-		DPCPU_ADD(bench_hits, 1);
 }
 
 static void shared_atomic(void *arg, uint64_t n)
@@ -74,13 +57,6 @@ static void getcpu_atomic(void *arg, uint64_t n)
 				   __ATOMIC_RELAXED);
 }
 
-static void pcpu_counter(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++)
-		counter_u64_add(counter, 1);
-}
-
 static void fetch_loop(void *arg, uint64_t n)
 {
 	(void)arg;
@@ -94,18 +70,61 @@ static double ns_per_add(bench_body_fn *fn, int t)
 	return 1e9 * t / bench_ops_per_sec(fn, NULL, ITERS / 2, t);
 }
 
+/* One loop kind against the bare add: ns per add, or the net ns per add amid work. */
+struct kind {
+	const char *name;
+	bench_body_fn *counter, *dpcpu, *bare, *work; /* work: the "amid" loop without adds */
+	int adds_per_iter;
+};
+
+static double cost(bench_body_fn *fn, const struct kind *k, double work)
+{
+	double ns = ns_per_add(fn, 1) / k->adds_per_iter;
+
+	return k->work != NULL ? ns - work : ns;
+}
+
+static void versus_bare(const struct kind *k, const char *caller)
+{
+	double work = k->work != NULL ? ns_per_add(k->work, 1) : 0;
+	double bare = cost(k->bare, k, work);
+	char name[96];
+
+	snprintf(name, sizeof(name), "counter_u64_add, %s%s", k->name, caller);
+	bench_report(name, cost(k->counter, k, work), "bare rseq add", bare, "ns");
+	snprintf(name, sizeof(name), "DPCPU_ADD, %s%s", k->name, caller);
+	bench_report(name, cost(k->dpcpu, k, work), "bare rseq add", bare, "ns");
+}
+
+static void loops(void)
+{
+	static const struct kind kinds[] = {
+		{"tight", counter_tight, dpcpu_tight, bare_tight, NULL, 1},
+		{"16 round-robin", counter_rr, dpcpu_rr, bare_rr, NULL, RR},
+		{"net amid ALU work", counter_amid, dpcpu_amid, bare_amid, work_only, 1},
+		{"tight", counter_tight_pic, dpcpu_tight_pic, bare_tight_pic, NULL, 1},
+		{"16 round-robin", counter_rr_pic, dpcpu_rr_pic, bare_rr_pic, NULL, RR},
+		{"net amid ALU work", counter_amid_pic, dpcpu_amid_pic, bare_amid_pic,
+		 work_only_pic, 1},
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		versus_bare(&kinds[i], i < 3 ? "" : ", -fPIC caller");
+}
+
 static void adds(int t)
 {
-	double mine = ns_per_add(pcpu_counter, t), a = ns_per_add(plain_local, t),
-	       b = ns_per_add(shared_atomic, t), c = ns_per_add(getcpu_atomic, t);
+	double mine = ns_per_add(counter_tight, t), bare = ns_per_add(bare_tight, t);
 	char name[64];
 
+	snprintf(name, sizeof(name), "counter_u64_add throughput, %d thread%s", t,
+		 t > 1 ? "s" : "");
+	bench_report(name, t / mine * 1e3, "bare rseq add", t / bare * 1e3, "Mop/s");
 	snprintf(name, sizeof(name), "counter_u64_add, %d thread%s", t, t > 1 ? "s" : "");
-	bench_report(name, mine, "(a) thread-local increment", a, "ns");
-	bench_report(name, mine, "(b) one shared atomic", b, "ns");
-	bench_report(name, mine, "(c) atomic on sched_getcpu slot", c, "ns");
-	snprintf(name, sizeof(name), "counter_u64_add throughput, %d threads", t);
-	bench_report(name, t / mine * 1e3, "(b) one shared atomic", t / b * 1e3, "Mop/s");
+	bench_report(name, mine, "(a) thread-local increment", ns_per_add(plain_local, t), "ns");
+	bench_report(name, mine, "(b) one shared atomic", ns_per_add(shared_atomic, t), "ns");
+	bench_report(name, mine, "(c) atomic on sched_getcpu slot", ns_per_add(getcpu_atomic, t),
+		     "ns");
 }
 
 /* Child mode: prints ns per counter_u64_fetch in this process (PCPU_MAXCPU set). */
@@ -158,16 +177,21 @@ int main(int argc, char **argv)
 	self[n] = '\0';
 	counter = counter_u64_alloc(M_WAITOK);
 	slots = zpcpu_alloc(sizeof(uint64_t));
+	loop_targets.one = counter_u64_alloc(M_WAITOK);
+	for (int k = 0; k < RR; k++)
+		loop_targets.rr[k] = counter_u64_alloc(M_WAITOK);
+	loop_targets.slots = zpcpu_alloc(RR * sizeof(uint64_t));
+	loop_targets.stride = zpcpu_stride();
 	bench_header("counter(9)");
 	printf("add mode: %s, domain: %s\n", pcpu_percpu_mode(),
 	       pcpu_domain_path() ? pcpu_domain_path() : "private");
+	if (strncmp(pcpu_percpu_mode(), "rseq", 4) != 0) {
+		printf("the bare rseq add needs rseq mode: skipped\n");
+		return 0;
+	}
+	loops();
 	for (int t = 1; t <= 4; t *= 2)
 		adds(t);
-	double a = ns_per_add(plain_local, 1);
-	bench_report("counter_u64_add, 1 thread", ns_per_add(pcpu_counter, 1),
-		     "(a2) increment in a called function", ns_per_add(called_local, 1), "ns");
-	bench_report("DPCPU_ADD, 1 thread", ns_per_add(dpcpu_add, 1), "(a) thread-local increment",
-		     a, "ns");
 	double f2 = fetch_at(self, 2);
 	bench_report("counter_u64_fetch, maxcpu 64", fetch_at(self, 64), "maxcpu 2", f2, "ns");
 	bench_report("counter_u64_fetch, maxcpu 4096", fetch_at(self, 4096), "maxcpu 2", f2, "ns");

@@ -40,12 +40,12 @@ PCPU_EXPORT void counter_u64_zero(counter_u64_t c);
 
 /*
  * counter_u64_add() is also a function (take its address, or call (counter_u64_add)(c, v));
- * the macro makes the first attempt in the caller and leaves every other case -- rseq off,
- * an abort, a zero in progress, a thread without rseq -- to that function.
+ * the macro makes the first attempt in the caller and leaves every other case -- atomic
+ * mode, an abort, a thread without rseq -- to that function.
  */
 static inline void pcpu_counter_u64_add_inline(counter_u64_t c, int64_t inc)
 {
-	if (!pcpu_percpu_add64_once(c, (uint64_t)inc))
+	if (!pcpu_percpu_add64_once(pcpu_percpu_hot, c, (uint64_t)inc))
 		(counter_u64_add)(c, inc);
 }
 #define counter_u64_add(c, inc) pcpu_counter_u64_add_inline((c), (inc))

@@ -111,7 +111,7 @@ struct pcpu_dpcpu_desc {
 #define PCPU_DPCPU_DEFINE_(first, storage, t, n)                                \
 	first t DPCPU_NAME(n);                                                  \
 	static uintptr_t PCPU_DPCPU_DELTA(n);                                   \
-	storage struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)                       \
+	storage const struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)                 \
 		__attribute__((section("set_pcpu_desc"), used, aligned(8))) = { \
 			#n, &DPCPU_NAME(n), sizeof(DPCPU_NAME(n)),              \
 			PCPU_DPCPU_FLAGS(DPCPU_NAME(n)), &PCPU_DPCPU_DELTA(n)}; \
@@ -122,15 +122,30 @@ struct pcpu_dpcpu_desc {
 /* DPCPU_NAME(n) is declared for its type only (__typeof__, sizeof, _Generic). */
 #define DPCPU_DECLARE(t, n)                       \
 	extern PCPU_DPCPU_HIDDEN t DPCPU_NAME(n); \
-	extern struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)
+	extern const struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)
 
 PCPU_EXPORT void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *d);
 PCPU_EXPORT void *pcpu_dpcpu_id_ptr(const struct pcpu_dpcpu_desc *d, unsigned int cpu);
 PCPU_EXPORT void pcpu_dpcpu_add(const struct pcpu_dpcpu_desc *d, int64_t v);
-PCPU_EXPORT void pcpu_dpcpu_register(char *start, char *stop, struct pcpu_dpcpu_desc *dstart,
-				     struct pcpu_dpcpu_desc *dstop);
+PCPU_EXPORT void pcpu_dpcpu_register(char *start, char *stop, const struct pcpu_dpcpu_desc *dstart,
+				     const struct pcpu_dpcpu_desc *dstop);
 
-#define DPCPU_PTR(n) ((__typeof__(DPCPU_NAME(n)) *)pcpu_dpcpu_ptr(&PCPU_DPCPU_DESC(n)))
+/*
+ * DPCPU_PTR in the caller: the delta and this thread's cpu_id (from its rseq area) give
+ * the copy with no call; a set that was not placed, or a thread whose area has no CPU
+ * (atomic mode, not registered), asks pcpu_dpcpu_ptr().
+ */
+static inline void *pcpu_dpcpu_ptr_inline(const struct pcpu_dpcpu_desc *d)
+{
+	uintptr_t delta = *d->delta;
+	int cpu = pcpu_percpu_cpu_id();
+
+	if (__builtin_expect(delta != 0 && cpu >= 0, 1))
+		return (char *)d->addr + delta + (size_t)cpu * pcpu_percpu_stride(pcpu_percpu_hot);
+	return pcpu_dpcpu_ptr(d);
+}
+
+#define DPCPU_PTR(n) ((__typeof__(DPCPU_NAME(n)) *)pcpu_dpcpu_ptr_inline(&PCPU_DPCPU_DESC(n)))
 #define DPCPU_GET(n) (*DPCPU_PTR(n))
 #define DPCPU_SET(n, v) (*DPCPU_PTR(n) = (v))
 #define DPCPU_ID_PTR(cpu, n) \
@@ -142,17 +157,34 @@ PCPU_EXPORT void pcpu_dpcpu_register(char *start, char *stop, struct pcpu_dpcpu_
 	((void)sizeof(char[(PCPU_DPCPU_FLAGS(DPCPU_NAME(n)) & PCPU_DPCPU_F_INTEGER) ? 1 : -1]), \
 	 pcpu_dpcpu_add_inline(&PCPU_DPCPU_DESC(n), sizeof(DPCPU_NAME(n)), (int64_t)(v)))
 
-/* DPCPU_ADD's first attempt, inline for 8-byte variables as counter_u64_add()'s is; other
- * widths, a set that could not be placed (delta 0) and every failed attempt are
+/* DPCPU_ADD's first attempt, inline as counter_u64_add()'s is (size is a constant, so one
+ * case remains); a set that could not be placed (delta 0) and every failed attempt are
  * pcpu_dpcpu_add()'s. */
 static inline void pcpu_dpcpu_add_inline(const struct pcpu_dpcpu_desc *d, size_t size, int64_t v)
 {
+	uint64_t hot = pcpu_percpu_hot;
 	uintptr_t delta = *d->delta;
+	void *slot0 = (char *)d->addr + delta;
+	int done = 0;
 
-	if (size == sizeof(uint64_t) && delta != 0 &&
-	    pcpu_percpu_add64_once((uint64_t *)((char *)d->addr + delta), (uint64_t)v))
-		return;
-	pcpu_dpcpu_add(d, v);
+	if (__builtin_expect(delta != 0, 1)) {
+		switch (size) {
+		case 1:
+			done = pcpu_percpu_add8_once(hot, slot0, (uint8_t)v);
+			break;
+		case 2:
+			done = pcpu_percpu_add16_once(hot, slot0, (uint16_t)v);
+			break;
+		case 4:
+			done = pcpu_percpu_add32_once(hot, slot0, (uint32_t)v);
+			break;
+		default:
+			done = pcpu_percpu_add64_once(hot, slot0, (uint64_t)v);
+			break;
+		}
+	}
+	if (!done)
+		pcpu_dpcpu_add(d, v);
 }
 
 /*
@@ -163,8 +195,10 @@ static inline void pcpu_dpcpu_add_inline(const struct pcpu_dpcpu_desc *d, size_t
  */
 extern char __start_set_pcpu[] __attribute__((weak, visibility("hidden")));
 extern char __stop_set_pcpu[] __attribute__((weak, visibility("hidden")));
-extern struct pcpu_dpcpu_desc __start_set_pcpu_desc[] __attribute__((weak, visibility("hidden")));
-extern struct pcpu_dpcpu_desc __stop_set_pcpu_desc[] __attribute__((weak, visibility("hidden")));
+extern const struct pcpu_dpcpu_desc __start_set_pcpu_desc[]
+	__attribute__((weak, visibility("hidden")));
+extern const struct pcpu_dpcpu_desc __stop_set_pcpu_desc[]
+	__attribute__((weak, visibility("hidden")));
 
 /* libpcpu's own sources leave it out: the library has no constructor (pcpu(3)). */
 #ifndef PCPU_BUILDING_LIBPCPU

@@ -1,11 +1,16 @@
 /*
- * <pcpu/percpu_add.h> -- the inline fast path behind counter_u64_add(); not an API of its
- * own. Included by <pcpu/counter.h>; the library's own critical sections (src/arch) use
- * the same section text, so there is one definition of it.
+ * <pcpu/percpu_add.h> -- the inline fast path behind counter_u64_add(), DPCPU_ADD() and
+ * DPCPU_PTR(); not an API of its own. Included by <pcpu/counter.h> and <pcpu/pcpu.h>; the
+ * library's out-of-line paths (src/arch) use the same sections, so there is one
+ * definition of each.
  *
- * The variables below belong to libpcpu: programs only read them, through the inline
- * function. They are exported so that the add can run in the caller, without a call: an
- * out-of-line add costs about three times an inline one on x86_64 (bench/counter).
+ * The critical section's text is per architecture (<pcpu/arch/x86_64.h>,
+ * <pcpu/arch/aarch64.h>); one template below makes the add of every width from it. Other
+ * architectures, and ThreadSanitizer builds (which cannot see stores made in inline
+ * assembly), have no section: every add takes the library's atomic path.
+ *
+ * pcpu_percpu_hot belongs to libpcpu: programs only read it, through the inline
+ * functions. It is exported so that the add runs in the caller, without a call.
  */
 #ifndef PCPU_PERCPU_ADD_H
 #define PCPU_PERCPU_ADD_H
@@ -19,80 +24,111 @@
 extern "C" {
 #endif
 
-extern PCPU_EXPORT int pcpu_rseq_on;	      /* 1: adds run as rseq critical sections */
-extern PCPU_EXPORT ptrdiff_t pcpu_rseq_off;   /* struct rseq's offset from the thread pointer */
-extern PCPU_EXPORT size_t pcpu_percpu_stride; /* the domain's stride */
-extern PCPU_EXPORT unsigned int pcpu_percpu_maxcpu;   /* the domain's CPU slots */
-extern PCPU_EXPORT volatile uint32_t pcpu_rseq_fence; /* > 0 while counter_u64_zero() runs */
-
-#if defined(__x86_64__)
 /*
- * The x86_64 rseq critical section that adds to the current CPU's slot of a per-CPU
- * object: slot0 + cpu_id * stride. The signature before the abort handler is glibc's
- * RSEQ_SIG, which the kernel checks against the one the thread registered with.
+ * What a section needs, in one word: the low 32 bits are the offset (signed) from the
+ * thread pointer of the struct rseq the adds use, glibc's or libpcpu's own; the high 32
+ * bits the domain's stride. Until the mode is chosen, and for good in atomic mode, the
+ * offset names an area that is never registered, whose cpu_id stays negative, so the
+ * section leaves at once and no "rseq on?" flag is read.
  *
- * Why it is exact: the CPU number is loaded inside the section and the add to that CPU's
- * slot is its last instruction (the commit). Preemption, migration or a signal before the
- * commit makes the kernel resume at the abort handler, so the add happened not at all or
- * exactly once, on the CPU whose slot it targets; no other CPU writes that slot except
- * counter_u64_zero() under the fence, against which the library then adds with a lock
- * prefix. Only rseq_cs (user-owned) is written; cpu_id (kernel-owned) is only read.
- * insn is the add instruction; fence_check is PCPU_X86_FENCE_CHECK or empty. The asm goto
- * must offer the labels unregistered and aborted, and fenced with the fence check.
+ * It is declared const, as glibc declares __rseq_offset: the library stores it once (the
+ * domain's creation), and the compiler may keep it in a register across a loop. A copy
+ * read before that store is the first value, whose area is never registered, so a stale
+ * read can only send an add to the library's out-of-line path: one word, so the offset
+ * and the stride are never mixed from two stores.
  */
-#define PCPU_X86_FENCE_CHECK    \
-	"cmpl $0, %[fence]\n\t" \
-	"jne %l[fenced]\n\t"
+extern PCPU_EXPORT const uint64_t pcpu_percpu_hot;
 
-#define PCPU_X86_CS(insn, fence_check)                                                \
-	".pushsection __rseq_cs, \"aw\"\n\t"                                          \
-	".balign 32\n\t"                                                              \
-	"3: .long 0, 0\n\t"                                                           \
-	".quad 1f, 2f - 1f, 4f\n\t"                                                   \
-	".popsection\n\t"                                                             \
-	"leaq 3b(%%rip), %%rax\n\t"                                                   \
-	"movq %%rax, 8(%[rs])\n\t" /* rseq->rseq_cs */                                \
-	"1:\n\t"                                                                      \
-	"movl 4(%[rs]), %%eax\n\t"  /* rseq->cpu_id, negative when not registered */  \
-	"cmpl %[maxcpu], %%eax\n\t" /* unsigned: a negative id is out of range too */ \
-	"jae %l[unregistered]\n\t" fence_check "imulq %[stride], %%rax\n\t" insn      \
-	" %[v], (%[slot0], %%rax)\n\t"                                                \
-	"2:\n\t"                                                                      \
-	".pushsection __rseq_failure, \"ax\"\n\t"                                     \
-	".byte 0x0f, 0xb9, 0x3d\n\t"                                                  \
-	".long 0x53053053\n\t"                                                        \
-	"4: jmp %l[aborted]\n\t"                                                      \
-	".popsection\n\t"
+static inline ptrdiff_t pcpu_percpu_rseq_off(uint64_t hot)
+{
+	return (int32_t)(uint32_t)hot;
+}
+
+static inline size_t pcpu_percpu_stride(uint64_t hot)
+{
+	return (size_t)(hot >> 32);
+}
+
+#if defined(__SANITIZE_THREAD__)
+#define PCPU_NO_SECTION 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PCPU_NO_SECTION 1
+#endif
+#endif
+
+/* AddressSanitizer checks a %fs-relative load as if it were an ordinary address. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PCPU_NO_SEG_FS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PCPU_NO_SEG_FS 1
+#endif
+#endif
+
+#if defined(PCPU_NO_SECTION)
+#elif defined(__x86_64__)
+#include <pcpu/arch/x86_64.h>
+#elif defined(__aarch64__)
+#include <pcpu/arch/aarch64.h>
+#endif
+
+#ifndef PCPU_ARCH_RSEQ
+#define PCPU_ARCH_RSEQ 0
+#define PCPU_RSEQ_SIG 0u
+#endif
 
 /*
- * One attempt at the add: 1 when it committed, 0 when the caller must take the library's
- * out-of-line path (rseq off, this thread not registered, a zero in progress, or an
- * abort; in each case nothing was added).
+ * pcpu_percpu_addN_once(hot, slot0, v): one attempt at the add, given pcpu_percpu_hot
+ * (read by the caller unconditionally, so that a loop reads it once), 1 when it committed, 0 when
+ * the caller must take the library's out-of-line path (this thread has no registered
+ * area, adds are atomic in this process, or the section aborted; in each case nothing
+ * was added).
  */
-static inline int pcpu_percpu_add64_once(uint64_t *slot0, uint64_t v)
-{
-	if (__builtin_expect(!pcpu_rseq_on, 0))
-		return 0;
-	__asm__ goto(PCPU_X86_CS("addq", PCPU_X86_FENCE_CHECK)
-		     :
-		     : [rs] "r"((char *)__builtin_thread_pointer() + pcpu_rseq_off),
-		       [slot0] "r"(slot0), [stride] "r"(pcpu_percpu_stride), [v] "r"(v),
-		       [maxcpu] "r"(pcpu_percpu_maxcpu), [fence] "m"(pcpu_rseq_fence)
-		     : "rax", "memory", "cc"
-		     : unregistered, fenced, aborted);
-	return 1;
-unregistered:
-fenced:
-aborted:
-	return 0;
-}
+#if PCPU_ARCH_RSEQ
+#define PCPU_PERCPU_ADD_ONCE(width, type)                                                          \
+	static inline int pcpu_percpu_add##width##_once(uint64_t hot, void *slot0, type v)         \
+	{                                                                                          \
+		__asm__ goto(                                                                      \
+			PCPU_ARCH_ADD(PCPU_ARCH_SFX_##width, PCPU_ARCH_MOD_##width)                \
+			:                                                                          \
+			: [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_rseq_off(hot))), [slot0] "r"(slot0), \
+			  [stride] "r"(pcpu_percpu_stride(hot)), [v] "r"(v)                        \
+			: PCPU_ARCH_ADD_CLOBBERS                                                   \
+			: slow);                                                                   \
+		return 1;                                                                          \
+	slow:                                                                                      \
+		return 0;                                                                          \
+	}
 #else
-static inline int pcpu_percpu_add64_once(uint64_t *slot0, uint64_t v)
-{
-	(void)slot0, (void)v;
-	return 0;
-}
+#define PCPU_PERCPU_ADD_ONCE(width, type)                                                  \
+	static inline int pcpu_percpu_add##width##_once(uint64_t hot, void *slot0, type v) \
+	{                                                                                  \
+		(void)hot, (void)slot0, (void)v;                                           \
+		return 0;                                                                  \
+	}
 #endif
+
+PCPU_PERCPU_ADD_ONCE(8, uint8_t)
+PCPU_PERCPU_ADD_ONCE(16, uint16_t)
+PCPU_PERCPU_ADD_ONCE(32, uint32_t)
+PCPU_PERCPU_ADD_ONCE(64, uint64_t)
+
+/* This thread's CPU as its rseq area says, or a negative value when it has none (then
+ * the library's pcpu_curcpu() asks the kernel). */
+static inline int pcpu_percpu_cpu_id(void)
+{
+#if !PCPU_ARCH_RSEQ
+	return -1;
+#elif defined(__SEG_FS) && !defined(__cplusplus) && !defined(PCPU_NO_SEG_FS)
+	/* %fs-relative: no load of the thread pointer. */
+	return *(volatile const __seg_fs int32_t *)(pcpu_percpu_rseq_off(pcpu_percpu_hot) + 4);
+#else
+	return __atomic_load_n((const int32_t *)((char *)__builtin_thread_pointer() +
+						 pcpu_percpu_rseq_off(pcpu_percpu_hot) + 4),
+			       __ATOMIC_RELAXED);
+#endif
+}
 
 #ifdef __cplusplus
 }

@@ -1,12 +1,10 @@
 /*
  * The per-process choice between rseq and atomic adds, rseq registration when glibc did
- * not register, the slow path, and zeroing (the fence protocol).
+ * not register, and the adds a critical section cannot make.
  */
 #include "arch/percpu.h"
 
 #include <errno.h>
-#include <linux/membarrier.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int pcpu_rseq_on;
-ptrdiff_t pcpu_rseq_off;
-size_t pcpu_percpu_stride;
-unsigned int pcpu_percpu_maxcpu = 1;
-volatile uint32_t pcpu_rseq_fence;
+static unsigned int percpu_maxcpu = 1;
+static int rseq_on;  /* 1: adds run as rseq critical sections */
 static int rseq_own; /* 1: the rseq areas are ours (glibc did not register) */
 
 /* Our own area, used only when glibc did not register: initial-exec TLS, so its offset
@@ -26,6 +21,11 @@ static int rseq_own; /* 1: the rseq areas are ours (glibc did not register) */
 static __thread struct rseq own_area __attribute__((tls_model("initial-exec"), aligned(32))) = {
 	.cpu_id = (uint32_t)RSEQ_CPU_ID_UNINITIALIZED};
 static __thread int own_tried;
+/* Never registered: the area of the sections until the mode is chosen and in atomic
+ * mode. Not own_area, which rseq-own mode registers while a stale copy of the word may
+ * still pair it with the first stride. */
+static __thread struct rseq no_area __attribute__((tls_model("initial-exec"), aligned(32))) = {
+	.cpu_id = (uint32_t)RSEQ_CPU_ID_UNINITIALIZED};
 
 static int register_own(void)
 {
@@ -33,61 +33,117 @@ static int register_own(void)
 	return (int)syscall(SYS_rseq, &own_area, sizeof(own_area), 0, PCPU_RSEQ_SIG);
 }
 
-static int membarrier_rseq(int cmd)
+static int setup_done;
+
+/* One store, so that no reader mixes an offset and a stride from two values. The stride
+ * fits 32 bits: the format bounds it to 64 MiB. */
+static void publish(ptrdiff_t off, size_t stride)
 {
-	return (int)syscall(SYS_membarrier, cmd, 0, 0);
+	/* Defined writable in hot.c; const only to the readers. */
+	__atomic_store_n((uint64_t *)&pcpu_percpu_hot, (uint64_t)stride << 32 | (uint32_t)off,
+			 __ATOMIC_RELAXED);
 }
 
-/* A fork made while another thread was zeroing copies a raised fence that no thread of
- * the child will ever lower. */
-static void lower_fence_in_child(void)
+/* The empty asm keeps the offset whole: gcc would otherwise load only the 32 bits that
+ * publish() keeps, a form of the initial-exec TLS access that ld cannot relax. */
+static ptrdiff_t offset_of(const struct rseq *area)
 {
-	pcpu_rseq_fence = 0;
+	ptrdiff_t off = (const char *)area - (char *)__builtin_thread_pointer();
+
+	__asm__("" : "+r"(off));
+	return off;
+}
+
+static int fits(ptrdiff_t off)
+{
+	return off == (int32_t)off;
+}
+
+/* Until the mode is chosen the sections use no_area, so every add leaves before its
+ * store. In a static link a DPCPU constructor of the same priority may have chosen the
+ * mode already. */
+__attribute__((constructor(101))) static void before_setup(void)
+{
+	if (!setup_done)
+		publish(offset_of(&no_area), 0);
 }
 
 /*
  * rseq mode needs: a critical section for this architecture, PCPU_RSEQ not "0", an rseq
- * area (glibc's, or ours when glibc.pthread.rseq=0 left none and the kernel accepts ours),
- * and expedited rseq membarrier, without which counter_u64_zero() could not fence.
+ * area (glibc's, or ours when glibc.pthread.rseq=0 left none and the kernel accepts
+ * ours), and a maxcpu known to cover every CPU id the kernel reports, since the section
+ * indexes by cpu_id unchecked: the possible list was readable (pcpu_maxcpu() then covers
+ * its last id), not the fallback count of configured CPUs.
  */
 void pcpu_percpu_setup(size_t stride, unsigned int maxcpu)
 {
 	const char *env = getenv("PCPU_RSEQ");
 
-	pcpu_percpu_stride = stride;
-	pcpu_percpu_maxcpu = maxcpu;
-	if (!PCPU_ARCH_HAS_RSEQ || (env != NULL && strcmp(env, "0") == 0))
+	ptrdiff_t off = __rseq_size != 0 ? __rseq_offset : offset_of(&own_area);
+
+	setup_done = 1;
+	percpu_maxcpu = maxcpu;
+	publish(offset_of(&no_area), stride);
+	if (!PCPU_ARCH_RSEQ || (env != NULL && strcmp(env, "0") == 0) ||
+	    access("/sys/devices/system/cpu/possible", R_OK) != 0 || !fits(off))
 		return;
 	if (__rseq_size == 0) {
 		if (register_own() != 0)
 			return;
 		rseq_own = 1;
-		pcpu_rseq_off = (char *)&own_area - (char *)__builtin_thread_pointer();
-	} else {
-		pcpu_rseq_off = __rseq_offset;
 	}
-	if (membarrier_rseq(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) != 0)
-		return;
-	pthread_atfork(NULL, NULL, lower_fence_in_child);
-	pcpu_rseq_on = 1;
+	publish(off, stride);
+	rseq_on = 1;
 }
 
 const char *pcpu_percpu_mode(void)
 {
-	return !pcpu_rseq_on ? "atomic" : rseq_own ? "rseq-own" : "rseq-glibc";
+	return !rseq_on ? "atomic" : rseq_own ? "rseq-own" : "rseq-glibc";
+}
+
+unsigned int pcpu_percpu_maxcpu(void)
+{
+	return percpu_maxcpu;
 }
 
 unsigned int pcpu_percpu_cpu(void)
 {
-	int cpu = -1;
+	int cpu = pcpu_percpu_cpu_id();
 
-	if (pcpu_rseq_on)
-		cpu = (int)__atomic_load_n(
-			(uint32_t *)((char *)__builtin_thread_pointer() + pcpu_rseq_off + 4),
-			__ATOMIC_RELAXED);
 	if (cpu < 0)
 		cpu = sched_getcpu();
-	return cpu < 0 ? 0 : (unsigned int)cpu % pcpu_percpu_maxcpu;
+	return cpu < 0 ? 0 : (unsigned int)cpu % percpu_maxcpu;
+}
+
+static int add_once(void *slot0, int64_t v, int width)
+{
+	switch (width) {
+	case 8:
+		return pcpu_percpu_add8_once(pcpu_percpu_hot, slot0, (uint8_t)v);
+	case 16:
+		return pcpu_percpu_add16_once(pcpu_percpu_hot, slot0, (uint16_t)v);
+	case 32:
+		return pcpu_percpu_add32_once(pcpu_percpu_hot, slot0, (uint32_t)v);
+	default:
+		return pcpu_percpu_add64_once(pcpu_percpu_hot, slot0, (uint64_t)v);
+	}
+}
+
+/*
+ * A section that leaves with a non-negative cpu_id was aborted: start again. A thread
+ * created before we registered our own area (or by a library that bypasses
+ * pthread_create) registers on its first add; one the kernel refuses (another rseq area
+ * is registered in it) never runs the section.
+ */
+int pcpu_percpu_add_cs(void *slot0, int64_t v, int width)
+{
+	for (;;) {
+		if (add_once(slot0, v, width))
+			return 1;
+		if (pcpu_percpu_cpu_id() < 0 &&
+		    !(rseq_on && rseq_own && !own_tried && register_own() == 0))
+			return 0;
+	}
 }
 
 void pcpu_atomic_add(void *slot, int64_t v, int width)
@@ -109,69 +165,26 @@ void pcpu_atomic_add(void *slot, int64_t v, int width)
 }
 
 /*
- * The fence protocol. An rseq add is a plain read-modify-write of its own CPU's slot, so
- * a store from another CPU could be overwritten by an add in flight. Raising the fence and
- * then issuing an expedited rseq membarrier aborts every critical section of this
- * process in flight; any section that starts afterwards reads the raised fence (the
- * membarrier orders it) and adds with a lock prefix, which is atomic against the other
- * CPU's store, made with an atomic instruction. Once the fence drops (release, after
- * that store), plain adds resume. Adds made by other processes sharing the domain are
- * not reached by our membarrier: see counter(3).
+ * In atomic mode every add of the process is atomic, so any CPU's slot will do. In rseq
+ * mode a thread without an area must not add to a slot whose CPU runs a section at the
+ * same time (a plain read-modify-write there would overwrite the atomic add), so it runs
+ * on that CPU while it adds: a section of that CPU is then preempted, not running, and
+ * aborts when it resumes. The affinity it had is restored after. When the affinity
+ * cannot be set the add is made unpinned (pcpu(3), BUGS).
  */
-static void fence_raise(void)
+void pcpu_percpu_add_atomic(void *slot0, int64_t v, int width)
 {
-	__atomic_fetch_add(&pcpu_rseq_fence, 1, __ATOMIC_SEQ_CST);
-	/* A forked child has a new mm: register it on first use. */
-	if (membarrier_rseq(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) != 0 &&
-	    membarrier_rseq(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) == 0)
-		membarrier_rseq(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ);
-}
+	size_t words = (percpu_maxcpu + 63) / 64; /* maxcpu covers the kernel's mask */
+	unsigned long old[words], one[words];	  /* at most 8 KiB: maxcpu <= 65536 */
+	int cpu = sched_getcpu(), pinned = 0;
 
-static void fence_lower(void)
-{
-	__atomic_fetch_sub(&pcpu_rseq_fence, 1, __ATOMIC_RELEASE);
-}
-
-/*
- * A thread created before we registered our own area (or by a library that bypasses
- * pthread_create) registers on its first add. If the kernel refuses (another rseq area
- * is registered in it), that thread adds atomically, to the slot of a CPU it may have
- * left already, where a registered thread's plain add could overwrite it: in rseq mode
- * the add is made under the fence, at the cost of a system call per add.
- */
-void pcpu_percpu_add_slow(void *slot0, int64_t v, int width)
-{
-	if (pcpu_rseq_on && rseq_own && !own_tried && register_own() == 0) {
-		switch (width) {
-		case 8:
-			pcpu_percpu_add8(slot0, (uint8_t)v);
-			return;
-		case 16:
-			pcpu_percpu_add16(slot0, (uint16_t)v);
-			return;
-		case 32:
-			pcpu_percpu_add32(slot0, (uint32_t)v);
-			return;
-		default:
-			pcpu_percpu_add64(slot0, (uint64_t)v);
-			return;
-		}
+	if (rseq_on && cpu >= 0 && sched_getaffinity(0, sizeof(old), (cpu_set_t *)old) == 0) {
+		memset(one, 0, sizeof(one));
+		one[(unsigned int)cpu / 64] = 1UL << ((unsigned int)cpu % 64);
+		pinned = sched_setaffinity(0, sizeof(one), (cpu_set_t *)one) == 0;
 	}
-	if (pcpu_rseq_on)
-		fence_raise();
-	pcpu_atomic_add((char *)slot0 + (size_t)pcpu_percpu_cpu() * pcpu_percpu_stride, v, width);
-	if (pcpu_rseq_on)
-		fence_lower();
-}
-
-/* Exchanges, under the fence, so that no add in flight writes back a slot's old value. */
-void pcpu_percpu_zero64(uint64_t *slot0)
-{
-	if (pcpu_rseq_on)
-		fence_raise();
-	for (unsigned int c = 0; c < pcpu_percpu_maxcpu; c++)
-		__atomic_exchange_n((uint64_t *)((char *)slot0 + (size_t)c * pcpu_percpu_stride), 0,
-				    __ATOMIC_RELAXED);
-	if (pcpu_rseq_on)
-		fence_lower();
+	pcpu_atomic_add(pcpu_percpu_slot(slot0, cpu < 0 ? 0 : (unsigned int)cpu % percpu_maxcpu), v,
+			width);
+	if (pinned)
+		sched_setaffinity(0, sizeof(old), (cpu_set_t *)old);
 }

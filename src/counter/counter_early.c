@@ -2,9 +2,10 @@
  * Early counters (COUNTER_U64_DEFINE_EARLY): the slot they point at until bound, and the
  * binding of an object's set, run by its priority-101 constructor.
  *
- * An add writes slot0 + cpu * stride. Before the domain exists the stride is 0 and the
- * CPU index 0 (pcpu_percpu_maxcpu is 1), so the one word of pcpu_counter_early_dummy is
- * all an add to an unbound counter can touch. A counter that cannot be bound once the
+ * An add writes slot0 + cpu * stride: the value word, or (atomically, on the library's
+ * path) the adjustment word after it. Before the domain exists the stride is 0 and the
+ * CPU index 0 (pcpu_percpu_maxcpu() is 1), so the two words of pcpu_counter_early_dummy
+ * are all an add to an unbound counter can touch. A counter that cannot be bound once the
  * domain exists (arena full, or its name taken by another kind) must not stay there,
  * since adds now reach cpu * stride past it: it is pointed at a private region of
  * maxcpu * stride bytes instead, where adds are discarded.
@@ -15,8 +16,9 @@
 #include <sys/mman.h>
 
 #include "arch/percpu.h"
+#include "format/domain_format.h"
 
-uint64_t pcpu_counter_early_dummy[1];
+uint64_t pcpu_counter_early_dummy[PCPU_COUNTER_SIZE / sizeof(uint64_t)];
 
 static uint64_t *discard_region;
 
@@ -24,7 +26,7 @@ static uint64_t *discard_region;
 static uint64_t *discard_slots(void)
 {
 	uint64_t *r = __atomic_load_n(&discard_region, __ATOMIC_ACQUIRE), *none = NULL;
-	size_t len = (size_t)pcpu_percpu_maxcpu * pcpu_percpu_stride;
+	size_t len = (size_t)pcpu_percpu_maxcpu() * pcpu_percpu_stride(pcpu_percpu_hot);
 	void *p;
 
 	if (r != NULL)
@@ -50,7 +52,7 @@ static void bind_one(struct pcpu_counter_early_desc *d)
 		return;
 	if (pcpu_counter_define_early(d->c, d->name) == 0 ||
 	    __atomic_load_n(d->c, __ATOMIC_RELAXED) != pcpu_counter_early_dummy ||
-	    pcpu_percpu_stride == 0)
+	    pcpu_percpu_stride(pcpu_percpu_hot) == 0)
 		return;
 	slots = discard_slots();
 	if (slots != NULL)

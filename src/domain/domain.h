@@ -131,12 +131,12 @@ int pcpu_arena_free_locked(struct pcpu_domain *d, void *base, int kind);
 
 /*
  * Objects found by name (named.c), so that a process attaching to a domain, or a program
- * restarted, continues what is there: the allocation of kind (COUNTER or ZPCPU) and size
- * named name, made and named now if there is none. NULL with errno: EEXIST when the name
- * stands for something else (another kind or size), EINVAL for a bad name, or the
- * allocation's error.
+ * restarted, continues what is there: the allocation of kind (COUNTER or ZPCPU) listed
+ * under name with size, made (bytes per CPU) and listed now if there is none. NULL with
+ * errno: EEXIST when the name stands for something else (another kind or size), EINVAL
+ * for a bad name, or the allocation's error.
  */
-void *pcpu_named_alloc(const char *name, size_t size, int kind, uint32_t flags);
+void *pcpu_named_alloc(const char *name, size_t bytes, size_t size, int kind, uint32_t flags);
 
 /* Symbols (symtab.c). Caller holds the lock. */
 const struct pcpu_dom_sym *pcpu_sym_find_locked(struct pcpu_domain *d, const char *name);

@@ -71,8 +71,8 @@ static void list_symbols(struct pcpu_domain *d, const char *cpu0, const char *st
 				    PCPU_SYM_DPCPU, x->flags);
 }
 
-static char *place_set(struct pcpu_domain *d, char *start, size_t size, struct pcpu_dpcpu_desc *ds,
-		       struct pcpu_dpcpu_desc *de)
+static char *place_set(struct pcpu_domain *d, char *start, size_t size,
+		       const struct pcpu_dpcpu_desc *ds, const struct pcpu_dpcpu_desc *de)
 {
 	char *cpu0;
 	int err = pcpu_dom_lock(d);
@@ -91,8 +91,8 @@ static char *place_set(struct pcpu_domain *d, char *start, size_t size, struct p
  * deltas stay 0 and every CPU shares the template (see pcpu_dpcpu_id_ptr): the program
  * keeps working, without per-CPU copies.
  */
-void pcpu_dpcpu_register(char *start, char *stop, struct pcpu_dpcpu_desc *dstart,
-			 struct pcpu_dpcpu_desc *dstop)
+void pcpu_dpcpu_register(char *start, char *stop, const struct pcpu_dpcpu_desc *dstart,
+			 const struct pcpu_dpcpu_desc *dstop)
 {
 	struct pcpu_domain *d = pcpu_domain_get();
 	size_t size = (size_t)(stop - start);
@@ -102,7 +102,7 @@ void pcpu_dpcpu_register(char *start, char *stop, struct pcpu_dpcpu_desc *dstart
 		return;
 	pthread_mutex_lock(&register_lock);
 	if (*dstart->delta == 0 && (cpu0 = place_set(d, start, size, dstart, dstop)) != NULL)
-		for (struct pcpu_dpcpu_desc *x = dstart; x < dstop; x++)
+		for (const struct pcpu_dpcpu_desc *x = dstart; x < dstop; x++)
 			*x->delta = (uintptr_t)cpu0 - (uintptr_t)start;
 	pthread_mutex_unlock(&register_lock);
 }

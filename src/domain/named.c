@@ -6,8 +6,8 @@
 
 /* Caller holds the lock. An existing name must be the same kind and size: two programs
  * that disagree about what a name is must never share its bytes under two readings. */
-static void *find_or_make(struct pcpu_domain *d, const char *name, size_t size, int kind,
-			  uint32_t flags)
+static void *find_or_make(struct pcpu_domain *d, const char *name, size_t bytes, size_t size,
+			  int kind, uint32_t flags)
 {
 	const struct pcpu_dom_sym *s = pcpu_sym_find_locked(d, name);
 	void *p;
@@ -18,7 +18,7 @@ static void *find_or_make(struct pcpu_domain *d, const char *name, size_t size, 
 			return errno = EEXIST, NULL;
 		return (void *)(uintptr_t)s->addr;
 	}
-	p = pcpu_arena_alloc_locked(d, size, kind);
+	p = pcpu_arena_alloc_locked(d, bytes, kind);
 	if (p == NULL)
 		return NULL;
 	err = pcpu_sym_add_locked(d, name, (uintptr_t)p, size, (uint32_t)kind, flags);
@@ -29,7 +29,7 @@ static void *find_or_make(struct pcpu_domain *d, const char *name, size_t size, 
 	return p;
 }
 
-void *pcpu_named_alloc(const char *name, size_t size, int kind, uint32_t flags)
+void *pcpu_named_alloc(const char *name, size_t bytes, size_t size, int kind, uint32_t flags)
 {
 	struct pcpu_domain *d;
 	void *p;
@@ -43,7 +43,7 @@ void *pcpu_named_alloc(const char *name, size_t size, int kind, uint32_t flags)
 	err = pcpu_dom_lock(d);
 	if (err != 0)
 		return errno = err, NULL;
-	p = find_or_make(d, name, size, kind, flags);
+	p = find_or_make(d, name, bytes, size, kind, flags);
 	err = errno;
 	pcpu_dom_unlock(d);
 	errno = err;

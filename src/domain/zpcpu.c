@@ -15,7 +15,7 @@ void *zpcpu_alloc(size_t size)
 
 void *zpcpu_alloc_named(const char *name, size_t size)
 {
-	return pcpu_named_alloc(name, size, PCPU_SYM_ZPCPU, 0);
+	return pcpu_named_alloc(name, size, size, PCPU_SYM_ZPCPU, 0);
 }
 
 void zpcpu_free(void *base)
@@ -32,16 +32,16 @@ void zpcpu_free(void *base)
 
 void *zpcpu_get(void *base)
 {
-	return (char *)base + (size_t)pcpu_percpu_cpu() * pcpu_percpu_stride;
+	return pcpu_percpu_slot(base, pcpu_percpu_cpu());
 }
 
 void *zpcpu_get_cpu(void *base, unsigned int cpu)
 {
-	if (cpu >= pcpu_percpu_maxcpu) {
+	if (cpu >= pcpu_percpu_maxcpu()) {
 		errno = EINVAL;
 		return NULL;
 	}
-	return (char *)base + (size_t)cpu * pcpu_percpu_stride;
+	return pcpu_percpu_slot(base, cpu);
 }
 
 size_t zpcpu_stride(void)

@@ -61,9 +61,20 @@ struct pcpu_dom_toc {
 /* Symbol kinds. */
 #define PCPU_SYM_FREE 0	   /* tombstone of a freed object; readers skip it */
 #define PCPU_SYM_DPCPU 1   /* addr: CPU 0's copy; CPU i's copy is at addr + i * stride */
-#define PCPU_SYM_COUNTER 2 /* addr: counter base (CPU 0's uint64_t slot); size 8 */
+#define PCPU_SYM_COUNTER 2 /* addr: counter base (CPU 0's copy, below); size 8 */
 #define PCPU_SYM_OBJECT 3  /* addr: a pcpu_register()ed object of size bytes */
 #define PCPU_SYM_ZPCPU 4   /* addr: zpcpu base; size bytes per CPU */
+
+/*
+ * A counter's words in each CPU's copy (doc/domain-format.md, "Counters"): the value,
+ * which only that CPU's critical sections add to, and the adjustment, which only atomic
+ * instructions write. The total is the sum over CPUs of value minus adjustment.
+ */
+enum {
+	PCPU_COUNTER_VALUE = 0, /* uint64_t index of the value */
+	PCPU_COUNTER_ADJ = 1,	/* uint64_t index of the adjustment */
+	PCPU_COUNTER_SIZE = 16	/* bytes per CPU */
+};
 
 /* Symbol flags: how a DPCPU variable or object may be displayed. */
 #define PCPU_SYMF_INTEGER 0x1u /* an unsigned or signed integer of size 1, 2, 4 or 8 */

@@ -121,11 +121,13 @@ ssize_t kvm_read_zpcpu(kvm_t *kd, unsigned long base, void *buf, size_t size, in
 	return (ssize_t)size;
 }
 
-/* Every slot is summed, whatever its CPU's state: ids may be sparse, and a CPU that went
- * offline keeps what it counted. On error: 0, with errno and kvm_geterr set. */
+/* Every CPU's copy is summed, whatever its CPU's state: ids may be sparse, and a CPU that
+ * went offline keeps what it counted. The total is the values' sum minus the adjustments'
+ * (doc/domain-format.md, "Counters"), as counter_u64_fetch() computes it. On error: 0,
+ * with errno and kvm_geterr set. */
 uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base)
 {
-	uint64_t off, sum;
+	uint64_t off, sum, adj;
 
 	if (kd == NULL) {
 		errno = EINVAL;
@@ -138,10 +140,11 @@ uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base)
 			base);
 		return 0;
 	}
-	if (kvm_domain_zpcpu(kd, base, sizeof(uint64_t), &off) != 0 ||
-	    kvm_domain_sum(kd, off, &sum) != 0)
+	if (kvm_domain_zpcpu(kd, base, PCPU_COUNTER_SIZE, &off) != 0 ||
+	    kvm_domain_sum(kd, off + PCPU_COUNTER_VALUE * sizeof(uint64_t), &sum) != 0 ||
+	    kvm_domain_sum(kd, off + PCPU_COUNTER_ADJ * sizeof(uint64_t), &adj) != 0)
 		return 0;
-	return sum;
+	return sum - adj;
 }
 
 int kvm_domain_cptime(kvm_t *kd, long *cp_time)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <pcpu/counter.h>
+#include <pcpu/pcpu.h>
 
 #include "arch/mode.h"
 #include "domain/domtest.h"
@@ -33,6 +34,17 @@ int __wrap_sched_getcpu(void)
 }
 
 static counter_u64_t c;
+static int use_dpcpu;	/* 1: the threads add to unreg_hits instead of c */
+static int adds = ADDS; /* of the unregistered thread */
+DPCPU_DEFINE_STATIC(uint64_t, unreg_hits);
+
+static void add_one(void)
+{
+	if (use_dpcpu)
+		DPCPU_ADD(unreg_hits, 1);
+	else
+		counter_u64_add(c, 1);
+}
 
 static void setup(void)
 {
@@ -56,8 +68,12 @@ static void *registered_on_cpu1(void *arg)
 	pin_self(1);
 	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE)) {
-		counter_u64_add(c, 1);
-		registered_adds++;
+		add_one();
+		/* A pinned unregistered thread waits for this CPU: let it in now and then. */
+		if (use_dpcpu && ++registered_adds % 16 == 0)
+			sched_yield();
+		else if (!use_dpcpu)
+			registered_adds++;
 	}
 	return NULL;
 }
@@ -74,14 +90,15 @@ static void *unregistered_on_cpu0(void *arg)
 	lie = 1;
 	while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
 		sched_yield();
-	for (int i = 0; i < ADDS; i++)
-		counter_u64_add(c, 1);
+	for (int i = 0; i < adds; i++)
+		add_one();
 	__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
 	syscall(SYS_rseq, &foreign, sizeof(foreign), RSEQ_FLAG_UNREGISTER, 0x0badf00d);
 	return NULL;
 }
 
-Test(unregistered, atomic_adds_of_an_unregistered_thread_are_never_lost)
+/* Runs both threads to the end; the total they must have made. */
+static uint64_t race(void)
 {
 	pthread_t a, b;
 	int ok = 0;
@@ -97,7 +114,28 @@ Test(unregistered, atomic_adds_of_an_unregistered_thread_are_never_lost)
 	pthread_join(b, NULL);
 	pthread_join(a, NULL);
 	cr_assert(ok, "the foreign rseq area was registered");
-	uint64_t v = counter_u64_fetch(c);
-	uint64_t want = (uint64_t)ADDS + (uint64_t)registered_adds;
+	return (uint64_t)adds + (uint64_t)registered_adds;
+}
+
+/* A counter's atomic adds go to its adjustment word, which no plain add writes. */
+Test(unregistered, atomic_adds_of_an_unregistered_thread_are_never_lost)
+{
+	uint64_t want = race(), v = counter_u64_fetch(c);
+
+	cr_assert_eq(v, want, "%lld adds lost", (long long)(want - v));
+}
+
+/* A DPCPU variable has no such word: the unregistered thread adds pinned to the CPU of
+ * the copy (the lie makes that CPU 1, where the registered thread runs). Each of its
+ * adds waits for CPU 1, so it makes fewer. */
+Test(unregistered, dpcpu_adds_of_an_unregistered_thread_are_never_lost)
+{
+	uint64_t want, v = 0;
+
+	use_dpcpu = 1;
+	adds = 20000;
+	want = race();
+	for (unsigned int cpu = 0; cpu <= mp_maxid; cpu++)
+		v += DPCPU_ID_GET(cpu, unreg_hits);
 	cr_assert_eq(v, want, "%lld adds lost", (long long)(want - v));
 }

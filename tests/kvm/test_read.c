@@ -19,19 +19,25 @@
 static struct domfix f;
 static char *path;
 static kvm_t *kd;
-static uint64_t hits, counter, zbuf, object, zero;
+static uint64_t hits, counter, zbuf, object, zero, zeroed;
 
 /* hits: DPCPU uint64_t, CPU i holds 100 + i. counter: slots 0, 5, 63 hold 1, 20, 300.
  * zbuf: zpcpu of 16 bytes, CPU i holds bytes i..i+15. object: 24 bytes "hello".
- * zero: a counter never added to. Slots 0 and 40 have CP_USER times 5 and 7. */
+ * zero: a counter never added to. zeroed: a counter with adjustments (values 50 and 7 on
+ * CPUs 1 and 2, adjustment 40 on CPU 1, so 17 in all). Counters take 16 bytes per CPU,
+ * value then adjustment. Slots 0 and 40 have CP_USER times 5 and 7. */
 static void setup(void)
 {
 	cr_assert_eq(domfix_init(&f, MAXCPU, ACTIVE), 0);
 	hits = f.hdr->dpcpu_addr + 8;
-	counter = domfix_zalloc(&f, 8);
+	counter = domfix_zalloc(&f, 16);
 	zbuf = domfix_zalloc(&f, 16);
 	object = domfix_zalloc(&f, 24);
-	zero = domfix_zalloc(&f, 8);
+	zero = domfix_zalloc(&f, 16);
+	zeroed = domfix_zalloc(&f, 16);
+	*(uint64_t *)domfix_at(&f, zeroed, 1) = 50;
+	((uint64_t *)domfix_at(&f, zeroed, 1))[1] = 40;
+	*(uint64_t *)domfix_at(&f, zeroed, 2) = 7;
 	domfix_pcpu(&f, 0)->pc_cp_time[CP_USER] = 5;
 	domfix_pcpu(&f, 40)->pc_cp_time[CP_USER] = 7;
 	for (uint32_t cpu = 0; cpu < MAXCPU; cpu++) {
@@ -235,6 +241,13 @@ Test(read, counter_fetch_sums_every_slot_including_sparse_ones)
 {
 	errno = 0;
 	cr_expect_eq(kvm_counter_u64_fetch(kd, counter), 321);
+	cr_expect_eq(errno, 0);
+}
+
+Test(read, counter_fetch_subtracts_every_cpus_adjustment)
+{
+	errno = 0;
+	cr_expect_eq(kvm_counter_u64_fetch(kd, zeroed), 17);
 	cr_expect_eq(errno, 0);
 }
 

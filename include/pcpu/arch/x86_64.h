@@ -1,0 +1,74 @@
+/*
+ * <pcpu/arch/x86_64.h> -- the x86_64 rseq critical section behind counter_u64_add() and
+ * DPCPU_ADD(); included by <pcpu/percpu_add.h>, not an API of its own.
+ *
+ * PCPU_ARCH_ADD(sfx, mod) is the text of one attempt at adding v to the current CPU's
+ * slot, slot0 + cpu_id * stride: sfx is the instruction's size suffix (b, w, l, q) and mod
+ * the operand modifier that names v's register at that size (b, w, k, q). The asm goto
+ * that uses it offers the operands rs (struct rseq's offset from the thread pointer, used
+ * %fs-relative, which saves loading the thread pointer), slot0, stride and v, clobbers rax, and
+ * names the label slow.
+ *
+ * Why it is exact: the CPU number is loaded inside the section and the add to that CPU's
+ * slot is its last instruction, the commit. Preemption, migration or a signal before the
+ * commit makes the kernel resume at the abort handler, so the add happened not at all or
+ * exactly once, on the CPU whose slot it targets. No other writer touches that slot with
+ * a plain or a locked store: counter_u64_zero() writes a word of its own (counter(3)) and
+ * a thread without rseq writes that word too or runs pinned to the slot's CPU (pcpu(3)).
+ * A thread with no registered area reads a negative cpu_id (RSEQ_CPU_ID_UNINITIALIZED or
+ * _REGISTRATION_FAILED) and leaves at the sign test, before any store to the slot.
+ *
+ * The TSO dependence, written out: none across CPUs. Each slot has one kind of writer
+ * (this CPU's sections, serialised by the kernel), so readers on other CPUs need only
+ * per-location coherence, which every architecture gives. Within the CPU, the store of
+ * rseq_cs must be visible to the kernel before the cpu_id load: both run on the same
+ * hardware thread, and program order holds for the kernel entered on it. The section
+ * depends on x86's ordering at one place only: the commit is one read-modify-write
+ * instruction, so no store of ours lies between the load it makes and its store.
+ *
+ * The signature before the abort handler is glibc's RSEQ_SIG (0x53053053, the operand of
+ * a ud1), which the kernel checks against the one the thread registered with. The
+ * __rseq_cs_ptr_array and __rseq_exit_point_array entries are librseq's, for debuggers
+ * that step over critical sections.
+ */
+#ifndef PCPU_ARCH_X86_64_H
+#define PCPU_ARCH_X86_64_H
+
+#include <pcpu/arch/rseq_table.h>
+
+#define PCPU_ARCH_RSEQ 1
+#define PCPU_RSEQ_SIG 0x53053053u
+
+#define PCPU_ARCH_ADD(sfx, mod)                                                          \
+	PCPU_RSEQ_TABLE                                                                  \
+	"leaq 3b(%%rip), %%rax\n\t"                                                      \
+	"movq %%rax, %%fs:8(%[rs])\n\t" /* rseq->rseq_cs */                              \
+	"1:\n\t"                                                                         \
+	"movl %%fs:4(%[rs]), %%eax\n\t" /* rseq->cpu_id, negative when not registered */ \
+	"testl %%eax, %%eax\n\t"                                                         \
+	"js %l[slow]\n\t"                                                                \
+	"imulq %[stride], %%rax\n\t"                                                     \
+	"add" sfx " %" mod "[v], (%[slot0], %%rax)\n\t"                                  \
+	"2:\n\t"                                                                         \
+	".pushsection __rseq_failure, \"ax\"\n\t"                                        \
+	".byte 0x0f, 0xb9, 0x3d\n\t"                                                     \
+	".long 0x53053053\n\t"                                                           \
+	"4: jmp %l[slow]\n\t"                                                            \
+	".popsection\n\t"
+
+#define PCPU_ARCH_ADD_CLOBBERS "rax", "memory", "cc"
+
+/* The area operand: the offset itself, used %fs-relative. */
+#define PCPU_ARCH_AREA(off) (off)
+
+/* Instruction suffix and operand modifier of each width. */
+#define PCPU_ARCH_SFX_8 "b"
+#define PCPU_ARCH_SFX_16 "w"
+#define PCPU_ARCH_SFX_32 "l"
+#define PCPU_ARCH_SFX_64 "q"
+#define PCPU_ARCH_MOD_8 "b"
+#define PCPU_ARCH_MOD_16 "w"
+#define PCPU_ARCH_MOD_32 "k"
+#define PCPU_ARCH_MOD_64 "q"
+
+#endif
