@@ -69,12 +69,12 @@ int main(int argc, char **argv)
 	struct child none = {self, "--none", name}, attach = {self, "--attach", name};
 	double base = bench_ns_per_op(run_children, &none, 200) / 1e3;
 	bench_report("process start + attach to a live named domain",
-		     bench_ns_per_op(run_children, &attach, 200) / 1e3,
-		     "process start, no domain", base, "us");
+		     bench_ns_per_op(run_children, &attach, 200) / 1e3, "process start, no domain",
+		     base, "us");
 	snprintf(name, sizeof(name), "bench-create-%d", (int)getpid());
 	struct child create = {self, "--create", name};
 	bench_report("process start + create a named domain (removed at exit)",
-		     bench_ns_per_op(run_children, &create, 200) / 1e3,
-		     "process start, no domain", base, "us");
+		     bench_ns_per_op(run_children, &create, 200) / 1e3, "process start, no domain",
+		     base, "us");
 	return 0;
 }

@@ -11,10 +11,11 @@
 #include "upmap/upmap_private.h"
 
 static const uint16_t types[] = {
-	UKPTYPE_VERSION,    UPTYPE_RUNTICKS, UPTYPE_FORKID,    UPTYPE_PID,
-	UPTYPE_PROC_TITLE,  UPTYPE_INVFORK,  KPTYPE_UPTICKS,   KPTYPE_TS_UPTIME,
-	KPTYPE_TS_REALTIME, KPTYPE_TSC_FREQ, KPTYPE_TICK_FREQ, KPTYPE_FAST_GTOD,
-	KPTYPE_PCPU_ALIVE,  0x0F7F,	     0x8F01,
+	UKPTYPE_VERSION,    UPTYPE_RUNTICKS,	UPTYPE_FORKID,	  UPTYPE_PID,
+	UPTYPE_PROC_TITLE,  UPTYPE_INVFORK,	KPTYPE_UPTICKS,	  KPTYPE_TS_UPTIME,
+	KPTYPE_TS_REALTIME, KPTYPE_TSC_FREQ,	KPTYPE_TICK_FREQ, KPTYPE_FAST_GTOD,
+	KPTYPE_PCPU_ALIVE,  KPTYPE_TIMER_BASE,	KPTYPE_FREQ_NSEC, KPTYPE_CLOCK_BASE,
+	KPTYPE_CLOCK_SECS,  KPTYPE_TS_BASETIME, 0x0F7F,		  0x8F01,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -32,7 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (f == NULL)
 			continue;
 		if (f < map + 256 || f + width > map + KPMAP_MAPSIZE ||
-		    (size_t)(f - map) % (width < 8 ? width : 8) != 0)
+		    (size_t)(f - map) %
+				    (types[i] == KPTYPE_CLOCK_BASE || types[i] == KPTYPE_CLOCK_SECS
+					     ? 4
+					     : (width < 8 ? width : 8)) !=
+			    0)
 			abort();
 	}
 	if (pcpu_kpmap_check(map) == 0 && ((struct sys_kpmap *)map)->version != KPMAP_VERSION)

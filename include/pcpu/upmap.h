@@ -73,6 +73,14 @@ typedef struct ukpheader {
 #define KPTYPE_TSC_FREQ (0x8003 | UKPLEN_8)
 #define KPTYPE_TICK_FREQ (0x8004 | UKPLEN_8)
 #define KPTYPE_FAST_GTOD (0x8005 | UKPLEN_4)
+/* KPMAP_VERSION 2: DragonFly's TSC clock, a 32-bit count (rdtsc() + timer_base) that
+ * was clock_base[s] at the start of second clock_secs[s] of uptime, freq64_nsec the
+ * nanoseconds per count << 32, ts_basetime[s] realtime minus uptime; s = upticks & 1. */
+#define KPTYPE_TIMER_BASE (0x8006 | UKPLEN_4)
+#define KPTYPE_FREQ_NSEC (0x8007 | UKPLEN_8)
+#define KPTYPE_CLOCK_BASE (0x8008 | UKPLEN_8)
+#define KPTYPE_CLOCK_SECS (0x8009 | UKPLEN_8)
+#define KPTYPE_TS_BASETIME (0x800a | UKPLEN_TS)
 /* pcpu's own kpmap entry (not in DragonFly): kpmapd's liveness word, see upmap(4). */
 #define KPTYPE_PCPU_ALIVE (0x80F0 | UKPLEN_4)
 
@@ -100,7 +108,8 @@ struct sys_kpmap {
 	int64_t tsc_freq;		/* Hz, 0 when unknown */
 	int32_t tick_freq;		/* ticks per second */
 	int32_t fast_gtod;		/* kern.gettimeofday_quick */
-	/* DragonFly's TSC-clock fields: part of the layout, never published by kpmapd. */
+	/* DragonFly's TSC clock (KPMAP_VERSION 2): published only while the TSC is trusted,
+	 * else freq64_nsec is 0; see upmap(4). */
 	int64_t freq64_nsec;
 	struct timespec ts_basetime[2];
 	uint32_t timer_base;
@@ -145,6 +154,16 @@ PCPU_EXPORT void *upmap_map(void);
 /* The system kpmap, read-only: $PCPU_KPMAP or /dev/shm/kpmap, checked before it is
  * trusted. NULL with errno when there is none or it was refused. */
 PCPU_EXPORT const void *kpmap_map(void);
+
+/* The kpmap as kpmap_map() finds it, but also when its kpmapd has stopped or died: then
+ * the last values it published, for reading post-mortem (KPTYPE_PCPU_ALIVE tells which).
+ * NULL with errno as kpmap_map() for any other failure. */
+PCPU_EXPORT const void *ukp_kpmap_last(void);
+
+/* The current slot of the double-buffered timestamp of type (KPTYPE_TS_UPTIME,
+ * KPTYPE_TS_REALTIME, KPTYPE_TS_BASETIME) in map, read with the retry that makes it
+ * never torn while kpmapd publishes. 0, or -1 with errno. */
+PCPU_EXPORT int ukp_kpmap_timestamp(const void *map, uint16_t type, struct timespec *ts);
 
 /* The field of the given type in an upmap or kpmap, or NULL (errno ENOENT) when the
  * header has no entry of exactly that type (id and width) inside the map. */

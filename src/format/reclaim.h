@@ -6,11 +6,11 @@
  * Unlinks the domain file at path when it is a regular file of this user (any user's for
  * root), no process holds it (domain_format.h: no slot lock is held), it is not a snapshot,
  * and it is a domain: it has the magic, or it is what a creator killed before storing the
- * magic leaves (an empty file, or a header zero but for the writer's identity). The judgement and the unlink happen under the gate,
- * and the name is checked to still be the judged file, so a process attaching at the same
- * moment either holds the file first (EBUSY here) or finds the name gone and creates anew.
- * 0 when removed, else an errno value: EBUSY held, EEXIST kept (a snapshot, or not a
- * domain), EPERM another user's, ELOOP a symbolic link, ENOENT gone already.
+ * magic leaves (an empty file, or a header zero but for the writer's identity). The judgement and
+ * the unlink happen under the gate, and the name is checked to still be the judged file, so a
+ * process attaching at the same moment either holds the file first (EBUSY here) or finds the name
+ * gone and creates anew. 0 when removed, else an errno value: EBUSY held, EEXIST kept (a snapshot,
+ * or not a domain), EPERM another user's, ELOOP a symbolic link, ENOENT gone already.
  */
 int pcpu_format_reclaim(const char *path);
 

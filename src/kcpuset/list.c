@@ -1,22 +1,39 @@
 /*
- * The Linux cpulist format, as in /sys/devices/system/cpu/online and cpuset(7):
- * comma-separated items, each "C", "A-B" or "A-B:U/G" (in every group of G CPUs from A,
- * the first U), where a CPU may also be "N", the last one a set holds. The empty string
- * is the empty set, as sysfs prints it.
+ * The Linux cpulist format, as the kernel's bitmap_parselist() (lib/bitmap-str.c) reads
+ * it for /sys/devices/system/cpu/online and cpuset(7): items separated by commas or
+ * white space, each "C", "A-B", "A-B:U/G" (in every group of G CPUs from A, the first U),
+ * "all" or "all:U/G" (any case); a number may also be "N", the last CPU a set holds, in
+ * every position. Empty items are skipped, so the empty string is the empty set.
+ *
+ * Errors come in the kernel's order: an item is read whole (EINVAL or EOVERFLOW at the
+ * first byte that does not fit the syntax), then checked (EINVAL for a reversed range
+ * or a bad group before ERANGE for a CPU beyond the set). Two inputs the kernel accepts
+ * are refused here rather than read differently: text after a newline (the kernel stops
+ * reading there unless the item before it had a ":U/G") and an item glued to the group
+ * size before it ("0-7:1/2N", which the kernel reads as "0-7:1/2,N").
  */
 #include "kcpuset/text.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <strings.h>
 
-#define R_EMPTY "empty element"
 #define R_DIGIT "expected a decimal number"
 #define R_JUNK "unexpected character"
+#define R_NEWLINE "text after the end of the line"
 #define R_OVERFLOW "number too large"
 #define R_RANGE "CPU beyond the possible CPUs"
 #define R_REVERSED "reversed range"
 #define R_GROUP "group size is zero"
 #define R_USED "more CPUs used than the group holds"
+
+/* One item as read, with where each of its numbers starts (for the error position). */
+struct item {
+	cpuid_t first, last;
+	unsigned int used, group;
+	bool strided;
+	size_t pos, last_pos, used_pos, group_pos;
+};
 
 static bool at(const struct kcpuset_scan *sc, char c)
 {
@@ -26,6 +43,19 @@ static bool at(const struct kcpuset_scan *sc, char c)
 static bool at_digit(const struct kcpuset_scan *sc)
 {
 	return sc->pos < sc->end && sc->str[sc->pos] >= '0' && sc->str[sc->pos] <= '9';
+}
+
+/* The kernel's separators: ',' and isspace() of the C locale. */
+static bool at_separator(const struct kcpuset_scan *sc)
+{
+	char c = sc->pos < sc->end ? sc->str[sc->pos] : '\0';
+
+	return c == ',' || c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static bool at_item_end(const struct kcpuset_scan *sc)
+{
+	return sc->pos == sc->end || at_separator(sc);
 }
 
 static int parse_uint(struct kcpuset_scan *sc, unsigned int *out)
@@ -44,21 +74,16 @@ static int parse_uint(struct kcpuset_scan *sc, unsigned int *out)
 	return 0;
 }
 
-/* A CPU number, or "N" for the last CPU a set holds (as Linux 5.17 reads "N"). */
-static int parse_cpu(struct kcpuset_scan *sc, cpuid_t *cpu)
+/* A number, or "N" for the last CPU a set holds, in any position (as bitmap_getnum()). */
+static int parse_number(struct kcpuset_scan *sc, unsigned int *out, size_t *pos)
 {
-	size_t start = sc->pos;
-
+	*pos = sc->pos;
 	if (at(sc, 'N')) {
 		sc->pos++;
-		*cpu = sc->nbits - 1;
+		*out = sc->nbits - 1;
 		return 0;
 	}
-	if (parse_uint(sc, cpu) != 0)
-		return -1;
-	if (*cpu >= sc->nbits)
-		return kcpuset_scan_fail(sc, start, ERANGE, R_RANGE);
-	return 0;
+	return parse_uint(sc, out);
 }
 
 /* Sets CPUs first .. last (inclusive) a word at a time. */
@@ -78,69 +103,101 @@ static void set_range(kcpuset_t *kcp, cpuid_t first, cpuid_t last)
 	kcp->kc_bits[li] |= hi;
 }
 
-/* ":U/G" after a range: parses it into *used and *group. */
-static int parse_stride(struct kcpuset_scan *sc, unsigned int *used, unsigned int *group)
+/* ":U/G" after a range; the item must end right after G. */
+static int parse_stride(struct kcpuset_scan *sc, struct item *it)
 {
-	size_t used_pos, group_pos;
-
 	sc->pos++;
-	used_pos = sc->pos;
-	if (parse_uint(sc, used) != 0)
+	if (parse_number(sc, &it->used, &it->used_pos) != 0)
 		return -1;
 	if (!at(sc, '/'))
 		return kcpuset_scan_fail(sc, sc->pos, EINVAL, R_JUNK);
 	sc->pos++;
-	group_pos = sc->pos;
-	if (parse_uint(sc, group) != 0)
+	if (parse_number(sc, &it->group, &it->group_pos) != 0)
 		return -1;
-	if (*group == 0)
-		return kcpuset_scan_fail(sc, group_pos, EINVAL, R_GROUP);
-	if (*used > *group)
-		return kcpuset_scan_fail(sc, used_pos, EINVAL, R_USED);
+	it->strided = true;
 	return 0;
 }
 
-static int parse_item(struct kcpuset_scan *sc)
+/* "all", "C" or "A-B", then an optional ":U/G" (bitmap_parse_region()). */
+static int parse_item(struct kcpuset_scan *sc, struct item *it)
 {
-	size_t start = sc->pos;
-	cpuid_t first = 0, last = 0;
-	unsigned int used = 1, group = 1;
-
-	if (sc->pos == sc->end || at(sc, ','))
-		return kcpuset_scan_fail(sc, sc->pos, EINVAL, R_EMPTY);
-	if (parse_cpu(sc, &first) != 0)
-		return -1;
-	last = first;
-	if (at(sc, '-')) {
-		sc->pos++;
-		if (parse_cpu(sc, &last) != 0)
+	*it = (struct item){.pos = sc->pos};
+	if (sc->end - sc->pos >= 3 && strncasecmp(sc->str + sc->pos, "all", 3) == 0) {
+		sc->pos += 3;
+		it->last = sc->nbits - 1;
+		it->last_pos = it->pos;
+	} else {
+		if (parse_number(sc, &it->first, &it->last_pos) != 0)
 			return -1;
-		if (last < first)
-			return kcpuset_scan_fail(sc, start, EINVAL, R_REVERSED);
-		if (at(sc, ':') && parse_stride(sc, &used, &group) != 0)
+		it->last = it->first;
+		if (at_item_end(sc))
+			return 0;
+		if (!at(sc, '-'))
+			return kcpuset_scan_fail(sc, sc->pos, EINVAL, R_JUNK);
+		sc->pos++;
+		if (parse_number(sc, &it->last, &it->last_pos) != 0)
 			return -1;
 	}
-	if (sc->out == NULL || used == 0)
-		return 0;
+	if (at(sc, ':') && parse_stride(sc, it) != 0)
+		return -1;
+	if (!at_item_end(sc))
+		return kcpuset_scan_fail(sc, sc->pos, EINVAL, R_JUNK);
+	return 0;
+}
+
+/* The checks of bitmap_check_region(), in its order: EINVAL before ERANGE. */
+static int check_item(struct kcpuset_scan *sc, const struct item *it)
+{
+	if (it->first > it->last)
+		return kcpuset_scan_fail(sc, it->pos, EINVAL, R_REVERSED);
+	if (it->strided && it->group == 0)
+		return kcpuset_scan_fail(sc, it->group_pos, EINVAL, R_GROUP);
+	if (it->strided && it->used > it->group)
+		return kcpuset_scan_fail(sc, it->used_pos, EINVAL, R_USED);
+	if (it->last >= sc->nbits)
+		return kcpuset_scan_fail(sc, it->last_pos, ERANGE, R_RANGE);
+	return 0;
+}
+
+static void store_item(kcpuset_t *kcp, const struct item *it)
+{
+	if (!it->strided) {
+		set_range(kcp, it->first, it->last);
+		return;
+	}
+	if (it->used == 0)
+		return;
 	/* 64-bit steps: first + k * group can pass UINT_MAX before it passes last. */
-	for (uint64_t g = first; g <= last; g += group)
-		set_range(sc->out, (cpuid_t)g,
-			  g + used - 1 < last ? (cpuid_t)(g + used - 1) : last);
+	for (uint64_t g = it->first; g <= it->last; g += it->group)
+		set_range(kcp, (cpuid_t)g,
+			  g + it->used - 1 < it->last ? (cpuid_t)(g + it->used - 1) : it->last);
+}
+
+/* Commas and white space before an item; after a newline nothing else may follow. */
+static int skip_separators(struct kcpuset_scan *sc)
+{
+	bool newline = false;
+
+	while (at_separator(sc))
+		newline |= sc->str[sc->pos++] == '\n';
+	if (newline && sc->pos < sc->end)
+		return kcpuset_scan_fail(sc, sc->pos, EINVAL, R_NEWLINE);
 	return 0;
 }
 
 static int list_pass(struct kcpuset_scan *sc)
 {
-	if (sc->end == 0)
-		return 0;
+	struct item it;
+
 	for (;;) {
-		if (parse_item(sc) != 0)
+		if (skip_separators(sc) != 0)
 			return -1;
 		if (sc->pos == sc->end)
 			return 0;
-		if (!at(sc, ','))
-			return kcpuset_scan_fail(sc, sc->pos, EINVAL, R_JUNK);
-		sc->pos++;
+		if (parse_item(sc, &it) != 0 || check_item(sc, &it) != 0)
+			return -1;
+		if (sc->out != NULL)
+			store_item(sc->out, &it);
 	}
 }
 

@@ -103,3 +103,13 @@ const void *kpmap_map(void)
 {
 	return pcpu_kpmap_refresh(true);
 }
+
+const void *ukp_kpmap_last(void)
+{
+	const void *k = pcpu_kpmap_refresh(true);
+
+	/* kpmap_reopen() made the refused map current before it found it stale. */
+	if (k == NULL && errno == ESTALE)
+		return __atomic_load_n(&pcpu_kpmap_current, __ATOMIC_ACQUIRE);
+	return k;
+}

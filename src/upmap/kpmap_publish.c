@@ -21,6 +21,11 @@ static const ukpheader_t kpmap_header[] = {
 	{KPTYPE_TSC_FREQ, offsetof(struct sys_kpmap, tsc_freq)},
 	{KPTYPE_TICK_FREQ, offsetof(struct sys_kpmap, tick_freq)},
 	{KPTYPE_FAST_GTOD, offsetof(struct sys_kpmap, fast_gtod)},
+	{KPTYPE_TIMER_BASE, offsetof(struct sys_kpmap, timer_base)},
+	{KPTYPE_FREQ_NSEC, offsetof(struct sys_kpmap, freq64_nsec)},
+	{KPTYPE_CLOCK_BASE, offsetof(struct sys_kpmap, clock_base)},
+	{KPTYPE_CLOCK_SECS, offsetof(struct sys_kpmap, clock_secs)},
+	{KPTYPE_TS_BASETIME, offsetof(struct sys_kpmap, ts_basetime)},
 	{KPTYPE_PCPU_ALIVE, PCPU_KPMAP_ALIVE_OFFSET},
 };
 
@@ -113,20 +118,45 @@ int pcpu_kpmap_create(struct pcpu_kpmap_writer *w, const char *path, int hz, int
 	return 0;
 }
 
-void pcpu_kpmap_tick(struct sys_kpmap *k, const struct timespec *uptime,
-		     const struct timespec *realtime)
+static void store_ts(struct timespec *slot, const struct timespec *v)
+{
+	__atomic_store_n(&slot->tv_sec, v->tv_sec, __ATOMIC_RELEASE);
+	__atomic_store_n(&slot->tv_nsec, v->tv_nsec, __ATOMIC_RELEASE);
+}
+
+void pcpu_kpmap_tick_tsc(struct sys_kpmap *k, const struct timespec *uptime,
+			 const struct timespec *realtime, const struct pcpu_kpmap_tsc *tsc)
 {
 	uint32_t *upticks = (uint32_t *)&k->upticks;
-	uint32_t next = __atomic_load_n(upticks, __ATOMIC_RELAXED) + 1;
-	struct timespec *up = &k->ts_uptime[next & 1], *real = &k->ts_realtime[next & 1];
+	uint32_t next = __atomic_load_n(upticks, __ATOMIC_RELAXED) + 1, s = next & 1;
+	int64_t conv = tsc != NULL ? tsc->conv : 0;
 
 	/* See kpmap_time.c: release slot stores order the previous publication before
 	 * them, the release store of upticks orders the slot before the new count. */
-	__atomic_store_n(&up->tv_sec, uptime->tv_sec, __ATOMIC_RELEASE);
-	__atomic_store_n(&up->tv_nsec, uptime->tv_nsec, __ATOMIC_RELEASE);
-	__atomic_store_n(&real->tv_sec, realtime->tv_sec, __ATOMIC_RELEASE);
-	__atomic_store_n(&real->tv_nsec, realtime->tv_nsec, __ATOMIC_RELEASE);
+	store_ts(&k->ts_uptime[s], uptime);
+	store_ts(&k->ts_realtime[s], realtime);
+	if (tsc != NULL) {
+		__atomic_store_n(&k->clock_secs[s], tsc->clock_secs, __ATOMIC_RELEASE);
+		__atomic_store_n(&k->clock_base[s], tsc->clock_base, __ATOMIC_RELEASE);
+		store_ts(&k->ts_basetime[s], &tsc->basetime);
+	}
+	/* Going to 0 before the count: no reader applies the new slot with a rate that
+	 * was meant for an older one... */
+	if (conv == 0)
+		__atomic_store_n(&k->freq64_nsec, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(upticks, next, __ATOMIC_RELEASE);
+	/* ...and any other change after it: a reader that loads the new rate re-reads
+	 * upticks after it and sees the new count, so it retries (the store of the count
+	 * is ordered before this one). A reader may meanwhile apply the old rate to the new
+	 * slot, which kpmapd steers by a few ppm at most: nanoseconds over one tick. */
+	if (conv != 0)
+		__atomic_store_n(&k->freq64_nsec, conv, __ATOMIC_RELEASE);
+}
+
+void pcpu_kpmap_tick(struct sys_kpmap *k, const struct timespec *uptime,
+		     const struct timespec *realtime)
+{
+	pcpu_kpmap_tick_tsc(k, uptime, realtime, NULL);
 }
 
 /* The kernel walks this list when the thread dies (even by SIGKILL) and sets

@@ -5,6 +5,14 @@
 
 #include "upmap/upmap_private.h"
 
+/* pcpu_tsc_clock_read(): the TSC clock of k as CLOCK_MONOTONIC or CLOCK_REALTIME; false
+ * when k has none, it is older than a few ticks, or this architecture has no TSC. */
+#if defined(__x86_64__)
+#include "upmap/kpmap_tsc_read_x86_64.h"
+#else
+#include "upmap/kpmap_tsc_read_none.h"
+#endif
+
 /*
  * Memory order. The writer (pcpu_kpmap_tick) fills slot (u + 1) & 1 with release stores,
  * then stores upticks = u + 1 with release. A reader loads upticks = w with acquire, so it
@@ -17,10 +25,9 @@
  * and acquire instead of fences: ThreadSanitizer understands them, and on x86 they are
  * plain moves. Every access is atomic, so there is no data race in the C sense.
  */
-void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2],
-			struct timespec *out)
+static void read_slots(const uint32_t *upticks, const struct timespec slots[2],
+		       struct timespec *out)
 {
-	const uint32_t *upticks = (const uint32_t *)&k->upticks;
 	uint32_t w;
 
 	do {
@@ -28,6 +35,30 @@ void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2
 		out->tv_sec = __atomic_load_n(&slots[w & 1].tv_sec, __ATOMIC_ACQUIRE);
 		out->tv_nsec = __atomic_load_n(&slots[w & 1].tv_nsec, __ATOMIC_ACQUIRE);
 	} while (__atomic_load_n(upticks, __ATOMIC_RELAXED) != w);
+}
+
+void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2],
+			struct timespec *out)
+{
+	read_slots((const uint32_t *)&k->upticks, slots, out);
+}
+
+int ukp_kpmap_timestamp(const void *map, uint16_t type, struct timespec *ts)
+{
+	const uint32_t *upticks;
+	const struct timespec *slots;
+
+	if (ts == NULL || (type != KPTYPE_TS_UPTIME && type != KPTYPE_TS_REALTIME &&
+			   type != KPTYPE_TS_BASETIME)) {
+		errno = EINVAL;
+		return -1;
+	}
+	upticks = ukp_find(map, KPTYPE_UPTICKS);
+	slots = upticks != NULL ? ukp_find(map, type) : NULL;
+	if (slots == NULL)
+		return -1;
+	read_slots(upticks, slots, ts);
+	return 0;
 }
 
 /* kpmap's tick-resolution real time when kern.gettimeofday_quick (fast_gtod) is set and
@@ -48,10 +79,43 @@ int ukp_gettimeofday(struct timeval *tv, void *tz)
 	return gettimeofday(tv, tz);
 }
 
+/*
+ * The last CLOCK_MONOTONIC this thread was given. The TSC clock and the vDSO differ by
+ * the TSC clock's error (tens of nanoseconds, at most a few hundred), so a switch from
+ * one to the other (kpmapd late or gone, a tick without a good pair) could step back by
+ * that much; a thread is never given less than before, as the vDSO never returns less
+ * than its cycle_last. Initial-exec: one %fs-relative load, no __tls_get_addr call.
+ */
+static __thread int64_t mono_last_ns __attribute__((tls_model("initial-exec")));
+
+static int monotonic(struct timespec *ts)
+{
+	const struct sys_kpmap *k = pcpu_kpmap_live();
+	int64_t ns;
+
+	if ((k == NULL || !pcpu_tsc_clock_read(k, false, ts)) &&
+	    clock_gettime(CLOCK_MONOTONIC, ts) != 0)
+		return -1;
+	ns = (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+	if (__builtin_expect(ns < mono_last_ns, 0)) {
+		ts->tv_sec = (time_t)(mono_last_ns / 1000000000);
+		ts->tv_nsec = (long)(mono_last_ns % 1000000000);
+	} else {
+		mono_last_ns = ns;
+	}
+	return 0;
+}
+
 int ukp_clock_gettime(clockid_t clock, struct timespec *ts)
 {
 	const struct sys_kpmap *k;
 
+	/* The fine clocks from kpmapd's TSC clock while it is trusted and fresh. */
+	if (clock == CLOCK_MONOTONIC && ts != NULL)
+		return monotonic(ts);
+	if (clock == CLOCK_REALTIME && ts != NULL && (k = pcpu_kpmap_live()) != NULL &&
+	    pcpu_tsc_clock_read(k, true, ts))
+		return 0;
 	if ((clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE) && ts != NULL &&
 	    (k = pcpu_kpmap_live()) != NULL) {
 		pcpu_kpmap_read_ts(

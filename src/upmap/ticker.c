@@ -1,11 +1,12 @@
 /*
- * The upmap thread: keeps runticks and applies direct stores into proc_title. It sleeps
- * on the process CPU-time clock, one tick of CPU time at a time, so an idle process is
- * never woken: runticks advances by about tick_freq per CPU-second consumed by all
- * threads, and a title store is applied once the process has used at most one more tick
- * of CPU (ukp_setproctitle() applies at once). Threads do not survive fork: the atfork
- * handler starts a new one in the child of a process that had one; after a raw fork
- * system call (no atfork handlers), the child's next upmap_map() does.
+ * The upmap thread: keeps runticks. It sleeps on the process CPU-time clock, one tick of
+ * CPU time at a time, so an idle process is never woken: runticks advances by about
+ * tick_freq per CPU-second consumed by all threads. Direct stores into proc_title are
+ * shown by the title watcher (titlewatch.c) within a wall-clock tick; where it cannot
+ * run, this thread applies them once the process has used at most one more tick of CPU
+ * (ukp_setproctitle() applies at once). Threads do not survive fork: the atfork handler
+ * starts new ones in the child of a process that had them; after a raw fork system call
+ * (no atfork handlers), the child's next upmap_map() does.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,9 +24,10 @@ enum { TICKER_DEFAULT_HZ = 100 };
 enum { TICKER_MIN_PERIOD_NS = 1000000 };
 
 static pthread_mutex_t ticker_lock = PTHREAD_MUTEX_INITIALIZER;
-static pid_t ticker_pid; /* the process whose ticker runs; stale in a child */
+static pid_t ticker_pid;    /* the process whose ticker runs; stale in a child */
+static bool ticker_watched; /* the title watcher runs: the ticker leaves the title alone */
 
-static uint64_t ticker_hz(void)
+uint64_t pcpu_upmap_tick_hz(void)
 {
 	const struct sys_kpmap *k = pcpu_kpmap_live();
 	int32_t hz = k ? __atomic_load_n(&k->tick_freq, __ATOMIC_RELAXED) : 0;
@@ -41,7 +43,8 @@ static uint64_t ts_ns(const struct timespec *ts)
 static void *ticker_main(void *arg)
 {
 	struct sys_upmap *u = arg;
-	const uint64_t hz = ticker_hz();
+	const uint64_t hz = pcpu_upmap_tick_hz();
+	const bool watched = __atomic_load_n(&ticker_watched, __ATOMIC_RELAXED);
 
 	pthread_setname_np(pthread_self(), "pcpu-upmap"); /* for ps -L and the tests */
 
@@ -53,7 +56,8 @@ static void *ticker_main(void *arg)
 		ns = ts_ns(&now);
 		ticks = ns / 1000000000u * hz + ns % 1000000000u * hz / 1000000000u;
 		__atomic_store_n(&u->runticks, (uint32_t)ticks, __ATOMIC_RELAXED);
-		pcpu_proctitle_apply(u->proc_title, false);
+		if (!watched)
+			pcpu_proctitle_apply(u->proc_title, false);
 		ns = (ticks + 1) * 1000000000u / hz + 1;
 		if (ns < ts_ns(&now) + TICKER_MIN_PERIOD_NS)
 			ns = ts_ns(&now) + TICKER_MIN_PERIOD_NS;
@@ -66,24 +70,34 @@ static void *ticker_main(void *arg)
 	return NULL;
 }
 
-int pcpu_upmap_ticker_start(struct sys_upmap *u)
+int pcpu_upmap_thread_start(void *(*fn)(void *), void *arg)
 {
 	pthread_attr_t attr;
 	sigset_t all, old;
 	pthread_t tid;
+	int err;
+
+	/* The thread blocks every signal so that it never takes one meant for the program;
+	 * it inherits the mask at creation. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	err = pthread_create(&tid, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
+int pcpu_upmap_ticker_start(struct sys_upmap *u)
+{
 	int err = 0;
 
 	pthread_mutex_lock(&ticker_lock);
 	if (ticker_pid != getpid()) {
-		/* The thread blocks every signal so that it never takes one meant for the
-		 * program; it inherits the mask at creation. */
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		err = pthread_create(&tid, &attr, ticker_main, u);
-		pthread_attr_destroy(&attr);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		/* Before the ticker, which reads the flag once when it starts. */
+		__atomic_store_n(&ticker_watched, pcpu_title_watch_start(u), __ATOMIC_RELAXED);
+		err = pcpu_upmap_thread_start(ticker_main, u);
 		if (err == 0)
 			ticker_pid = getpid();
 	}
@@ -96,6 +110,7 @@ void pcpu_upmap_ticker_after_fork(struct sys_upmap *u)
 	bool had = ticker_pid != 0;
 
 	pthread_mutex_init(&ticker_lock, NULL);
+	pcpu_title_watch_after_fork();
 	ticker_pid = 0;
 	if (had)
 		pcpu_upmap_ticker_start(u);

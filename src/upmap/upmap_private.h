@@ -21,7 +21,21 @@ struct sys_upmap *pcpu_upmap_get(void);
  * Safe to run twice concurrently: every store is atomic and forkid is set once. */
 void pcpu_upmap_fill(struct sys_upmap *u);
 
-/* Starts the runticks/title thread in this process unless it already runs. 0 or errno. */
+/* Starts a detached thread running fn(arg) with every signal blocked. 0 or errno. */
+int pcpu_upmap_thread_start(void *(*fn)(void *), void *arg);
+
+/* tick_freq of the live kpmap, else 100. */
+uint64_t pcpu_upmap_tick_hz(void);
+
+/* Write-protects u's page and starts the thread that shows direct title stores
+ * (titlewatch.c); false when this kernel or sandbox does not allow it. */
+bool pcpu_title_watch_start(struct sys_upmap *u);
+
+/* In a child after fork: drops the parent's watch descriptor. */
+void pcpu_title_watch_after_fork(void);
+
+/* Starts the runticks thread and the title watcher in this process unless they already
+ * run. 0 or errno. */
 int pcpu_upmap_ticker_start(struct sys_upmap *u);
 
 /* In a child after fork(): the parent's thread did not survive; starts a new one if the
@@ -99,6 +113,40 @@ int pcpu_kpmap_create(struct pcpu_kpmap_writer *w, const char *path, int hz, int
 /* Publishes one tick: fills slot (upticks + 1) & 1 and then bumps upticks. */
 void pcpu_kpmap_tick(struct sys_kpmap *k, const struct timespec *uptime,
 		     const struct timespec *realtime);
+
+/* DragonFly's TSC clock for one slot (<pcpu/upmap.h>): the count rdtsc() + timer_base
+ * (timer_base is 0 here) was clock_base at the start of second clock_secs of uptime, a
+ * count is conv / 2^32 ns (conv 0: no TSC clock), and realtime is uptime + basetime. */
+struct pcpu_kpmap_tsc {
+	uint32_t conv;
+	uint32_t clock_base, clock_secs;
+	struct timespec basetime;
+};
+
+/* pcpu_kpmap_tick() with the TSC clock of the slot, or none (freq64_nsec 0) when NULL. */
+void pcpu_kpmap_tick_tsc(struct sys_kpmap *k, const struct timespec *uptime,
+			 const struct timespec *realtime, const struct pcpu_kpmap_tsc *tsc);
+
+/* kpmapd's TSC clock (kpmap_tsc_<arch>.c): calibration, trust and steering state. */
+struct pcpu_tsclock {
+	int64_t freq;	/* Hz against CLOCK_MONOTONIC_RAW, 0: no usable TSC */
+	bool trusted;	/* invariant TSC and the kernel's clocksource is tsc */
+	bool published; /* last is what the current slot serves */
+	int kept;	/* ticks last was kept for lack of a good pair */
+	struct pcpu_kpmap_tsc last;
+	uint64_t ref_tsc; /* a pairing about a second old, for the rate */
+	int64_t ref_ns;
+	uint32_t rate; /* ns per count << 32 measured against CLOCK_MONOTONIC */
+};
+
+/* Measures the TSC (may sleep 50 ms) and checks that it can be trusted. */
+void pcpu_tsclock_init(struct pcpu_tsclock *c);
+
+/* Checks again whether the kernel still keeps time with the TSC (once a second). */
+void pcpu_tsclock_recheck(struct pcpu_tsclock *c);
+
+/* Reads the clocks and publishes one tick of k, with the TSC clock when trusted. */
+void pcpu_tsclock_tick(struct pcpu_tsclock *c, struct sys_kpmap *k);
 
 /* Registers the alive word as this thread's robust futex (single-threaded writers only:
  * it replaces glibc's robust list). 0, or -1 with errno. */

@@ -46,33 +46,66 @@ Test(list, empty_string_and_lone_newline_are_the_empty_set)
 	cr_assert_str_eq(parsed("\n"), "");
 }
 
-Test(list, one_trailing_newline_is_accepted)
+Test(list, newlines_end_the_list)
 {
 	cr_assert_str_eq(parsed("0-1\n"), "0-1");
-	expect_parse_error(kcpuset_parse_list, "0-1\n\n", EINVAL, 3, "unexpected character");
+	cr_assert_str_eq(parsed("0-1\n\n"), "0-1");
+	cr_assert_str_eq(parsed("0-1:1/2 \n,\n"), "0");
+	expect_parse_error(kcpuset_parse_list, "0-1\n5\n", EINVAL, 4,
+			   "text after the end of the line");
+	expect_parse_error(kcpuset_parse_list, "0-3:1/2\n5", EINVAL, 8,
+			   "text after the end of the line");
 }
 
 Test(list, trailing_junk_is_rejected_at_its_position)
 {
 	expect_parse_error(kcpuset_parse_list, "0-3x", EINVAL, 3, "unexpected character");
-	expect_parse_error(kcpuset_parse_list, "1 ", EINVAL, 1, "unexpected character");
+	expect_parse_error(kcpuset_parse_list, "1x ", EINVAL, 1, "unexpected character");
 	expect_parse_error(kcpuset_parse_list, "3:1/2", EINVAL, 1, "unexpected character");
 	expect_parse_error(kcpuset_parse_list, "0-15:2", EINVAL, 6, "unexpected character");
 }
 
 Test(list, missing_numbers_are_rejected)
 {
-	expect_parse_error(kcpuset_parse_list, " 1", EINVAL, 0, "expected a decimal number");
+	expect_parse_error(kcpuset_parse_list, " x", EINVAL, 1, "expected a decimal number");
 	expect_parse_error(kcpuset_parse_list, "-1", EINVAL, 0, "expected a decimal number");
 	expect_parse_error(kcpuset_parse_list, "4-", EINVAL, 2, "expected a decimal number");
 	expect_parse_error(kcpuset_parse_list, "0-7:/2", EINVAL, 4, "expected a decimal number");
 }
 
-Test(list, empty_elements_are_rejected)
+Test(list, empty_items_and_white_space_separate_like_commas)
 {
-	expect_parse_error(kcpuset_parse_list, "1,,2", EINVAL, 2, "empty element");
-	expect_parse_error(kcpuset_parse_list, ",1", EINVAL, 0, "empty element");
-	expect_parse_error(kcpuset_parse_list, "1,", EINVAL, 2, "empty element");
+	cr_assert_str_eq(parsed("1,,2"), "1-2");
+	cr_assert_str_eq(parsed(",1"), "1");
+	cr_assert_str_eq(parsed("1,"), "1");
+	cr_assert_str_eq(parsed("\t1 3\r\v\f5-6"), "1,3,5-6");
+	expect_parse_error(kcpuset_parse_list, "1 -3", EINVAL, 2, "expected a decimal number");
+}
+
+Test(list, all_is_every_cpu_and_takes_a_stride)
+{
+	cr_assert_str_eq(parsed("all"), "0-4095");
+	cr_assert_str_eq(parsed("aLl:1/1024"), "0,1024,2048,3072");
+	expect_parse_error(kcpuset_parse_list, "all-3", EINVAL, 3, "unexpected character");
+}
+
+Test(list, n_in_a_stride_is_the_last_cpu_number)
+{
+	cr_assert_str_eq(parsed("0-N:1/N"), "0,4095");
+	cr_assert_str_eq(parsed("4094-N:N/N"), "4094-4095");
+}
+
+Test(list, an_item_glued_to_a_group_size_is_refused)
+{
+	expect_parse_error(kcpuset_parse_list, "0-7:1/2N", EINVAL, 7, "unexpected character");
+}
+
+Test(list, syntax_errors_come_before_range_errors)
+{
+	expect_parse_error(kcpuset_parse_list, "5000-1", EINVAL, 0, "reversed range");
+	expect_parse_error(kcpuset_parse_list, "0-5000:3/2", EINVAL, 7,
+			   "more CPUs used than the group holds");
+	expect_parse_error(kcpuset_parse_list, "5000x", EINVAL, 4, "unexpected character");
 }
 
 Test(list, reversed_range_is_rejected_at_its_start)

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,8 +37,11 @@ static void kpmapd_start(void)
 
 static void kpmapd_stop(void)
 {
-	kill(kpmapd, SIGTERM);
-	test_wait_exit(kpmapd);
+	/* 0 once a test has reaped it itself: kill(0, ...) would signal our group. */
+	if (kpmapd > 0) {
+		kill(kpmapd, SIGTERM);
+		test_wait_exit(kpmapd);
+	}
 	remove_with_dir(kpmap);
 	free(kpmap);
 }
@@ -137,4 +142,72 @@ Test(tools_kpmap, a_planted_file_is_refused_with_the_reason)
 	run_free(&r);
 	remove_with_dir(planted);
 	free(planted);
+}
+
+/* upticks as the file holds it, read without the tool. */
+static long long upticks_in_file(void)
+{
+	int fd = open(kpmap, O_RDONLY);
+	const char *map;
+	long long v;
+
+	cr_assert_geq(fd, 0);
+	map = mmap(NULL, 65536, PROT_READ, MAP_SHARED, fd, 0);
+	cr_assert_neq(map, MAP_FAILED);
+	v = *(const int32_t *)(map + 260);
+	munmap((void *)map, 65536);
+	close(fd);
+	return v;
+}
+
+static void kill_kpmapd(void)
+{
+	cr_assert_eq(kill(kpmapd, SIGKILL), 0);
+	cr_assert_eq(waitpid(kpmapd, NULL, 0), kpmapd);
+	kpmapd = 0;
+}
+
+Test(tools_kpmap, a_live_map_says_nothing_of_staleness_and_exits_0)
+{
+	struct run r;
+
+	run_pcpu(&r, "kpmap", "-f", kpmap, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_null(strstr(r.out, "stale"), "%s", r.out);
+	run_free(&r);
+}
+
+Test(tools_kpmap, a_dead_kpmapd_map_prints_its_last_values_marked_stale_and_exits_3)
+{
+	struct run r;
+	char line[512];
+
+	kill_kpmapd();
+	run_pcpu(&r, "kpmap", "-f", kpmap, NULL);
+	cr_assert_eq(r.status, 3, "status %d: %s", r.status, r.err);
+	snprintf(line, sizeof(line), "%s (stale: kpmapd died; its last values)\n", kpmap);
+	cr_assert_eq(strncmp(r.out, line, strlen(line)), 0, "%s", r.out);
+	cr_assert_eq(strtoll(field_of(r.out, "0x8200", 4), NULL, 10), upticks_in_file(), "%s",
+		     r.out);
+	cr_assert_str_eq(field_of(r.out, "0x8304", 4), "100", "%s", r.out);
+	cr_assert_str_eq(field_of(r.out, "0x82f0", 6), "died)", "%s", r.out);
+	run_free(&r);
+}
+
+Test(tools_kpmap, a_dead_kpmapd_map_in_json_has_state_died_and_exits_3)
+{
+	struct run r, py;
+
+	kill_kpmapd();
+	run_pcpu(&r, "kpmap", "--json", "-f", kpmap, NULL);
+	cr_assert_eq(r.status, 3, "status %d: %s", r.status, r.err);
+	run_python_json(&py, r.out,
+			"import json,sys\n"
+			"d=json.load(sys.stdin)\n"
+			"f={x[\"name\"]:x[\"value\"] for x in d[\"fields\"]}\n"
+			"print(d[\"state\"], f[\"upticks\"])");
+	cr_assert_eq(strncmp(py.out, "died ", 5), 0, "%s %s", py.err, r.out);
+	cr_assert_eq(strtoll(py.out + 5, NULL, 10), upticks_in_file(), "%s", py.out);
+	run_free(&py);
+	run_free(&r);
 }

@@ -50,8 +50,9 @@ static void *reader(void *arg)
 		if (ukp_clock_gettime(CLOCK_MONOTONIC_COARSE, &up) != 0 ||
 		    up.tv_nsec != expected_nsec(up.tv_sec) || up.tv_sec < last)
 			(*bad)++;
-		pcpu_kpmap_read_ts(torn_map, torn_map->ts_realtime, &real);
-		if (real.tv_nsec != expected_nsec(real.tv_sec))
+		/* And through the public read of any timestamp of a map. */
+		if (ukp_kpmap_timestamp(torn_map, KPTYPE_TS_REALTIME, &real) != 0 ||
+		    real.tv_nsec != expected_nsec(real.tv_sec))
 			(*bad)++;
 		last = up.tv_sec;
 		if (i % 4096 == 0) {

@@ -151,6 +151,54 @@ Test(kpmapd, killed_daemon_is_noticed_by_clients_without_a_system_call)
 	kp_cleanup(path);
 }
 
+Test(kpmapd, killed_daemon_map_stays_readable_post_mortem_with_its_last_values)
+{
+	char *path = kp_private_path();
+	pid_t pid = kp_start_kpmapd(path, 100);
+	const struct sys_kpmap *k = kpmap_map();
+	const void *last;
+	struct timespec up, again;
+	int32_t upticks;
+
+	cr_assert_not_null(k);
+	cr_assert_eq(ukp_kpmap_last(), k, "a live map is the one kpmap_map() gives");
+	cr_assert_eq(kp_stop(pid, SIGKILL), 128 + SIGKILL);
+	cr_assert_null(kpmap_map());
+	cr_assert_eq(errno, ESTALE);
+	last = ukp_kpmap_last();
+	cr_assert_eq(last, k);
+	upticks = *(const int32_t *)ukp_find(last, KPTYPE_UPTICKS);
+	cr_assert_eq(ukp_kpmap_timestamp(last, KPTYPE_TS_UPTIME, &up), 0);
+	cr_assert_eq(up.tv_sec, k->ts_uptime[upticks & 1].tv_sec);
+	cr_assert_eq(up.tv_nsec, k->ts_uptime[upticks & 1].tv_nsec);
+	usleep(30000);
+	cr_assert_eq(ukp_kpmap_timestamp(last, KPTYPE_TS_UPTIME, &again), 0);
+	cr_assert_eq(ns_of(&again), ns_of(&up), "a dead map does not advance");
+	kp_cleanup(path);
+	cr_assert_null(ukp_kpmap_last());
+	cr_assert_eq(errno, ENOENT);
+}
+
+Test(kpmapd, kpmap_timestamp_takes_only_double_buffered_timestamps)
+{
+	char *path = kp_private_path();
+	pid_t pid = kp_start_kpmapd(path, 100);
+	const void *k = kpmap_map();
+	struct timespec ts;
+
+	cr_assert_not_null(k);
+	cr_assert_eq(ukp_kpmap_timestamp(k, KPTYPE_UPTICKS, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(ukp_kpmap_timestamp(k, KPTYPE_TS_REALTIME, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(ukp_kpmap_timestamp(NULL, KPTYPE_TS_REALTIME, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(ukp_kpmap_timestamp(k, KPTYPE_TS_REALTIME, &ts), 0);
+	cr_assert_lt(llabs((long long)ts.tv_sec - (long long)time(NULL)), 2);
+	cr_assert_eq(kp_stop(pid, SIGTERM), 0);
+	kp_cleanup(path);
+}
+
 Test(kpmapd, daemon_mode_detaches_and_stops_cleanly_on_sigterm)
 {
 	char *path = kp_private_path();

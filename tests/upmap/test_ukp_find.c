@@ -45,6 +45,24 @@ Test(ukp_find, type_numbers_are_dragonflys)
 	cr_assert_eq(UKPLEN_DECODE(KPTYPE_TS_REALTIME), 2 * sizeof(struct timespec));
 }
 
+/* DragonFly's <sys/upmap.h> at KPMAP_VERSION 2: the TSC-clock fields, widths included
+ * (clock_base and clock_secs are uint32_t[2], ts_basetime a timespec[2]). */
+Test(ukp_find, kpmap_version_2_type_numbers_are_dragonflys)
+{
+	cr_assert_eq(KPMAP_VERSION, 2);
+	cr_assert_eq(KPTYPE_TIMER_BASE, 0x8206);
+	cr_assert_eq(KPTYPE_FREQ_NSEC, 0x8307);
+	cr_assert_eq(KPTYPE_CLOCK_BASE, 0x8308);
+	cr_assert_eq(KPTYPE_CLOCK_SECS, 0x8309);
+	cr_assert_eq(KPTYPE_TS_BASETIME, 0x850a);
+	cr_assert_eq(UKPLEN_DECODE(KPTYPE_CLOCK_BASE), sizeof(((struct sys_kpmap *)0)->clock_base));
+	cr_assert_eq(UKPLEN_DECODE(KPTYPE_CLOCK_SECS), sizeof(((struct sys_kpmap *)0)->clock_secs));
+	cr_assert_eq(UKPLEN_DECODE(KPTYPE_TS_BASETIME),
+		     sizeof(((struct sys_kpmap *)0)->ts_basetime));
+	cr_assert_eq(UKPLEN_DECODE(KPTYPE_FREQ_NSEC), sizeof(((struct sys_kpmap *)0)->freq64_nsec));
+	cr_assert_eq(UKPLEN_DECODE(KPTYPE_TIMER_BASE), sizeof(((struct sys_kpmap *)0)->timer_base));
+}
+
 Test(ukp_find, same_id_with_another_width_is_not_found)
 {
 	ukpheader_t *map = blank_map();

@@ -99,16 +99,28 @@ Test(proc_title, direct_store_is_applied_within_a_cpu_tick)
 	cr_assert_eq(memcmp(now, orig, olen), 0);
 }
 
-Test(proc_title, another_process_reads_the_title)
+/* Forks a child that writes to ready[1] and reads done[0]; each side closes the ends it
+ * does not use, so that if the other dies, its reads see EOF instead of hanging. */
+static pid_t fork_with_pipes(int ready[2], int done[2])
 {
-	char now[4096];
-	int ready[2], done[2];
 	pid_t pid;
-	char c = 0;
 
 	cr_assert_eq(pipe(ready), 0);
 	cr_assert_eq(pipe(done), 0);
 	pid = fork();
+	cr_assert_geq(pid, 0);
+	close(pid == 0 ? ready[0] : ready[1]);
+	close(pid == 0 ? done[1] : done[0]);
+	return pid;
+}
+
+Test(proc_title, another_process_reads_the_title)
+{
+	char now[4096];
+	int ready[2], done[2];
+	pid_t pid = fork_with_pipes(ready, done);
+	char c = 0;
+
 	if (pid == 0) {
 		_exit(ukp_setproctitle("child-title") != 0 || write(ready[1], "r", 1) != 1 ||
 		      read(done[0], &c, 1) != 1);
@@ -116,6 +128,51 @@ Test(proc_title, another_process_reads_the_title)
 	cr_assert_eq(read(ready[0], &c, 1), 1);
 	read_cmdline(pid, now, sizeof(now));
 	cr_assert_str_eq(now, "child-title");
+	cr_assert_eq(write(done[1], "d", 1), 1);
+	cr_assert_eq(test_wait_exit(pid), 0);
+}
+
+/* Polls /proc/PID/cmdline until it reads want, for at most 2 s: long enough for a loaded
+ * machine, where a CPU-time tick would never come for an idle process. */
+static int cmdline_becomes(pid_t pid, const char *want)
+{
+	char now[4096];
+	const struct timespec pause = {0, 1000000};
+
+	for (int i = 0; i < 2000; i++) {
+		read_cmdline(pid, now, sizeof(now));
+		if (strcmp(now, want) == 0)
+			return 1;
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+/* The child stores into its field and sleeps: it never uses a tick of CPU time. */
+Test(proc_title, direct_store_of_an_idle_process_shows_in_cmdline)
+{
+	int ready[2], done[2];
+	pid_t pid = fork_with_pipes(ready, done);
+	char c = 0;
+
+	if (pid == 0) {
+		char *field = ukp_find(upmap_map(), UPTYPE_PROC_TITLE);
+
+		if (field == NULL || write(ready[1], "r", 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(1);
+		strcpy(field, "idle-store-1");
+		if (write(ready[1], "s", 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(1);
+		strcpy(field, "idle-store-2");
+		_exit(write(ready[1], "s", 1) != 1 || read(done[0], &c, 1) != 1);
+	}
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	cr_assert_eq(write(done[1], "d", 1), 1);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	cr_assert(cmdline_becomes(pid, "idle-store-1"), "the first store never showed");
+	cr_assert_eq(write(done[1], "d", 1), 1);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	cr_assert(cmdline_becomes(pid, "idle-store-2"), "the second store never showed");
 	cr_assert_eq(write(done[1], "d", 1), 1);
 	cr_assert_eq(test_wait_exit(pid), 0);
 }

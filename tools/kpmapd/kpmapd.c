@@ -1,6 +1,7 @@
 /*
  * kpmapd: publishes DragonFly's kpmap page (tick counter, uptime and real time at tick
- * resolution, TSC and tick frequencies, fast_gtod) for libpcpu's ukp_* fast paths.
+ * resolution, TSC and tick frequencies, fast_gtod, and the TSC clock while the TSC is
+ * trusted) for libpcpu's ukp_* fast paths.
  * See kpmapd(8).
  */
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tsc.h"
 #include "upmap/upmap_private.h"
 
 enum { HZ_MAX = 100000 };
@@ -147,10 +147,10 @@ static int64_t ns_between(const struct timespec *a, const struct timespec *b)
  * path. A late wake-up publishes once and re-bases the schedule rather than bursting
  * ticks (upticks counts publications).
  */
-static void publish_loop(const struct pcpu_kpmap_writer *w, int hz)
+static void publish_loop(const struct pcpu_kpmap_writer *w, int hz, struct pcpu_tsclock *tsc)
 {
 	const long period = 1000000000L / hz;
-	struct timespec next, up, real;
+	struct timespec next, up;
 	struct sys_kpmap *k = w->map;
 	int ticks = 0;
 
@@ -160,13 +160,13 @@ static void publish_loop(const struct pcpu_kpmap_writer *w, int hz)
 			ticks = 0;
 			if (pcpu_kpmap_replaced(w))
 				return;
+			pcpu_tsclock_recheck(tsc);
 		}
 		timespec_add_ns(&next, period);
 		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) != 0)
 			continue; /* EINTR: a stop signal, checked above */
+		pcpu_tsclock_tick(tsc, k);
 		clock_gettime(CLOCK_MONOTONIC, &up);
-		clock_gettime(CLOCK_REALTIME, &real);
-		pcpu_kpmap_tick(k, &up, &real);
 		if (ns_between(&next, &up) > period)
 			next = up;
 	}
@@ -212,6 +212,7 @@ static int detach(void)
 static int run_daemon(const struct options *o)
 {
 	struct pcpu_kpmap_writer w;
+	struct pcpu_tsclock tsc;
 	int ready = -1;
 
 	if (install_handlers() != 0) {
@@ -219,7 +220,8 @@ static int run_daemon(const struct options *o)
 		return 1;
 	}
 	/* Created before detaching, so that errors reach the caller's terminal. */
-	if (pcpu_kpmap_create(&w, o->path, o->hz, kpmapd_tsc_freq(), o->fast_gtod) != 0) {
+	pcpu_tsclock_init(&tsc);
+	if (pcpu_kpmap_create(&w, o->path, o->hz, tsc.freq, o->fast_gtod) != 0) {
 		fprintf(stderr, "kpmapd: %s: %s\n", o->path, strerror(errno));
 		return 1;
 	}
@@ -239,7 +241,7 @@ static int run_daemon(const struct options *o)
 			fprintf(stderr, "kpmapd: lost the starting process\n");
 		close(ready);
 	}
-	publish_loop(&w, o->hz);
+	publish_loop(&w, o->hz, &tsc);
 	pcpu_kpmap_retire(&w);
 	return 0;
 }

@@ -18,13 +18,18 @@ const char cmd_kpmap_help[] =
 	"Prints every field the kpmap's header lists (as DragonFly's kpmap(4)): its type,\n"
 	"offset and width, and the value decoded (the current slot of the double-buffered\n"
 	"timestamps, the frequencies in Hz, fast_gtod as on/off); unknown types in hex.\n"
+	"When its kpmapd has stopped or died, prints the last values it published, marked\n"
+	"stale, and exits 3.\n"
 	"  -f, --file FILE   the kpmap file (default $PCPU_KPMAP or " KPMAP_DEFAULT_PATH ")\n"
 	"      --json        {\"path\":..., \"fields\":[{\"type\", \"name\", \"offset\", "
 	"\"width\",\n"
 	"                    \"value\"}...]}; timestamps as {\"sec\", \"nsec\"}\n"
 	"  -h, --help        this text\n";
 
-enum kind { K_INT, K_TS, K_HZ, K_BOOL, K_ALIVE, K_RAW };
+enum kind { K_INT, K_TS, K_HZ, K_BOOL, K_ALIVE, K_PAIR, K_RAW };
+
+/* Exit status when the map is its stopped kpmapd's last word (man/pcpu.1). */
+enum { KPMAP_EXIT_STALE = 3 };
 
 /* KPTYPE_PCPU_ALIVE (upmap(4)) holds kpmapd's thread id while it publishes, 0 after a
  * clean stop, and FUTEX_OWNER_DIED set by the kernel when kpmapd died. */
@@ -47,6 +52,11 @@ static const struct field_type types[] = {
 	{KPTYPE_TSC_FREQ, "tsc_freq", K_HZ, 0},
 	{KPTYPE_TICK_FREQ, "tick_freq", K_HZ, 4},
 	{KPTYPE_FAST_GTOD, "fast_gtod", K_BOOL, 0},
+	{KPTYPE_TIMER_BASE, "timer_base", K_INT, 0},
+	{KPTYPE_FREQ_NSEC, "freq64_nsec", K_INT, 0},
+	{KPTYPE_CLOCK_BASE, "clock_base", K_PAIR, 0},
+	{KPTYPE_CLOCK_SECS, "clock_secs", K_PAIR, 0},
+	{KPTYPE_TS_BASETIME, "ts_basetime", K_TS, 0},
 	{KPTYPE_PCPU_ALIVE, "kpmapd_alive", K_ALIVE, 0},
 };
 /* clang-format on */
@@ -69,17 +79,34 @@ static int64_t load_int(const void *p, size_t width)
 	return __atomic_load_n((const int32_t *)p, __ATOMIC_RELAXED);
 }
 
-/* The current slot of a double-buffered timestamp: kpmapd fills the other slot, then
- * advances upticks, so slot upticks & 1 is complete. */
-static struct timespec load_ts(const void *map, const void *p)
+static uint32_t load_u32(const void *p, size_t i)
 {
-	const int32_t *upticks = ukp_find(map, KPTYPE_UPTICKS);
-	int slot = upticks ? __atomic_load_n(upticks, __ATOMIC_ACQUIRE) & 1 : 0;
-	const struct timespec *ts = (const struct timespec *)p + slot;
-	struct timespec v = {__atomic_load_n(&ts->tv_sec, __ATOMIC_RELAXED),
-			     __atomic_load_n(&ts->tv_nsec, __ATOMIC_RELAXED)};
+	return __atomic_load_n((const uint32_t *)p + i, __ATOMIC_RELAXED);
+}
 
+/* The current slot of a double-buffered timestamp, never torn (ukp(3)); zero when the
+ * map lacks upticks. */
+static struct timespec load_ts(const void *map, const ukpheader_t *h)
+{
+	struct timespec v = {0, 0};
+
+	ukp_kpmap_timestamp(map, h->type, &v);
 	return v;
+}
+
+static const char *const state_names[] = {"publishing", "stopped", "died"};
+enum state { S_PUBLISHING, S_STOPPED, S_DIED };
+
+/* From the alive word (upmap(4)); a map without one is taken as live, as the library does
+ * not refuse it either. */
+static enum state map_state(const void *map)
+{
+	const uint32_t *alive = ukp_find(map, KPTYPE_PCPU_ALIVE);
+	uint32_t v = alive ? __atomic_load_n(alive, __ATOMIC_RELAXED) : 1;
+
+	if (v & FUTEX_OWNER_DIED)
+		return S_DIED;
+	return v & FUTEX_TID_MASK ? S_PUBLISHING : S_STOPPED;
 }
 
 static size_t value_width(const ukpheader_t *h, const struct field_type *ft)
@@ -107,7 +134,7 @@ static void value_text(const void *map, const ukpheader_t *h, const struct field
 		printf("%" PRId64 " (%s)", load_int(p, width), load_int(p, width) ? "on" : "off");
 		break;
 	case K_TS:
-		ts = load_ts(map, p);
+		ts = load_ts(map, h);
 		printf("%lld.%09ld s", (long long)ts.tv_sec, ts.tv_nsec);
 		if (h->type == KPTYPE_TS_REALTIME && gmtime_r(&ts.tv_sec, &tm) &&
 		    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm))
@@ -121,6 +148,9 @@ static void value_text(const void *map, const ukpheader_t *h, const struct field
 			printf("%" PRId64 " (kpmapd's thread id: publishing)", v & FUTEX_TID_MASK);
 		else
 			printf("0 (kpmapd stopped)");
+		break;
+	case K_PAIR:
+		printf("%" PRIu32 " %" PRIu32, load_u32(p, 0), load_u32(p, 1));
 		break;
 	case K_RAW:
 		for (size_t i = 0; i < width && i < 32; i++)
@@ -138,13 +168,18 @@ static void value_json(struct json *j, const void *map, const ukpheader_t *h,
 	struct timespec ts;
 
 	if (ft->kind == K_TS) {
-		ts = load_ts(map, p);
+		ts = load_ts(map, h);
 		json_open_object(j);
 		json_key(j, "sec");
 		json_i64(j, ts.tv_sec);
 		json_key(j, "nsec");
 		json_i64(j, ts.tv_nsec);
 		json_close_object(j);
+	} else if (ft->kind == K_PAIR) {
+		json_open_array(j);
+		json_u64(j, load_u32(p, 0));
+		json_u64(j, load_u32(p, 1));
+		json_close_array(j);
 	} else if (ft->kind == K_RAW) {
 		for (size_t i = 0; i < width && i < 32; i++)
 			sprintf(hex + 2 * i, "%02x", p[i]);
@@ -176,7 +211,7 @@ static void field_json(struct json *j, const void *map, const ukpheader_t *h)
 }
 
 /* The header ends at a zero type; an entry whose field leaves the map is refused. */
-static int print(const void *map, bool json)
+static int print(const void *map, bool json, enum state state)
 {
 	const ukpheader_t *h = map;
 	struct json j;
@@ -186,10 +221,15 @@ static int print(const void *map, bool json)
 		json_open_object(&j);
 		json_key(&j, "path");
 		json_string(&j, kpmapfile_path());
+		json_key(&j, "state");
+		json_string(&j, state_names[state]);
 		json_key(&j, "fields");
 		json_open_array(&j);
 	} else {
-		printf("%s\n%-6s %6s %5s  %-12s %s\n", kpmapfile_path(), "TYPE", "OFFSET", "WIDTH",
+		printf("%s%s%s%s\n%-6s %6s %5s  %-12s %s\n", kpmapfile_path(),
+		       state == S_PUBLISHING ? "" : " (stale: kpmapd ",
+		       state == S_PUBLISHING ? "" : state_names[state],
+		       state == S_PUBLISHING ? "" : "; its last values)", "TYPE", "OFFSET", "WIDTH",
 		       "FIELD", "VALUE");
 	}
 	for (int i = 0; i < 64 && h[i].type != 0; i++) {
@@ -216,6 +256,7 @@ static int print(const void *map, bool json)
 int cmd_kpmap(int argc, char **argv)
 {
 	const void *map;
+	enum state state;
 	bool json;
 	int status;
 
@@ -223,8 +264,11 @@ int cmd_kpmap(int argc, char **argv)
 		return status;
 	if (argc != optind)
 		return tool_usage();
-	map = kpmap_map();
+	map = ukp_kpmap_last();
 	if (!map)
 		return kpmapfile_err(errno);
-	return print(map, json);
+	/* One reading of the state: the header line and the status must agree. */
+	state = map_state(map);
+	status = print(map, json, state);
+	return status == 0 && state != S_PUBLISHING ? KPMAP_EXIT_STALE : status;
 }

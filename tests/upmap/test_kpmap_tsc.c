@@ -1,0 +1,262 @@
+/*
+ * ukp_clock_gettime(CLOCK_MONOTONIC/REALTIME) from kpmap's TSC clock: within 1 us of the
+ * kernel's clock at the same instant, never backwards, and the kernel's clock whenever
+ * the TSC clock is missing, stale or kpmapd is gone. The bound is a correctness bound:
+ * each sample is bracketed by two clock_gettime() calls, so time spent preempted between
+ * them widens the bracket instead of failing the test.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pcpu/upmap.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/testutil.h"
+#include "upmap/kpmap_util.h"
+#include "upmap/upmap_private.h"
+
+enum { BOUND_NS = 1000, SAMPLES = 20000 };
+
+static int64_t ns_of(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+static int file_says(const char *path, const char *needle)
+{
+	char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, needle) != NULL;
+}
+
+/* Where kpmapd must publish a TSC clock: invariant TSC, the kernel keeps time with it. */
+static int tsc_trusted_here(void)
+{
+#if defined(__x86_64__)
+	return file_says("/proc/cpuinfo", " constant_tsc") &&
+	       file_says("/proc/cpuinfo", " nonstop_tsc") &&
+	       file_says("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+			 "tsc\n");
+#else
+	return 0;
+#endif
+}
+
+/* Largest distance of ukp's clock outside [kernel before, kernel after], over n samples;
+ * also fails when one sample is earlier than the one before it. */
+static int64_t worst_outside(clockid_t clock, int n)
+{
+	int64_t worst = 0, last = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct timespec before, ukp, after;
+		int64_t u;
+
+		clock_gettime(clock, &before);
+		cr_assert_eq(ukp_clock_gettime(clock, &ukp), 0);
+		clock_gettime(clock, &after);
+		u = ns_of(&ukp);
+		if (clock == CLOCK_MONOTONIC)
+			cr_assert_geq(u, last, "sample %d went back by %lld ns", i,
+				      (long long)(last - u));
+		last = u;
+		if (ns_of(&before) - u > worst)
+			worst = ns_of(&before) - u;
+		if (u - ns_of(&after) > worst)
+			worst = u - ns_of(&after);
+	}
+	return worst;
+}
+
+/* The kpmapd a test started and its path: the suite's .fini stops and removes them, so
+ * that a failing assertion leaves no daemon behind. */
+static pid_t started_pid;
+static char *started_path;
+
+static void stop_started(void)
+{
+	if (started_pid > 0)
+		kp_stop(started_pid, SIGTERM);
+	if (started_path != NULL)
+		kp_cleanup(started_path);
+	started_pid = 0;
+	started_path = NULL;
+}
+
+static const struct sys_kpmap *start(void)
+{
+	const struct sys_kpmap *k;
+
+	started_path = kp_private_path();
+	started_pid = kp_start_kpmapd(started_path, 100);
+	k = kpmap_map();
+	cr_assert_not_null(k);
+	return k;
+}
+
+TestSuite(kpmap_tsc, .fini = stop_started);
+
+Test(kpmap_tsc, kpmapd_lists_the_version_2_fields_at_their_struct_offsets)
+{
+	const char *k = (const char *)start();
+
+	cr_assert_eq(ukp_find(k, KPTYPE_TIMER_BASE), k + offsetof(struct sys_kpmap, timer_base));
+	cr_assert_eq(ukp_find(k, KPTYPE_FREQ_NSEC), k + offsetof(struct sys_kpmap, freq64_nsec));
+	cr_assert_eq(ukp_find(k, KPTYPE_CLOCK_BASE), k + offsetof(struct sys_kpmap, clock_base));
+	cr_assert_eq(ukp_find(k, KPTYPE_CLOCK_SECS), k + offsetof(struct sys_kpmap, clock_secs));
+	cr_assert_eq(ukp_find(k, KPTYPE_TS_BASETIME), k + offsetof(struct sys_kpmap, ts_basetime));
+}
+
+Test(kpmap_tsc, kpmapd_publishes_the_tsc_clock_exactly_when_the_tsc_is_trusted)
+{
+	const struct sys_kpmap *k = start();
+
+	usleep(50000);
+	if (tsc_trusted_here()) {
+		cr_assert_neq(k->freq64_nsec, 0, "trusted TSC, no TSC clock");
+		cr_assert_gt(k->tsc_freq, 0);
+		/* ns per count << 32 is 10^9 << 32 / Hz, within the 1000 ppm of steering. */
+		cr_assert_lt(llabs(k->freq64_nsec -
+				   (int64_t)((1000000000ULL << 32) / (uint64_t)k->tsc_freq)),
+			     k->freq64_nsec / 1000);
+	} else {
+		cr_assert_eq(k->freq64_nsec, 0, "no trusted TSC, yet a TSC clock");
+	}
+}
+
+Test(kpmap_tsc, monotonic_and_realtime_are_within_a_microsecond_of_the_kernel)
+{
+	int64_t mono, real;
+
+	start();
+	if (!tsc_trusted_here())
+		cr_skip_test("no trusted TSC on this machine: the kernel's clock answers");
+	usleep(50000);
+	mono = worst_outside(CLOCK_MONOTONIC, SAMPLES);
+	real = worst_outside(CLOCK_REALTIME, SAMPLES);
+	cr_log_info("worst outside the kernel's bracket: monotonic %lld ns, realtime %lld ns",
+		    (long long)mono, (long long)real);
+	cr_assert_leq(mono, BOUND_NS, "CLOCK_MONOTONIC off by %lld ns", (long long)mono);
+	cr_assert_leq(real, BOUND_NS, "CLOCK_REALTIME off by %lld ns", (long long)real);
+}
+
+/* Across a second of slot changes and rate steering: still bounded, never backwards. */
+Test(kpmap_tsc, monotonic_never_goes_back_across_re_anchoring, .timeout = 60)
+{
+	struct timespec t0, t;
+
+	start();
+	if (!tsc_trusted_here())
+		cr_skip_test("no trusted TSC on this machine");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		cr_assert_leq(worst_outside(CLOCK_MONOTONIC, 2000), BOUND_NS);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (ns_of(&t) - ns_of(&t0) < 1500000000);
+}
+
+Test(kpmap_tsc, a_killed_kpmapd_leaves_the_kernel_clock_answering)
+{
+	start();
+	cr_assert_eq(kp_stop(started_pid, SIGKILL), 128 + SIGKILL);
+	started_pid = 0;
+	cr_assert_eq(worst_outside(CLOCK_MONOTONIC, 1000), 0);
+	cr_assert_eq(worst_outside(CLOCK_REALTIME, 1000), 0);
+}
+
+/* A map planted by this process: its TSC clock is whatever we put there. */
+static struct pcpu_kpmap_writer plant(void)
+{
+	struct pcpu_kpmap_writer w;
+
+	started_path = kp_private_path();
+	cr_assert_eq(pcpu_kpmap_create(&w, started_path, 100, 0, 0), 0);
+	return w;
+}
+
+/* The slot of kpmapd's clock, but 1000 s ahead: a reader that uses it shows the lead. */
+static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *real)
+{
+	struct pcpu_tsclock c;
+	uint64_t now = 0;
+
+	pcpu_tsclock_init(&c);
+	pcpu_tsclock_recheck(&c);
+	if (!c.trusted)
+		cr_skip_test("no trusted TSC on this machine");
+#if defined(__x86_64__)
+	now = __builtin_ia32_rdtsc();
+#endif
+	clock_gettime(CLOCK_MONOTONIC, up);
+	clock_gettime(CLOCK_REALTIME, real);
+	up->tv_sec += 1000;
+	return (struct pcpu_kpmap_tsc){
+		.conv = c.rate,
+		.clock_secs = (uint32_t)up->tv_sec,
+		.clock_base = (uint32_t)now -
+			      (uint32_t)((uint64_t)up->tv_nsec * (uint64_t)c.freq / 1000000000u),
+		.basetime = {real->tv_sec - up->tv_sec, 0},
+	};
+}
+
+Test(kpmap_tsc, the_reader_serves_the_published_slot)
+{
+	struct pcpu_kpmap_writer w = plant();
+	struct timespec up, real, ukp, sys;
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real);
+
+	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
+	cr_assert_not_null(kpmap_map());
+	cr_assert_eq(ukp_clock_gettime(CLOCK_MONOTONIC, &ukp), 0);
+	clock_gettime(CLOCK_MONOTONIC, &sys);
+	cr_assert_lt(llabs(ns_of(&ukp) - ns_of(&sys) - 1000000000000LL), 1000000,
+		     "the planted slot was not read: %lld ns apart",
+		     (long long)(ns_of(&ukp) - ns_of(&sys)));
+	pcpu_kpmap_retire(&w);
+}
+
+Test(kpmap_tsc, a_slot_older_than_three_ticks_is_not_served)
+{
+	struct pcpu_kpmap_writer w = plant();
+	struct timespec up, real;
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real);
+
+	/* Anchored 50 ms before what its clock serves: 5 ticks old. */
+	up.tv_sec -= 1;
+	up.tv_nsec += 950000000;
+	if (up.tv_nsec >= 1000000000) {
+		up.tv_sec++;
+		up.tv_nsec -= 1000000000;
+	}
+	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
+	cr_assert_not_null(kpmap_map());
+	cr_assert_eq(worst_outside(CLOCK_MONOTONIC, 100), 0);
+	pcpu_kpmap_retire(&w);
+}
+
+Test(kpmap_tsc, no_tsc_clock_means_the_kernel_clock)
+{
+	struct pcpu_kpmap_writer w = plant();
+	struct timespec up, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &up);
+	clock_gettime(CLOCK_REALTIME, &real);
+	pcpu_kpmap_tick_tsc(w.map, &up, &real, NULL);
+	cr_assert_not_null(kpmap_map());
+	cr_assert_eq(w.map->freq64_nsec, 0);
+	cr_assert_eq(worst_outside(CLOCK_MONOTONIC, 100), 0);
+	cr_assert_eq(worst_outside(CLOCK_REALTIME, 100), 0);
+	pcpu_kpmap_retire(&w);
+}
