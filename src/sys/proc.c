@@ -40,16 +40,25 @@ static uint64_t parse_u64(const char *p)
 
 /* The command name (field 2) may hold spaces and parentheses, so fields are counted
  * from the last ')'. */
+const char *pcpu_proc_stat_field(const char *stat, int field)
+{
+	const char *p = strrchr(stat, ')');
+
+	/* p is at the ")" that ends field 2; the k-th space after it precedes field k + 2. */
+	for (int f = 2; f < field && p != NULL; f++)
+		p = strchr(p + 1, ' ');
+	return p == NULL || field < 3 ? NULL : p + 1;
+}
+
 uint64_t pcpu_proc_start_time(pid_t pid)
 {
-	char buf[1024], *p;
+	char buf[1024];
+	const char *p;
 
-	if (pcpu_proc_read(pid, "stat", buf, sizeof(buf)) <= 0 || (p = strrchr(buf, ')')) == NULL)
+	if (pcpu_proc_read(pid, "stat", buf, sizeof(buf)) <= 0 ||
+	    (p = pcpu_proc_stat_field(buf, 22)) == NULL)
 		return 0;
-	/* p is at the ")" that ends field 2; the k-th space after it precedes field k + 2. */
-	for (int field = 2; field < 22 && p != NULL; field++)
-		p = strchr(p + 1, ' ');
-	return p == NULL ? 0 : parse_u64(p + 1);
+	return parse_u64(p);
 }
 
 uint64_t pcpu_self_pidns(void)

@@ -61,9 +61,14 @@ void pcpu_proctitle_after_fork(struct sys_upmap *u);
 /* $PCPU_KPMAP when set and non-empty, else /dev/shm/kpmap. */
 const char *pcpu_kpmap_path(void);
 
-/* Checks an open kpmap file (regular, owner root or $PCPU_KPMAP_OWNER, not group- or
- * world-writable, large enough) and maps it. NULL with errno (EPERM, EINVAL, ENOTSUP). */
-const struct sys_kpmap *pcpu_kpmap_open_checked(int fd, int prot, struct stat *st);
+/* Opens pcpu_kpmap_path() with flags, a regular file only (sys/open.h: no link followed,
+ * no FIFO waited on), and fills *st. The descriptor, or -1 with errno (EINVAL: not a
+ * regular file). */
+int pcpu_kpmap_open_file(int flags, struct stat *st);
+/* Checks a kpmap file opened by pcpu_kpmap_open_file, *st its status (owner root or
+ * $PCPU_KPMAP_OWNER, not group- or world-writable, large enough), and maps it. NULL with
+ * errno (EPERM, EINVAL, ENOTSUP). */
+const struct sys_kpmap *pcpu_kpmap_open_checked(int fd, int prot, const struct stat *st);
 
 /* Checks the header and version of a KPMAP_MAPSIZE-byte map: 0, or -1 with errno
  * EINVAL (bad header) or ENOTSUP (unknown version). */

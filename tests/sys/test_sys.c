@@ -44,6 +44,17 @@ Test(sys, start_time_of_a_process_is_what_it_reads_itself)
 	close(p[1]);
 }
 
+Test(sys, stat_fields_are_counted_after_the_last_parenthesis)
+{
+	const char *stat = "12 (a) b (c) 1) S 1 12 12 0 -1";
+
+	cr_expect(strcmp(pcpu_proc_stat_field(stat, 3), "S 1 12 12 0 -1") == 0);
+	cr_expect(strcmp(pcpu_proc_stat_field(stat, 8), "-1") == 0);
+	cr_expect_null(pcpu_proc_stat_field(stat, 9), "past the last field");
+	cr_expect_null(pcpu_proc_stat_field(stat, 2), "the name is not a field it gives");
+	cr_expect_null(pcpu_proc_stat_field("no name", 3));
+}
+
 Test(sys, pidns_is_the_inode_of_our_namespace)
 {
 	struct stat st;
