@@ -1,7 +1,10 @@
 /*
  * pcpu serve under a burst of concurrent scrapes of the 4096-CPU, 1000-counter domain,
  * next to libmicrohttpd answering the same bytes from memory (no reading): the HTTP
- * cost alone, so the ratio is what reading the domain at each scrape adds.
+ * cost alone, so the ratio is what reading the domain at each scrape adds. Once with
+ * the default (scrapes share the reading under way) and once with --interval 1 (a
+ * reading serves the scrapes of the next second too); each with the peak RSS of the
+ * serve process next to the domain's size.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -57,7 +60,7 @@ static void scrape(void *arg, uint64_t iters)
 		s->bytes = scrape_once(s->port);
 }
 
-static pid_t serve_start(const char *domain, int *port)
+static pid_t serve_start(const char *domain, const char *interval, int *port)
 {
 	int err[2];
 	char line[256];
@@ -70,8 +73,12 @@ static pid_t serve_start(const char *domain, int *port)
 	if (pid == 0) {
 		dup2(err[1], 2);
 		close(err[0]);
-		execl(pcpu_path(), pcpu_path(), "serve", "--listen", "127.0.0.1:0", domain,
-		      (char *)NULL);
+		if (interval)
+			execl(pcpu_path(), pcpu_path(), "serve", "--interval", interval, "--listen",
+			      "127.0.0.1:0", domain, (char *)NULL);
+		else
+			execl(pcpu_path(), pcpu_path(), "serve", "--listen", "127.0.0.1:0", domain,
+			      (char *)NULL);
 		_exit(127);
 	}
 	close(err[1]);
@@ -128,31 +135,66 @@ static struct MHD_Daemon *static_start(int *port)
 	return d;
 }
 
+/* VmHWM of pid in MiB: the most it was resident at once. */
+static double peak_rss_mib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib < 0 ? -1 : (double)kib / 1024;
+}
+
+/* One configuration of pcpu serve against the baseline server at base_port. */
+static void run(const char *domain, const char *interval, int base_port)
+{
+	struct scrape s = {0}, base = {.port = base_port};
+	double served, baseline, rss;
+	char name[96];
+	pid_t serve;
+	int status;
+
+	serve = serve_start(domain, interval, &s.port);
+	served = bench_ops_per_sec(scrape, &s, SCRAPES, CLIENTS);
+	baseline = bench_ops_per_sec(scrape, &base, SCRAPES, CLIENTS);
+	rss = peak_rss_mib(serve);
+	snprintf(name, sizeof(name), "pcpu serve%s%s, %d clients", interval ? " -i " : "",
+		 interval ? interval : "", CLIENTS);
+	bench_report(name, served, "static response (libmicrohttpd)", baseline, "scr/s");
+	printf("pcpu serve%s%s: peak RSS %.1f MiB for a %.1f MiB domain (bound: 2x + a few MiB)\n",
+	       interval ? " -i " : "", interval ? interval : "", rss, big_domain_mib());
+	kill(serve, SIGTERM);
+	waitpid(serve, &status, 0);
+}
+
 int main(void)
 {
 	const char *domain = big_domain();
-	struct scrape s = {0}, base = {0};
 	struct MHD_Daemon *d;
-	double served, baseline;
-	char name[96];
+	int port;
 	pid_t serve;
 	int status;
 
 	bench_header("pcpu serve: bursts of concurrent scrapes of /metrics");
 	big_domain_describe();
-	serve = serve_start(domain, &s.port);
-	static_len = scrape_once(s.port);
-	static_body = malloc(static_len);
-	memset(static_body, '#', static_len);
-	d = static_start(&base.port);
-	served = bench_ops_per_sec(scrape, &s, SCRAPES, CLIENTS);
-	baseline = bench_ops_per_sec(scrape, &base, SCRAPES, CLIENTS);
-	printf("response: %zu bytes, %d clients at once\n", s.bytes, CLIENTS);
-	snprintf(name, sizeof(name), "pcpu serve, %d concurrent clients", CLIENTS);
-	bench_report(name, served, "static response (libmicrohttpd)", baseline, "scr/s");
-	MHD_stop_daemon(d);
+	serve = serve_start(domain, NULL, &port);
+	static_len = scrape_once(port);
 	kill(serve, SIGTERM);
 	waitpid(serve, &status, 0);
+	static_body = malloc(static_len);
+	memset(static_body, '#', static_len);
+	d = static_start(&port);
+	printf("response: %zu bytes, %d clients at once\n", static_len, CLIENTS);
+	run(domain, NULL, port);
+	run(domain, "1", port);
+	MHD_stop_daemon(d);
 	free(static_body);
 	big_domain_cleanup();
 	return 0;

@@ -50,13 +50,17 @@ void big_domain_cleanup(void)
 	rmdir(dir);
 }
 
-void big_domain_describe(void)
+double big_domain_mib(void)
 {
 	struct stat st;
 
-	stat(path, &st);
+	return stat(path, &st) == 0 ? (double)st.st_size / (1 << 20) : -1;
+}
+
+void big_domain_describe(void)
+{
 	printf("domain: %s CPU slots, %d counters, %.1f MiB file\n", BIG_MAXCPU, BIG_COUNTERS,
-	       (double)st.st_size / (1 << 20));
+	       big_domain_mib());
 }
 
 const char *pcpu_path(void)

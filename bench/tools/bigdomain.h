@@ -18,6 +18,8 @@ void big_domain_cleanup(void);
 
 /* Prints the domain's size next to the figures. */
 void big_domain_describe(void);
+/* The domain file's size in MiB. */
+double big_domain_mib(void);
 
 /* The pcpu binary of this build tree: ../tools/pcpu/pcpu from the bench directory. */
 const char *pcpu_path(void);

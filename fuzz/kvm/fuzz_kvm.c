@@ -79,6 +79,28 @@ static void address_calls(kvm_t *kd, uint64_t addr, const struct steer *st)
 	kvm_counter_u64_fetch(kd, addr);
 }
 
+/* Every symbol the walker passes is totalled, and a forged one too. */
+static int total_each(const struct kvm_sym *ks, void *kd)
+{
+	struct kvm_sym forged = *ks;
+	uint64_t total;
+	volatile size_t sink = strlen(ks->ks_name);
+
+	kvm_sym_total(kd, ks, 1, &total);
+	forged.ks_size = 8;
+	forged.ks_flags |= KVM_SYMF_INTEGER;
+	kvm_sym_total(kd, &forged, 1, &total);
+	(void)sink;
+	return 0;
+}
+
+static void symbol_calls(kvm_t *kd, const struct kvm_domproc *p, int n)
+{
+	kvm_walk_syms(kd, total_each, kd);
+	for (int i = 0; p != NULL && i < n; i++)
+		kvm_getdomargv(kd, &p[i], 16);
+}
+
 /* Touches every byte of the answers, so that a sanitizer sees a bad one. */
 static void domain_calls(kvm_t *kd)
 {
@@ -93,6 +115,7 @@ static void domain_calls(kvm_t *kd)
 	for (int i = 0; p != NULL && i < n; i++)
 		sink += strlen(p[i].dp_comm) + (size_t)p[i].dp_state + p[i].dp_slot;
 	(void)sink;
+	symbol_calls(kd, p, n);
 }
 
 static void reader_calls(kvm_t *kd, const struct steer *st)

@@ -81,6 +81,31 @@ PCPU_EXPORT ssize_t kvm_read_zpcpu(kvm_t *kd, unsigned long base, void *buf, siz
 PCPU_EXPORT uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base);
 
 /*
+ * kvm_walk_syms(3): every symbol of the domain, in table order, FreeBSD's kvm_walk_pages
+ * for names. cb returns 0 to go on; a non-zero return stops the walk and is returned.
+ * kvm_walk_syms returns 0 once every symbol was seen, -1 on error. kvm_sym_total sums
+ * each of nsyms integer symbols (ks_flags & KVM_SYMF_INTEGER) over every CPU slot into
+ * totals[] (an N_DATA one's one value), signed ones in two's complement, in one pass
+ * over the slots: 0 or -1.
+ */
+#define KVM_SYMNAMELEN 96 /* ks_name, with its NUL */
+
+#define KVM_SYMF_INTEGER 0x1u /* an integer of ks_size 1, 2, 4 or 8 bytes */
+#define KVM_SYMF_SIGNED 0x2u  /* a signed one */
+
+struct kvm_sym {
+	char ks_name[KVM_SYMNAMELEN];
+	unsigned char ks_type; /* N_DATA, N_DPCPU, N_COUNTER or N_ZPCPU */
+	unsigned int ks_flags; /* KVM_SYMF_*; a counter is an unsigned 8-byte integer */
+	size_t ks_size;	       /* bytes, per CPU for N_DPCPU, N_COUNTER and N_ZPCPU */
+	unsigned long ks_addr; /* the writer's address: CPU 0's copy, or the base */
+};
+
+typedef int kvm_walk_syms_cb_t(const struct kvm_sym *ks, void *closure);
+PCPU_EXPORT int kvm_walk_syms(kvm_t *kd, kvm_walk_syms_cb_t *cb, void *closure);
+PCPU_EXPORT int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, size_t nsyms, uint64_t *totals);
+
+/*
  * kvm_getdominfo(3): the domain's name and state, and the processes that hold it. Both
  * return memory of the handle, valid until the next call of the same function on kd or
  * kvm_close; NULL on error. A process holds a domain from its attach (or creation, or
@@ -102,6 +127,8 @@ struct kvm_dominfo {
 	int di_nprocs;			   /* processes holding it now; 0 unless alive */
 	pid_t di_pid;			   /* the creator, in its own PID namespace */
 	uid_t di_uid;			   /* the file's owner */
+	dev_t di_dev;			   /* the file opened (st_dev, st_ino): */
+	ino_t di_ino;			   /* is a path still this domain? */
 	uint64_t di_start;		   /* the creator's start time, ticks after boot */
 	uint64_t di_created_ns;		   /* CLOCK_REALTIME of the creation */
 	uint64_t di_snapshot_ns;	   /* CLOCK_REALTIME of the snapshot, else 0 */
@@ -115,6 +142,7 @@ struct kvm_dominfo {
 
 #define KVM_PROCF_CREATOR 0x1u /* created the domain */
 #define KVM_PROCF_FORKED 0x2u  /* a forked child of a holder */
+#define KVM_PROCF_HERE 0x4u    /* alive in the caller's PID namespace: dp_pid is it */
 
 struct kvm_domproc {
 	unsigned int dp_slot;	   /* its slot in the domain's process table */
@@ -131,6 +159,13 @@ struct kvm_domproc {
 
 PCPU_EXPORT const struct kvm_dominfo *kvm_getdominfo(kvm_t *kd);
 PCPU_EXPORT const struct kvm_domproc *kvm_getdomprocs(kvm_t *kd, int *cnt);
+/* The arguments of a KVM_PROCF_HERE holder (FreeBSD's kvm_getargv): a NULL-terminated
+ * array in memory of the handle, valid until the next call on kd; at most nchr bytes (0:
+ * up to 64 KiB). NULL on error (ESRCH: not such a holder, or gone). */
+PCPU_EXPORT char **kvm_getdomargv(kvm_t *kd, const struct kvm_domproc *p, int nchr);
+/* Whether fd is a regular file that starts like a domain or a snapshot (its magic): 1
+ * or 0. A cheap filter before kvm_openfiles, which checks the rest. */
+PCPU_EXPORT int kvm_isdomain(int fd);
 /* Removes the domain file at path when no process holds it: 0, or -1 with errno. */
 PCPU_EXPORT int kvm_domain_reclaim(const char *path);
 

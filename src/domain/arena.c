@@ -12,8 +12,9 @@
 #include "domain/domain.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <string.h>
+
+#include "format/publish.h"
 
 struct chunk_map {
 	uint64_t *used, *head, *counter;
@@ -105,8 +106,7 @@ static size_t find_run(const struct chunk_map *m, size_t n, size_t a)
 	return m->granules;
 }
 
-/* Appends chunk nchunks; file_size, then nchunks, are published with release so that a
- * reader that sees the new count also sees a file covering the chunk. */
+/* Appends chunk nchunks, published by pcpu_pub_grow (format/publish.h). */
 static int grow(struct pcpu_domain *d)
 {
 	struct pcpu_dom_header *h = d->hdr;
@@ -122,8 +122,7 @@ static int grow(struct pcpu_domain *d)
 		return err;
 	h->chunk_off[k] = pcpu_chunk_off(&d->lay, k);
 	pcpu_arena_init_chunk(d, k);
-	atomic_store_explicit((_Atomic uint64_t *)&h->file_size, end, memory_order_release);
-	atomic_store_explicit((_Atomic uint32_t *)&h->nchunks, k + 1, memory_order_release);
+	pcpu_pub_grow(h, end, k + 1);
 	return 0;
 }
 

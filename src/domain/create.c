@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "format/holders.h"
+#include "sys/open.h"
 
 enum { OPEN_TRIES = 8 };
 
@@ -26,20 +27,12 @@ enum { OPEN_TRIES = 8 };
  */
 static int open_existing(const char *path)
 {
-	int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), err = 0;
 	struct stat st;
+	int fd = pcpu_open_regular(AT_FDCWD, path, O_RDWR, &st);
 
-	if (fd < 0)
-		return errno == ENXIO || errno == EISDIR ? (errno = EEXIST, -1) : -1;
-	if (fstat(fd, &st) != 0)
-		err = errno;
-	else if (!S_ISREG(st.st_mode))
-		err = EEXIST;
-	else if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
-		err = EPERM;
-	if (err != 0) {
+	if (fd >= 0 && (st.st_uid != geteuid() || (st.st_mode & 022) != 0)) {
 		close(fd);
-		return errno = err, -1;
+		return errno = EPERM, -1;
 	}
 	return fd;
 }

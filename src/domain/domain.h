@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "format/domain_format.h"
+#include "sys/proc.h"
 
 /*
  * The zpcpu stride: 16 KiB, or the page size when that is larger (arm64 with 64 KiB
@@ -95,11 +96,6 @@ int pcpu_domain_attach_file(struct pcpu_domain *d);
 int pcpu_domain_map_private(struct pcpu_domain *d);
 int pcpu_domain_init_header(struct pcpu_domain *d);
 void pcpu_topology_fill(struct pcpu *table, unsigned int maxcpu);
-/* Async-signal-safe: open and read, no stdio. 0 when unknown. */
-uint64_t pcpu_proc_start_time(pid_t pid);
-/* The inode of this process's PID namespace (/proc/self/ns/pid), which tells apart two
- * processes with one pid in different namespaces; 0 when unknown. Async-signal-safe. */
-uint64_t pcpu_self_pidns(void);
 
 /* Holding (procs.c). take_slot needs the gate; done releases it. leave runs at normal
  * exit: releases the slot and unlinks the file when it was the last holder (unless

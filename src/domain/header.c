@@ -2,10 +2,11 @@
 #include "domain/domain.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "format/publish.h"
 
 #define TOC(type, field)                                                \
 	{                                                               \
@@ -121,7 +122,6 @@ int pcpu_domain_init_header(struct pcpu_domain *d)
 		err = init_arena(d);
 	if (err != 0)
 		return errno = err, -1;
-	/* Release: a reader that sees ready (acquire) sees every byte written above. */
-	atomic_store_explicit((_Atomic uint32_t *)&h->ready, PCPU_DOM_READY, memory_order_release);
+	pcpu_pub_ready(h); /* the last store: a reader acquires it before the rest */
 	return 0;
 }

@@ -1,23 +1,19 @@
 /*
  * The domain's symbol table: named DPCPU variables, counters and objects for readers.
  * Writers hold the domain lock. Readers run concurrently without it, so an entry is
- * completed before it becomes visible: a new entry before sym_count is raised (release),
- * a reused tombstone before its kind is set (release).
+ * completed before it becomes visible: a new entry before sym_count is raised, and a
+ * reused or tombstoned one inside its sequence lock (format/publish.h).
  */
 #include "domain/domain.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <string.h>
+
+#include "format/publish.h"
 
 static struct pcpu_dom_sym *symbols(struct pcpu_domain *d)
 {
 	return (struct pcpu_dom_sym *)(d->base + d->lay.sym_off);
-}
-
-static void publish_kind(struct pcpu_dom_sym *s, uint32_t kind)
-{
-	atomic_store_explicit((_Atomic uint32_t *)&s->kind, kind, memory_order_release);
 }
 
 const struct pcpu_dom_sym *pcpu_sym_find_locked(struct pcpu_domain *d, const char *name)
@@ -48,19 +44,14 @@ int pcpu_sym_add_locked(struct pcpu_domain *d, const char *name, uint64_t addr, 
 	}
 	if (slot == NULL && n == d->hdr->sym_cap)
 		return ENOSPC;
-	struct pcpu_dom_sym *e = slot != NULL ? slot : &tab[n];
-	memset(e->name, 0, sizeof(e->name));
-	strcpy(e->name, name);
-	e->addr = addr;
-	e->size = size;
-	e->flags = flags;
-	e->spare = 0;
+	struct pcpu_dom_sym v = {.addr = addr, .size = size, .kind = kind, .flags = flags};
+	strcpy(v.name, name);
 	if (slot != NULL) {
-		publish_kind(e, kind);
+		pcpu_sym_rewrite(slot, &v);
 		return 0;
 	}
-	e->kind = kind;
-	atomic_store_explicit((_Atomic uint32_t *)&d->hdr->sym_count, n + 1, memory_order_release);
+	tab[n] = v; /* no reader looks at it before sym_count covers it */
+	pcpu_pub_sym_count(d->hdr, n + 1);
 	return 0;
 }
 
@@ -77,7 +68,11 @@ void pcpu_sym_drop_range_locked(struct pcpu_domain *d, uint64_t lo, uint64_t hi)
 		uint64_t a = tab[i].addr;
 
 		if (tab[i].kind != PCPU_SYM_FREE && a >= lo && a - lo < span &&
-		    (a - lo) % d->lay.stride < hi - lo)
-			publish_kind(&tab[i], PCPU_SYM_FREE);
+		    (a - lo) % d->lay.stride < hi - lo) {
+			struct pcpu_dom_sym v = tab[i];
+
+			v.kind = PCPU_SYM_FREE;
+			pcpu_sym_rewrite(&tab[i], &v);
+		}
 	}
 }

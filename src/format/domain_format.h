@@ -86,7 +86,7 @@ struct pcpu_dom_sym {
 	uint64_t size;			  /* bytes (per CPU for DPCPU, COUNTER, ZPCPU) */
 	uint32_t kind;
 	uint32_t flags;
-	uint64_t spare;
+	uint64_t seq; /* even; odd while the entry is rewritten (format/publish.h) */
 };
 _Static_assert(sizeof(struct pcpu_dom_sym) == 128, "symbol entries are 128 bytes");
 

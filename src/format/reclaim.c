@@ -11,6 +11,7 @@
 
 #include "format/domain_format.h"
 #include "format/holders.h"
+#include "sys/open.h"
 
 /*
  * A creator stores the writer's pid and start time before the magic (release) and
@@ -65,15 +66,11 @@ static int judge(int fd, const char *path, const struct stat *st)
 int pcpu_format_reclaim(const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), err;
+	int fd = pcpu_open_regular(AT_FDCWD, path, O_RDWR, &st), err;
 
 	if (fd < 0)
 		return errno;
-	if (fstat(fd, &st) != 0)
-		err = errno;
-	else if (!S_ISREG(st.st_mode))
-		err = EEXIST;
-	else if (st.st_uid != geteuid() && geteuid() != 0)
+	if (st.st_uid != geteuid() && geteuid() != 0)
 		err = EPERM;
 	else if ((err = pcpu_holders_gate_lock(fd, 0)) == EAGAIN)
 		err = EBUSY;

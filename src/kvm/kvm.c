@@ -78,9 +78,9 @@ void kvm_err(kvm_t *kd, int errnum, const char *fmt, ...)
 
 int kvm_need_domain(kvm_t *kd, const char *fn)
 {
-	if (kd->target == KVM_TARGET_DOMAIN)
+	if (kd->ops->has_domain)
 		return 0;
-	kvm_err(kd, ENOTSUP, "%s: the running kernel (corefile NULL) has no pcpu domain", fn);
+	kvm_err(kd, ENOTSUP, "%s: the %s has no pcpu domain", fn, kd->ops->name);
 	return -1;
 }
 
@@ -92,18 +92,13 @@ void kvm_cache_clear_all(void)
 int kvm_cache_reload(kvm_t *kd)
 {
 	unsigned int gen = __atomic_load_n(&kvm_cache_gen, __ATOMIC_RELAXED);
-	int r;
 
 	if (kd->broken) {
 		kvm_err(kd, EIO, "the domain file shrank while mapped; open it again");
 		return -1;
 	}
 	kd->zpcpu_seen.size = 0;
-	if (kd->target == KVM_TARGET_DOMAIN)
-		r = kvm_domain_reload(kd);
-	else
-		r = kvm_kernel_maxcpu(kd, &kd->kmaxcpu);
-	if (r != 0)
+	if (kd->ops->reload(kd) != 0)
 		return -1;
 	if (kd->dpcpu_cpu >= kvm_maxcpu(kd))
 		kd->dpcpu_cpu = 0;
@@ -126,12 +121,9 @@ static kvm_t *open_handle(const char *corefile, int flags, char *errbuf)
 	if (flags != O_RDONLY) {
 		kvm_err(kd, EINVAL, "kvm_open: flags 0x%x: only O_RDONLY is supported", flags);
 		r = -1;
-	} else if (corefile == NULL) {
-		kd->target = KVM_TARGET_KERNEL;
-		r = kvm_kernel_open(kd);
 	} else {
-		kd->target = KVM_TARGET_DOMAIN;
-		r = kvm_domain_open(kd, corefile);
+		kd->ops = corefile == NULL ? &kvm_kernel_ops : &kvm_domain_ops;
+		r = kd->ops->open(kd, corefile);
 	}
 	if (r == 0)
 		return kd;
@@ -166,7 +158,8 @@ int kvm_close(kvm_t *kd)
 		errno = EINVAL;
 		return -1;
 	}
-	kvm_domain_close(kd);
+	if (kd->ops != NULL)
+		kd->ops->close(kd);
 	free(kd);
 	return 0;
 }

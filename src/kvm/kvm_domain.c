@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "format/publish.h"
 #include "kvm/kvm_private.h"
 
 /* Maps (or re-maps, possibly moving) the first len bytes of the file. */
@@ -101,6 +102,46 @@ int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len)
 	return guard_end(kd);
 }
 
+static uint64_t widen(const unsigned char *b, size_t size, int is_signed)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, b, size); /* little-endian, as the format requires */
+	if (is_signed && size < 8 && (v >> (size * 8 - 1)) & 1)
+		v |= ~UINT64_C(0) << (size * 8);
+	return v;
+}
+
+/* An aligned counter is one atomic load; anything else goes through copy_words. */
+static inline __attribute__((always_inline)) uint64_t load_int(const unsigned char *at, size_t size,
+							       int is_signed)
+{
+	unsigned char b[8];
+
+	if (size == 8 && (uintptr_t)at % 8 == 0)
+		return __atomic_load_n((const uint64_t *)at, __ATOMIC_RELAXED);
+	copy_words(at, b, size);
+	return widen(b, size, is_signed);
+}
+
+int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, uint64_t *sums)
+{
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
+	for (size_t k = 0; k < n; k++)
+		sums[k] = ref[k].percpu
+				  ? 0
+				  : load_int(kd->map + ref[k].off, ref[k].size, ref[k].is_signed);
+	for (uint32_t i = 0; i < kd->lay.maxcpu; i++) {
+		const unsigned char *slot = kd->map + (uint64_t)i * kd->lay.stride;
+
+		for (size_t k = 0; k < n; k++)
+			if (ref[k].percpu)
+				sums[k] +=
+					load_int(slot + ref[k].off, ref[k].size, ref[k].is_signed);
+	}
+	return guard_end(kd);
+}
+
 int kvm_domain_load_acquire32(kvm_t *kd, uint64_t off, uint32_t *v)
 {
 	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
@@ -110,28 +151,19 @@ int kvm_domain_load_acquire32(kvm_t *kd, uint64_t off, uint32_t *v)
 
 int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum)
 {
-	const unsigned char *slot = kd->map + off;
-	uint64_t s = 0;
+	struct kvm_intref ref = {.off = off, .size = sizeof(uint64_t), .percpu = 1};
 
-	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
-	for (uint32_t i = 0; i < kd->lay.maxcpu; i++)
-		s += __atomic_load_n((const uint64_t *)(slot + i * kd->lay.stride),
-				     __ATOMIC_RELAXED);
-	if (guard_end(kd) != 0)
-		return -1;
-	*sum = s;
-	return 0;
+	return kvm_domain_sums(kd, &ref, 1, sum);
 }
 
 int kvm_domain_live(kvm_t *kd, struct kvm_live *live)
 {
 	const struct pcpu_dom_header *h = (const struct pcpu_dom_header *)kd->map;
 
-	/* Pairs with the writer's release stores: what these counts cover is initialised. */
+	/* The reader halves of publications 2 and 3 (format/publish.h). */
 	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
-	live->file_size = __atomic_load_n(&h->file_size, __ATOMIC_ACQUIRE);
-	live->sym_count = __atomic_load_n(&h->sym_count, __ATOMIC_ACQUIRE);
-	live->nchunks = __atomic_load_n(&h->nchunks, __ATOMIC_ACQUIRE);
+	pcpu_obs_growth(h, &live->file_size, &live->nchunks);
+	live->sym_count = pcpu_obs_sym_count(h);
 	if (guard_end(kd) != 0)
 		return -1;
 	if (live->sym_count > kd->lay.sym_cap) {
@@ -203,12 +235,34 @@ int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, ui
 	return -1;
 }
 
+/* A writer rewrites an entry in a few hundred nanoseconds under its lock; a reader
+ * that keeps meeting rewrites gives up rather than spin without bound. */
+#define SYM_TRIES 10000
+
+/* The reader half of publication 4 (format/publish.h): a copy no rewrite tore. */
+static int copy_sym(kvm_t *kd, uint64_t off, struct pcpu_dom_sym *sym)
+{
+	const struct pcpu_dom_sym *s = (const struct pcpu_dom_sym *)(kd->map + off);
+	int torn = 1;
+
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
+	for (int i = 0; torn && i < SYM_TRIES; i++)
+		torn = pcpu_sym_read(s, sym) != 0;
+	if (guard_end(kd) != 0)
+		return -1;
+	if (torn) {
+		kvm_err(kd, EAGAIN, "symbol entry at offset %" PRIu64 " is being rewritten", off);
+		return -1;
+	}
+	return 0;
+}
+
 int kvm_domain_sym(kvm_t *kd, uint32_t index, struct pcpu_dom_sym *sym)
 {
 	uint64_t off = kd->lay.sym_off + (uint64_t)index * sizeof(*sym);
 
 	if (kvm_domain_span(kd, off, sizeof(*sym), "symbol table") != 0 ||
-	    kvm_domain_copy(kd, off, sym, sizeof(*sym)) != 0)
+	    copy_sym(kd, off, sym) != 0)
 		return -1;
 	return kvm_sym_check(kd, index, sym);
 }
@@ -291,6 +345,28 @@ int kvm_domain_zpcpu(kvm_t *kd, uint64_t base, uint64_t size, uint64_t *off)
 	return 0;
 }
 
+/*
+ * The reader half of publication 1 (format/publish.h): ready is acquired before the
+ * header is copied. A file with the magic but not ready is a domain being created.
+ */
+static int copy_header(kvm_t *kd, struct pcpu_dom_header *h)
+{
+	int ready;
+
+	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
+	ready = pcpu_obs_ready((const struct pcpu_dom_header *)kd->map);
+	copy_words(kd->map, (unsigned char *)h, sizeof(*h));
+	if (guard_end(kd) != 0)
+		return -1;
+	if (!ready && memcmp(h->magic, PCPU_DOM_MAGIC, sizeof(h->magic)) == 0) {
+		kvm_err(kd, EAGAIN, "domain not ready: its writer is still creating it");
+		return -1;
+	}
+	if (!ready)
+		h->ready = 0; /* not a domain: kvm_header_load says why */
+	return 0;
+}
+
 int kvm_domain_reload(kvm_t *kd)
 {
 	struct pcpu_dom_header h;
@@ -304,7 +380,7 @@ int kvm_domain_reload(kvm_t *kd)
 			len, PCPU_DOM_HDR_SIZE);
 		return -1;
 	}
-	if (map_file(kd, len) != 0 || kvm_domain_copy(kd, 0, &h, sizeof(h)) != 0 ||
+	if (map_file(kd, len) != 0 || copy_header(kd, &h) != 0 ||
 	    kvm_header_load(kd, &h, len, &kd->lay) != 0)
 		return -1;
 	kd->limit = h.file_size;
@@ -329,4 +405,6 @@ void kvm_domain_close(kvm_t *kd)
 	if (kd->fd >= 0)
 		close(kd->fd);
 	free(kd->procs);
+	free(kd->argbuf);
+	free(kd->argv);
 }

@@ -6,7 +6,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kvm/kvm_private.h"
 
@@ -230,4 +233,15 @@ int kvm_sym_check(kvm_t *kd, uint32_t index, const struct pcpu_dom_sym *sym)
 			   "bad symbol table: symbol %u: name not NUL-terminated within %d bytes",
 			   index, PCPU_DOM_SYM_NAME_MAX);
 	return 0;
+}
+
+int kvm_isdomain(int fd)
+{
+	char magic[sizeof(((struct pcpu_dom_header *)0)->magic)];
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       pread(fd, magic, sizeof(magic), offsetof(struct pcpu_dom_header, magic)) ==
+		       (ssize_t)sizeof(magic) &&
+	       memcmp(magic, PCPU_DOM_MAGIC, sizeof(magic)) == 0;
 }

@@ -10,8 +10,8 @@
 
 #include <pcpu/kcpuset.h>
 
-#include "domain/topology.h"
 #include "kvm/kvm_private.h"
+#include "sys/topology.h"
 
 #define SYS_CPU "/sys/devices/system/cpu"
 
@@ -35,7 +35,7 @@ static kcpuset_t *sys_set(kvm_t *kd, read_set_fn *read_set, const char *which)
 	return set;
 }
 
-int kvm_kernel_maxcpu(kvm_t *kd, unsigned int *maxcpu)
+int kvm_kernel_reload(kvm_t *kd)
 {
 	kcpuset_t *possible = sys_set(kd, kcpuset_possible, "possible");
 	cpuid_t cpu, last = KCPUSET_NONE;
@@ -50,13 +50,8 @@ int kvm_kernel_maxcpu(kvm_t *kd, unsigned int *maxcpu)
 		kvm_err(kd, EINVAL, SYS_CPU "/possible lists no CPU");
 		return -1;
 	}
-	*maxcpu = last + 1;
+	kd->kmaxcpu = last + 1;
 	return 0;
-}
-
-int kvm_kernel_open(kvm_t *kd)
-{
-	return kvm_kernel_maxcpu(kd, &kd->kmaxcpu);
 }
 
 int kvm_kernel_ncpus(kvm_t *kd)

@@ -26,14 +26,25 @@ static int domain_slot(kvm_t *kd, unsigned int cpu, struct pcpu *pc)
 	return kvm_domain_copy(kd, off, pc, sizeof(*pc));
 }
 
-/* 1 when cpu is active (present and online), 0 when not, -1 on error; fills *pc. */
-static int pcpu_of(kvm_t *kd, unsigned int cpu, struct pcpu *pc)
+/* Active means present and online. */
+int kvm_domain_pcpu(kvm_t *kd, unsigned int cpu, struct pcpu *pc)
 {
-	if (kd->target == KVM_TARGET_KERNEL)
-		return kvm_kernel_pcpu(kd, cpu, pc);
 	if (domain_slot(kd, cpu, pc) != 0)
 		return -1;
 	return pc->pc_present && pc->pc_online;
+}
+
+int kvm_domain_ncpus(kvm_t *kd)
+{
+	struct pcpu pc;
+	int n = 0, r;
+
+	for (unsigned int cpu = 0; cpu < kd->lay.maxcpu; cpu++) {
+		if ((r = kvm_domain_pcpu(kd, cpu, &pc)) < 0)
+			return -1;
+		n += r;
+	}
+	return n;
 }
 
 int kvm_getmaxcpu(kvm_t *kd)
@@ -47,23 +58,11 @@ int kvm_getmaxcpu(kvm_t *kd)
 
 int kvm_getncpus(kvm_t *kd)
 {
-	struct pcpu pc;
-	int n = 0, r;
-
 	if (kd == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (kvm_cache_check(kd) != 0)
-		return -1;
-	if (kd->target == KVM_TARGET_KERNEL)
-		return kvm_kernel_ncpus(kd);
-	for (unsigned int cpu = 0; cpu < kd->lay.maxcpu; cpu++) {
-		if ((r = pcpu_of(kd, cpu, &pc)) < 0)
-			return -1;
-		n += r;
-	}
-	return n;
+	return kvm_cache_check(kd) != 0 ? -1 : kd->ops->ncpus(kd);
 }
 
 void *kvm_getpcpu(kvm_t *kd, int cpu)
@@ -77,7 +76,7 @@ void *kvm_getpcpu(kvm_t *kd, int cpu)
 	}
 	if (kvm_cache_check(kd) != 0 || check_cpu(kd, "kvm_getpcpu", cpu) != 0)
 		return (void *)-1;
-	if ((r = pcpu_of(kd, (unsigned int)cpu, &pc)) <= 0)
+	if ((r = kd->ops->pcpu(kd, (unsigned int)cpu, &pc)) <= 0)
 		return r == 0 ? NULL : (void *)-1;
 	if ((copy = malloc(sizeof(*copy))) == NULL) {
 		kvm_err(kd, ENOMEM, "kvm_getpcpu: out of memory");
@@ -148,19 +147,11 @@ uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base)
 	return sum - adj;
 }
 
-int kvm_getcptime(kvm_t *kd, long *cp_time)
+int kvm_domain_cptime(kvm_t *kd, long *cp_time)
 {
 	struct pcpu pc;
 	uint64_t sum[CPUSTATES] = {0};
 
-	if (kd == NULL || cp_time == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (kvm_cache_check(kd) != 0)
-		return -1;
-	if (kd->target == KVM_TARGET_KERNEL)
-		return kvm_kernel_cptime(kd, cp_time);
 	for (unsigned int cpu = 0; cpu < kd->lay.maxcpu; cpu++) {
 		if (domain_slot(kd, cpu, &pc) != 0)
 			return -1;
@@ -170,4 +161,13 @@ int kvm_getcptime(kvm_t *kd, long *cp_time)
 	for (int s = 0; s < CPUSTATES; s++)
 		cp_time[s] = (long)sum[s];
 	return 0;
+}
+
+int kvm_getcptime(kvm_t *kd, long *cp_time)
+{
+	if (kd == NULL || cp_time == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	return kvm_cache_check(kd) != 0 ? -1 : kd->ops->cptime(kd, cp_time);
 }

@@ -9,7 +9,10 @@
  * kvm_nlist.c    kvm_nlist
  * kvm_pcpu.c     the per-CPU functions of kvm_getpcpu(3)
  * kvm_procs.c    the domain's state and the processes holding it (kvm_getdominfo(3))
+ * kvm_args.c     kvm_getdomargv
  * kvm_snapshot.c kvm_snapshot
+ * kvm_syms.c     symbol checks, kvm_walk_syms, kvm_sym_total
+ * kvm_target.c   the table of each target (struct kvm_target_ops)
  * kvm_trust.c    which files a reader opens (doc/security.md, "Readers")
  *
  * A handle is used by one thread at a time, as in FreeBSD.
@@ -27,10 +30,29 @@
 
 #include "format/domain_format.h"
 
-enum kvm_target {
-	KVM_TARGET_DOMAIN, /* a domain file, live or post-mortem, or a snapshot */
-	KVM_TARGET_KERNEL, /* corefile NULL: the running kernel via /proc and /sys */
+/*
+ * What differs between the targets, as FreeBSD's struct kvm_arch: a domain file (live,
+ * post-mortem or a snapshot) and, for corefile NULL, the running kernel through /proc
+ * and /sys (kvm_target.c). The calls that only a domain can answer (its symbols, reads,
+ * snapshots, holders) check has_domain.
+ */
+struct kvm_target_ops {
+	const char *name;
+	int has_domain;
+	int (*open)(kvm_t *kd, const char *corefile);
+	void (*close)(kvm_t *kd);
+	/* Re-reads what the handle caches (layout or CPU count): 0 or -1. */
+	int (*reload)(kvm_t *kd);
+	/* CPU slots, from the cache. */
+	unsigned int (*maxcpu)(const kvm_t *kd);
+	/* Fills *pc for cpu < maxcpu: 1 when the CPU is active, 0 when not, -1 on error. */
+	int (*pcpu)(kvm_t *kd, unsigned int cpu, struct pcpu *pc);
+	/* Active CPUs, or -1. */
+	int (*ncpus)(kvm_t *kd);
+	/* CPU time per state summed over CPUs: 0 or -1. */
+	int (*cptime)(kvm_t *kd, long *cp_time);
 };
+extern const struct kvm_target_ops kvm_domain_ops, kvm_kernel_ops;
 
 /*
  * The immutable header fields of a domain, copied out of the file and validated once
@@ -62,10 +84,12 @@ struct kvm_layout {
 };
 
 struct __kvm {
-	enum kvm_target target;
-	int fd;			  /* the domain file, -1 for the kernel target; its holder
-				     locks are tested through it (kvm_procs.c) */
-	uid_t owner;		  /* the domain file's owner */
+	const struct kvm_target_ops *ops;
+	int fd;	     /* the domain file, -1 for the kernel target; its holder
+			locks are tested through it (kvm_procs.c) */
+	uid_t owner; /* the domain file's owner */
+	dev_t dev;   /* and its identity */
+	ino_t ino;
 	const unsigned char *map; /* the file mapped read-only from offset 0 */
 	size_t maplen;		  /* bytes mapped, a multiple of the page size */
 	uint64_t limit;		  /* readable bytes: min(file_size, size of the file) */
@@ -82,6 +106,8 @@ struct __kvm {
 	} zpcpu_seen;
 	struct kvm_dominfo dominfo; /* kvm_getdominfo's answer */
 	struct kvm_domproc *procs;  /* kvm_getdomprocs's answer: proc_cap entries */
+	char *argbuf;		    /* kvm_getdomargv's answer: the strings */
+	char **argv;		    /* and the array */
 	char errbuf[_POSIX2_LINE_MAX];
 };
 
@@ -102,7 +128,7 @@ static inline int kvm_inside(uint64_t off, uint64_t len, uint64_t limit)
 /* CPU slots of the target, from the cache (kvm_cache_check first). */
 static inline unsigned int kvm_maxcpu(const kvm_t *kd)
 {
-	return kd->target == KVM_TARGET_DOMAIN ? kd->lay.maxcpu : kd->kmaxcpu;
+	return kd->ops->maxcpu(kd);
 }
 
 /* Fails with ENOTSUP and a message naming fn when kd is the kernel target: 0 or -1. */
@@ -130,6 +156,22 @@ int kvm_header_load(kvm_t *kd, const struct pcpu_dom_header *h, uint64_t file_le
 		    struct kvm_layout *lay);
 /* Checks that a symbol entry copied out of the file is usable: 0, or -1 with the error. */
 int kvm_sym_check(kvm_t *kd, uint32_t index, const struct pcpu_dom_sym *sym);
+
+/* kvm_syms.c. Our kinds: DPCPU variables, counters, pcpu_register()ed objects, zpcpu
+ * allocations; a reader skips any other (a freed entry, a kind of a newer minor). */
+static inline int kvm_sym_known(uint32_t kind)
+{
+	return kind == PCPU_SYM_DPCPU || kind == PCPU_SYM_COUNTER || kind == PCPU_SYM_OBJECT ||
+	       kind == PCPU_SYM_ZPCPU;
+}
+/* Checks a known entry's address against the domain (a DPCPU variable inside the DPCPU
+ * block, a counter or zpcpu allocation inside a zpcpu chunk, an object inside the file)
+ * and gives its N_* type, N_UNDF for an unknown kind. 0, or -1 with the error set. */
+int kvm_sym_resolve(kvm_t *kd, const struct pcpu_dom_sym *sym, unsigned char *type);
+/* The start of a call fn that reads the symbol table: kd is not NULL and the caller's
+ * arguments are ok (else EINVAL), kd is a domain, its cache is current; *count is the
+ * live sym_count. 0 or -1. */
+int kvm_symtab(kvm_t *kd, int args_ok, const char *fn, uint32_t *count);
 
 /* kvm_trust.c: opens path read-only when the reader may trust it (kvm(3), "Trust") and
  * sets kd->fd and kd->owner. 0, or -1 with the error set naming the rule that failed. */
@@ -160,9 +202,19 @@ int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, ui
  * a SIGBUS. 0 or -1.
  */
 int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len);
+/* A little-endian integer of size 1, 2, 4 or 8 bytes at file offset off (span checked),
+ * widened to 64 bits with its sign when is_signed; one per CPU slot (at off + i *
+ * stride) when percpu. */
+struct kvm_intref {
+	uint64_t off;
+	unsigned char size, is_signed, percpu;
+};
+/* sums[k] = the value of ref[k], or the sum of its copies over every CPU slot, modulo
+ * 2^64. 0 or -1. */
+int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, uint64_t *sums);
 /* The aligned 4-byte value at offset off, loaded with acquire ordering. */
 int kvm_domain_load_acquire32(kvm_t *kd, uint64_t off, uint32_t *v);
-/* Sums the uint64_t at off + i * stride for every CPU slot i (spans checked). */
+/* Sums the uint64_t at off + i * stride over every CPU slot i (span checked). 0 or -1. */
 int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum);
 /* The header fields a live writer changes, loaded with acquire and range-checked. */
 struct kvm_live {
@@ -218,11 +270,14 @@ static inline int kvm_guard_disarm(struct kvm_guard *g)
 	return __atomic_load_n(&g->faulted, __ATOMIC_RELAXED);
 }
 
-/* kvm_kernel.c */
-int kvm_kernel_open(kvm_t *kd);
-int kvm_kernel_maxcpu(kvm_t *kd, unsigned int *maxcpu);
+/* kvm_pcpu.c: the domain's struct pcpu table, as kvm_target_ops wants it. */
+int kvm_domain_pcpu(kvm_t *kd, unsigned int cpu, struct pcpu *pc);
+int kvm_domain_ncpus(kvm_t *kd);
+int kvm_domain_cptime(kvm_t *kd, long *cp_time);
+
+/* kvm_kernel.c: the kernel's, the same way; kvm_kernel_reload re-reads kd->kmaxcpu. */
+int kvm_kernel_reload(kvm_t *kd);
 int kvm_kernel_ncpus(kvm_t *kd);
-/* Fills *pc for cpu: 1 when the CPU is active, 0 when not, -1 on error. */
 int kvm_kernel_pcpu(kvm_t *kd, unsigned int cpu, struct pcpu *pc);
 int kvm_kernel_cptime(kvm_t *kd, long *cp_time);
 

@@ -14,6 +14,7 @@
 #include "format/holders.h"
 #include "format/reclaim.h"
 #include "kvm/kvm_private.h"
+#include "sys/proc.h"
 
 _Static_assert(KVM_DOMNAMELEN == PCPU_DOM_NAME_MAX, "di_name holds a domain's name");
 _Static_assert(KVM_PROGNAMELEN == PCPU_DOM_PROGNAME_MAX, "di_progname holds progname");
@@ -71,7 +72,16 @@ static int slot_state(kvm_t *kd, unsigned int i, uint32_t state, int *out)
 	return 0;
 }
 
-static void fill(struct kvm_domproc *dp, unsigned int i, int state, const struct pcpu_dom_proc *p)
+/* A live holder is here when its slot names this PID namespace and its pid has the start
+ * time the slot recorded: then dp_pid is that process for us, not a reused pid. */
+static int is_here(int state, const struct pcpu_dom_proc *p, uint64_t pidns)
+{
+	return state == KVM_PROC_ALIVE && pidns != 0 && p->pidns == pidns && p->start != 0 &&
+	       p->pid > 0 && pcpu_proc_start_time(p->pid) == p->start;
+}
+
+static void fill(struct kvm_domproc *dp, unsigned int i, int state, const struct pcpu_dom_proc *p,
+		 uint64_t pidns)
 {
 	*dp = (struct kvm_domproc){
 		.dp_slot = i,
@@ -82,7 +92,8 @@ static void fill(struct kvm_domproc *dp, unsigned int i, int state, const struct
 		.dp_start = p->start,
 		.dp_attach_ns = p->attach_ns,
 		.dp_detach_ns = p->detach_ns,
-		.dp_flags = p->flags,
+		.dp_flags = (p->flags & (KVM_PROCF_CREATOR | KVM_PROCF_FORKED)) |
+			    (is_here(state, p, pidns) ? KVM_PROCF_HERE : 0),
 	};
 	/* A torn read of a slot being reused may lack the NUL: the copy always has one. */
 	memcpy(dp->dp_comm, p->comm, sizeof(dp->dp_comm) - 1);
@@ -96,6 +107,7 @@ static int scan_slots(kvm_t *kd, struct kvm_domproc *out, int *alive)
 {
 	uint32_t cap = kd->lay.proc_cap;
 	struct pcpu_dom_proc p;
+	uint64_t pidns = out != NULL ? pcpu_self_pidns() : 0;
 	int n = 0, state;
 
 	if (kvm_domain_span(kd, kd->lay.proc_off, (uint64_t)cap * sizeof(p), "process table") != 0)
@@ -110,7 +122,7 @@ static int scan_slots(kvm_t *kd, struct kvm_domproc *out, int *alive)
 			return -1;
 		*alive += state == KVM_PROC_ALIVE;
 		if (out != NULL)
-			fill(&out[n], i, state, &p);
+			fill(&out[n], i, state, &p, pidns);
 		n++;
 	}
 	return n;
@@ -181,6 +193,8 @@ const struct kvm_dominfo *kvm_getdominfo(kvm_t *kd)
 		.di_nprocs = n,
 		.di_pid = kd->lay.writer_pid,
 		.di_uid = kd->owner,
+		.di_dev = kd->dev,
+		.di_ino = kd->ino,
 		.di_start = kd->lay.writer_start,
 		.di_created_ns = kd->lay.created_ns,
 		.di_snapshot_ns = kd->lay.snapshot_ns,

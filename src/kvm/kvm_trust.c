@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kvm/kvm_private.h"
+#include "sys/open.h"
 
 #define WRITABLE_BY_OTHERS (S_IWGRP | S_IWOTH)
 
@@ -78,28 +79,21 @@ static int trust_other(kvm_t *kd, const char *path, const char *dir, int dirfd,
 	return 0;
 }
 
-static int judge(kvm_t *kd, const char *path, const char *dir, int dirfd)
+static int judge(kvm_t *kd, const char *path, const char *dir, int dirfd, const struct stat *st)
 {
-	struct stat st;
-
-	if (fstat(kd->fd, &st) != 0) {
-		kvm_err(kd, errno, "%s: fstat: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		kvm_err(kd, EINVAL, "%s: not a regular file", path);
-		return -1;
-	}
-	kd->owner = st.st_uid;
-	if (st.st_uid == geteuid() || st.st_uid == 0 || geteuid() == 0)
+	kd->owner = st->st_uid;
+	kd->dev = st->st_dev;
+	kd->ino = st->st_ino;
+	if (st->st_uid == geteuid() || st->st_uid == 0 || geteuid() == 0)
 		return 0;
-	return trust_other(kd, path, dir, dirfd, &st);
+	return trust_other(kd, path, dir, dirfd, st);
 }
 
 int kvm_trust_open(kvm_t *kd, const char *path)
 {
 	char dir[PATH_MAX];
 	const char *base = split(path, dir, sizeof(dir));
+	struct stat st;
 	int dirfd, r = -1;
 
 	if (base == NULL) {
@@ -111,13 +105,14 @@ int kvm_trust_open(kvm_t *kd, const char *path)
 		kvm_err(kd, errno, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* O_NONBLOCK: opening a FIFO planted at the path must not hang. */
-	kd->fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (kd->fd < 0)
+	kd->fd = pcpu_open_regular(dirfd, base, O_RDONLY, &st);
+	if (kd->fd >= 0)
+		r = judge(kd, path, dir, dirfd, &st);
+	else if (errno == EEXIST)
+		kvm_err(kd, EINVAL, "%s: not a regular file", path);
+	else
 		kvm_err(kd, errno, "%s: %s%s", path, strerror(errno),
 			errno == ELOOP ? " (a symbolic link is not followed)" : "");
-	else
-		r = judge(kd, path, dir, dirfd);
 	close(dirfd);
 	return r;
 }

@@ -1,10 +1,12 @@
 /* Trust checks for a kpmap file before clients read it (see upmap(4), SECURITY). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sys/open.h"
 #include "upmap/upmap_private.h"
 
 /* Every field a client reads must be where struct sys_kpmap has it: the fast paths use the
@@ -63,13 +65,20 @@ static int kpmap_owner_trusted(uid_t uid)
 	return errno == 0 && *end == '\0' && v == (unsigned long)uid;
 }
 
-const struct sys_kpmap *pcpu_kpmap_open_checked(int fd, int prot, struct stat *st)
+int pcpu_kpmap_open_file(int flags, struct stat *st)
+{
+	int fd = pcpu_open_regular(AT_FDCWD, pcpu_kpmap_path(), flags, st);
+
+	if (fd < 0 && errno == EEXIST)
+		errno = EINVAL; /* a FIFO, a directory...: not a kpmap */
+	return fd;
+}
+
+const struct sys_kpmap *pcpu_kpmap_open_checked(int fd, int prot, const struct stat *st)
 {
 	void *map;
 
-	if (fstat(fd, st) != 0)
-		return NULL;
-	if (!S_ISREG(st->st_mode) || st->st_size < KPMAP_MAPSIZE) {
+	if (st->st_size < KPMAP_MAPSIZE) {
 		errno = EINVAL;
 		return NULL;
 	}

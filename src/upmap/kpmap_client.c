@@ -44,16 +44,15 @@ static int64_t coarse_now_ns(void)
 static const struct sys_kpmap *kpmap_reopen(void)
 {
 	const struct sys_kpmap *cur = __atomic_load_n(&pcpu_kpmap_current, __ATOMIC_RELAXED);
-	/* O_NONBLOCK: a FIFO planted at the path (anyone may create one in /dev/shm) would
-	 * otherwise block this open, and with it every fast-path call, until a writer came. */
-	int fd = open(pcpu_kpmap_path(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	const struct sys_kpmap *k;
+	/* Never blocks: a FIFO planted at the path (anyone may create one in /dev/shm) would
+	 * otherwise hold this open, and with it every fast-path call, until a writer came. */
 	struct stat st;
+	int fd = pcpu_kpmap_open_file(O_RDONLY, &st);
+	const struct sys_kpmap *k;
 
 	if (fd < 0)
 		return NULL;
-	if (cur != NULL && fstat(fd, &st) == 0 && st.st_dev == kpmap_dev &&
-	    st.st_ino == kpmap_ino) {
+	if (cur != NULL && st.st_dev == kpmap_dev && st.st_ino == kpmap_ino) {
 		close(fd);
 		k = cur;
 	} else {

@@ -25,9 +25,7 @@ int kpmap_sysctl(const char *name, int *oldval, const int *newval)
 		errno = EINVAL;
 		return -1;
 	}
-	/* O_NONBLOCK: a planted FIFO must be refused by the check, not block the open. */
-	fd = open(pcpu_kpmap_path(),
-		  (newval ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = pcpu_kpmap_open_file(newval ? O_RDWR : O_RDONLY, &st);
 	if (fd < 0)
 		return -1;
 	k = pcpu_kpmap_open_checked(fd, newval ? PROT_READ | PROT_WRITE : PROT_READ, &st);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sys/proc.h"
 #include "upmap/upmap_private.h"
 
 enum { STAT_FIELD_ARG_START = 48 };
@@ -31,19 +32,11 @@ static char title_shown[UPMAP_MAXPROCTITLE]; /* what the area shows; "" = origin
 static int title_locate(uintptr_t *start, uintptr_t *end)
 {
 	char buf[4096];
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	char *p;
+	const char *p;
 
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-	for (int field = 2; p != NULL && field < STAT_FIELD_ARG_START; field++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p, " %" SCNuPTR " %" SCNuPTR, start, end) != 2)
+	if (pcpu_proc_read(getpid(), "stat", buf, sizeof(buf)) <= 0 ||
+	    (p = pcpu_proc_stat_field(buf, STAT_FIELD_ARG_START)) == NULL ||
+	    sscanf(p, "%" SCNuPTR " %" SCNuPTR, start, end) != 2)
 		return -1;
 	return 0;
 }

@@ -58,12 +58,14 @@ void pcpu_proctitle_after_fork(struct sys_upmap *u);
  * type is KPTYPE_PCPU_ALIVE in <pcpu/upmap.h>. */
 #define PCPU_KPMAP_ALIVE_OFFSET 512
 
-/* $PCPU_KPMAP when set and non-empty, else /dev/shm/kpmap. */
-const char *pcpu_kpmap_path(void);
-
-/* Checks an open kpmap file (regular, owner root or $PCPU_KPMAP_OWNER, not group- or
- * world-writable, large enough) and maps it. NULL with errno (EPERM, EINVAL, ENOTSUP). */
-const struct sys_kpmap *pcpu_kpmap_open_checked(int fd, int prot, struct stat *st);
+/* Opens pcpu_kpmap_path() with flags, a regular file only (sys/open.h: no link followed,
+ * no FIFO waited on), and fills *st. The descriptor, or -1 with errno (EINVAL: not a
+ * regular file). */
+int pcpu_kpmap_open_file(int flags, struct stat *st);
+/* Checks a kpmap file opened by pcpu_kpmap_open_file, *st its status (owner root or
+ * $PCPU_KPMAP_OWNER, not group- or world-writable, large enough), and maps it. NULL with
+ * errno (EPERM, EINVAL, ENOTSUP). */
+const struct sys_kpmap *pcpu_kpmap_open_checked(int fd, int prot, const struct stat *st);
 
 /* Checks the header and version of a KPMAP_MAPSIZE-byte map: 0, or -1 with errno
  * EINVAL (bad header) or ENOTSUP (unknown version). */
@@ -95,67 +97,7 @@ static inline const struct sys_kpmap *pcpu_kpmap_live(void)
 void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2],
 			struct timespec *out);
 
-/* --- kpmap writer (kpmapd and tests) --- */
-
-struct pcpu_kpmap_writer {
-	struct sys_kpmap *map;
-	char *path;
-	dev_t dev;
-	ino_t ino;
-};
-
-/* Creates a new kpmap (0644, O_EXCL|O_NOFOLLOW temp file in path's directory, then
- * renamed over path so running clients keep their old map until it is retired).
- * 0, or -1 with errno. */
-int pcpu_kpmap_create(struct pcpu_kpmap_writer *w, const char *path, int hz, int64_t tsc_freq,
-		      int fast_gtod);
-
-/* Publishes one tick: fills slot (upticks + 1) & 1 and then bumps upticks. */
-void pcpu_kpmap_tick(struct sys_kpmap *k, const struct timespec *uptime,
-		     const struct timespec *realtime);
-
-/* DragonFly's TSC clock for one slot (<pcpu/upmap.h>): the count rdtsc() + timer_base
- * (timer_base is 0 here) was clock_base at the start of second clock_secs of uptime, a
- * count is conv / 2^32 ns (conv 0: no TSC clock), and realtime is uptime + basetime. */
-struct pcpu_kpmap_tsc {
-	uint32_t conv;
-	uint32_t clock_base, clock_secs;
-	struct timespec basetime;
-};
-
-/* pcpu_kpmap_tick() with the TSC clock of the slot, or none (freq64_nsec 0) when NULL. */
-void pcpu_kpmap_tick_tsc(struct sys_kpmap *k, const struct timespec *uptime,
-			 const struct timespec *realtime, const struct pcpu_kpmap_tsc *tsc);
-
-/* kpmapd's TSC clock (kpmap_tsc_<arch>.c): calibration, trust and steering state. */
-struct pcpu_tsclock {
-	int64_t freq;	/* Hz against CLOCK_MONOTONIC_RAW, 0: no usable TSC */
-	bool trusted;	/* invariant TSC and the kernel's clocksource is tsc */
-	bool published; /* last is what the current slot serves */
-	int kept;	/* ticks last was kept for lack of a good pair */
-	struct pcpu_kpmap_tsc last;
-	uint64_t ref_tsc; /* a pairing about a second old, for the rate */
-	int64_t ref_ns;
-	uint32_t rate; /* ns per count << 32 measured against CLOCK_MONOTONIC */
-};
-
-/* Measures the TSC (may sleep 50 ms) and checks that it can be trusted. */
-void pcpu_tsclock_init(struct pcpu_tsclock *c);
-
-/* Checks again whether the kernel still keeps time with the TSC (once a second). */
-void pcpu_tsclock_recheck(struct pcpu_tsclock *c);
-
-/* Reads the clocks and publishes one tick of k, with the TSC clock when trusted. */
-void pcpu_tsclock_tick(struct pcpu_tsclock *c, struct sys_kpmap *k);
-
-/* Registers the alive word as this thread's robust futex (single-threaded writers only:
- * it replaces glibc's robust list). 0, or -1 with errno. */
-int pcpu_kpmap_guard(struct pcpu_kpmap_writer *w);
-
-/* Whether path now names another file: a newer kpmapd renamed its map over ours. */
-bool pcpu_kpmap_replaced(const struct pcpu_kpmap_writer *w);
-
-/* Marks the map dead for clients, unlinks path if it is still this map, unmaps. */
-void pcpu_kpmap_retire(struct pcpu_kpmap_writer *w);
+/* The writer (kpmapd, the tests): upmap/kpmap_writer.h. */
+#include "upmap/kpmap_writer.h"
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "common/testutil.h"
 #include "kvm/domfix.h"
+#include "sys/proc.h"
 
 static kvm_t *open_ok(const char *path)
 {
@@ -240,6 +241,56 @@ Test(procs, a_snapshot_reports_its_slots_as_recorded)
 	kvm_close(kd);
 	free(snap);
 	domfix_remove(path, "snap");
+	domfix_free(&f);
+}
+
+/* Slot 0 is this process as it is; slot 1 has its pid but another start time (a reused
+ * pid), slot 2 another PID namespace: only slot 0 is here and gives its arguments. */
+Test(procs, a_holder_here_is_flagged_and_gives_its_arguments)
+{
+	struct domfix f;
+	struct pcpu_dom_proc *p;
+	unsigned int held[] = {0, 1, 2};
+	const struct kvm_domproc *dp;
+	char *path, **argv;
+	pid_t holder;
+	kvm_t *kd;
+	int n = 0;
+
+	cr_assert_eq(domfix_init(&f, 2, 2), 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		p = domfix_proc(&f, i, PCPU_PROC_ATTACHED, getpid());
+		p->pidns = pcpu_self_pidns();
+		p->start = pcpu_proc_start_time(getpid());
+	}
+	p = (struct pcpu_dom_proc *)(f.buf + f.hdr->proc_off);
+	p[1].start += 1;
+	p[2].pidns += 1;
+	path = domfix_save(&f);
+	cr_assert_not_null(path);
+	holder = domfix_hold(path, held, 3);
+	cr_assert_gt(holder, 0);
+	kd = open_ok(path);
+	dp = kvm_getdomprocs(kd, &n);
+	cr_assert_not_null(dp, "%s", kvm_geterr(kd));
+	cr_assert_eq(n, 3);
+	cr_expect(dp[0].dp_flags & KVM_PROCF_HERE);
+	cr_expect_not(dp[1].dp_flags & KVM_PROCF_HERE, "a reused pid is not the holder");
+	cr_expect_not(dp[2].dp_flags & KVM_PROCF_HERE, "another PID namespace");
+	argv = kvm_getdomargv(kd, &dp[0], 0);
+	cr_assert_not_null(argv, "%s", kvm_geterr(kd));
+	cr_assert_not_null(argv[0]);
+	cr_expect_str_eq(argv[0], program_invocation_name);
+	argv = kvm_getdomargv(kd, &dp[0], 4);
+	cr_assert_not_null(argv);
+	cr_expect_eq(strlen(argv[0]), 4, "nchr bounds what is read: \"%s\"", argv[0]);
+	cr_expect_null(argv[1]);
+	errno = 0;
+	cr_expect_null(kvm_getdomargv(kd, &dp[1], 0));
+	cr_expect_eq(errno, ESRCH);
+	kvm_close(kd);
+	domfix_unhold(holder);
+	domfix_remove(path, NULL);
 	domfix_free(&f);
 }
 

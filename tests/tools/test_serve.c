@@ -20,8 +20,9 @@ struct server {
 	int port;
 };
 
-/* Starts `pcpu serve` on a free port and reads the port from its announcement. */
-static void serve_start(struct server *s, const char *target)
+/* Starts `pcpu serve` on a free port (with --interval when interval is not NULL) and
+ * reads the port from its announcement. */
+static void serve_start_every(struct server *s, const char *target, const char *interval)
 {
 	char *bin = (char *)pcpu_binary();
 	int err[2];
@@ -33,7 +34,11 @@ static void serve_start(struct server *s, const char *target)
 	cr_assert_geq(s->pid, 0);
 	if (s->pid == 0) {
 		dup2(err[1], 2);
-		execl(bin, bin, "serve", "--listen", "127.0.0.1:0", target, (char *)NULL);
+		if (interval)
+			execl(bin, bin, "serve", "--interval", interval, "--listen", "127.0.0.1:0",
+			      target, (char *)NULL);
+		else
+			execl(bin, bin, "serve", "--listen", "127.0.0.1:0", target, (char *)NULL);
 		_exit(127);
 	}
 	close(err[1]);
@@ -42,6 +47,11 @@ static void serve_start(struct server *s, const char *target)
 	cr_assert_eq(sscanf(line, "pcpu serve: listening on http://127.0.0.1:%d/metrics", &s->port),
 		     1, "%s", line);
 	fclose(f); /* later errors go to a closed pipe: serve ignores SIGPIPE */
+}
+
+static void serve_start(struct server *s, const char *target)
+{
+	serve_start_every(s, target, NULL);
 }
 
 static int serve_stop(struct server *s)
@@ -96,6 +106,73 @@ Test(tools_serve, metrics_are_served_with_the_exposition_content_type)
 	free(resp);
 	cr_assert_eq(serve_stop(&s), 0, "serve exits 0 on SIGTERM");
 	cr_assert_eq(writer_stop(&w), 0);
+}
+
+/* What one scrape says the writer's counter is. */
+static uint64_t scraped_requests(int port)
+{
+	char *resp = http(port, "GET", "/metrics"),
+	     *at = strstr(resp, ",symbol=\"test_requests\"} ");
+	uint64_t v;
+
+	cr_assert_not_null(at, "%s", resp);
+	cr_assert_eq(sscanf(at + strlen(",symbol=\"test_requests\"} "), "%" SCNu64, &v), 1);
+	free(resp);
+	return v;
+}
+
+Test(tools_serve, scrapes_within_the_interval_share_one_reading)
+{
+	struct writer w;
+	struct server every, fresh;
+	uint64_t first;
+
+	writer_start(&w, test_tmpdir(), 2, 30000, NULL);
+	serve_start_every(&every, w.domain, "3600");
+	serve_start(&fresh, w.domain);
+	first = w.requests;
+	cr_assert_eq(scraped_requests(every.port), first);
+	writer_again(&w);
+	cr_assert_neq(w.requests, first);
+	cr_expect_eq(scraped_requests(every.port), first, "the reading of the hour is reused");
+	cr_expect_eq(scraped_requests(fresh.port), w.requests, "without -i each burst reads anew");
+	cr_assert_eq(serve_stop(&every), 0);
+	cr_assert_eq(serve_stop(&fresh), 0);
+	cr_assert_eq(writer_stop(&w), 0);
+}
+
+/* serve keeps a domain open between scrapes only while its path names that file: a
+ * program restarted under the same path is read afresh, and a gap in between is up 0. */
+Test(tools_serve, a_program_restarted_under_the_same_path_is_followed)
+{
+	char *path = test_path(test_tmpdir(), "restart.domain"), *resp, down[4200];
+	struct writer_opts o = {.domain = path};
+	struct writer w;
+	struct server s;
+
+	writer_start_opts(&w, &o, 2, 1000);
+	serve_start(&s, path);
+	cr_assert_eq(scraped_requests(s.port), w.requests);
+	cr_assert_eq(writer_stop(&w), 0);
+	resp = http(s.port, "GET", "/metrics");
+	snprintf(down, sizeof(down), "pcpu_domain_up{target=\"%s\"} 0\n", path);
+	cr_expect_not_null(strstr(resp, down), "%s", resp);
+	free(resp);
+	writer_start_opts(&w, &o, 2, 3000);
+	cr_assert_eq(scraped_requests(s.port), w.requests, "the new program's count");
+	cr_assert_eq(serve_stop(&s), 0);
+	cr_assert_eq(writer_stop(&w), 0);
+	free(path);
+}
+
+Test(tools_serve, a_bad_interval_is_refused)
+{
+	struct run r;
+
+	run_pcpu(&r, "serve", "--interval", "0", "--listen", "127.0.0.1:0", "/nonexistent", NULL);
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(r.err, "bad interval \"0\"") != NULL, "%s", r.err);
+	run_free(&r);
 }
 
 Test(tools_serve, other_paths_are_404_and_other_methods_405)

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "upmap/upmap_private.h"
+#include "upmap/kpmap_writer.h"
 
 enum { HZ_MAX = 100000 };
 

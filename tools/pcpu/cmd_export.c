@@ -39,7 +39,7 @@ int cmd_export(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return tool_usage();
-	failed = metrics_collect(&e, argv + optind, argc - optind, &o);
+	failed = metrics_collect(&e, argv + optind, argc - optind, &o, NULL);
 	if (failed < 0) {
 		expo_free(&e);
 		return tool_err("out of memory");

@@ -12,7 +12,6 @@
 #include "commands.h"
 #include "domdir.h"
 #include "json.h"
-#include "procfs.h"
 #include "target.h"
 
 const char cmd_ls_synopsis[] = "ls [--gc] [--json] [DIR|FILE...]";
@@ -33,25 +32,23 @@ struct ls_row {
 	bool removed;
 };
 
-/* The title of the shown pid, when it is a holder in this PID namespace whose start time
- * matches: a pid of another namespace or a reused one would show another's command. */
+/* The title of the shown pid, when it is a holder here (KVM_PROCF_HERE): a pid of
+ * another namespace or a reused one would show another's command. */
 static void holder_title(struct ls_row *r)
 {
 	const struct kvm_domproc *p;
-	uint64_t pidns = 0, start;
+	char **argv = NULL, *at = r->title;
 	int n = 0;
 
 	strcpy(r->title, "-");
-	if (!r->t.alive || proc_own_pidns(&pidns) != 0 ||
-	    (p = kvm_getdomprocs(r->t.kd, &n)) == NULL)
+	if (!r->t.alive || (p = kvm_getdomprocs(r->t.kd, &n)) == NULL)
 		return;
-	for (int i = 0; i < n; i++)
-		if (p[i].dp_state == KVM_PROC_ALIVE && p[i].dp_pid == r->t.pid &&
-		    p[i].dp_pidns == pidns && proc_start(p[i].dp_pid, &start) == 0 &&
-		    start == p[i].dp_start) {
-			proc_title(r->t.pid, r->title, sizeof(r->title));
-			return;
-		}
+	for (int i = 0; i < n && !argv; i++)
+		if ((p[i].dp_flags & KVM_PROCF_HERE) && p[i].dp_pid == r->t.pid)
+			argv = kvm_getdomargv(r->t.kd, &p[i], sizeof(r->title) - 1);
+	for (int i = 0; argv && argv[i]; i++) /* what setproctitle shows: words by spaces */
+		at += snprintf(at, sizeof(r->title) - (size_t)(at - r->title), "%s%s", i ? " " : "",
+			       argv[i]);
 }
 
 static void load(struct ls_row *r)
@@ -96,7 +93,7 @@ static bool has_magic(const char *dir, const char *name)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	ok = target_fd_is_domain(fd);
+	ok = kvm_isdomain(fd);
 	close(fd);
 	return ok;
 }
@@ -149,7 +146,7 @@ static void print_text(const struct ls_row *rows, size_t n)
 		printf("%-16s %7s %-16s %-14s %10lld %8zu %7zu  %-28s %s\n",
 		       r->t.kd && *r->t.name ? r->t.name : "-", r->t.kd ? pid : "-",
 		       r->t.kd ? r->t.progname : "-", state(r, st, sizeof(st)), (long long)r->size,
-		       target_count_kind(&r->t, PCPU_SYM_COUNTER), r->t.nsyms, r->path, r->title);
+		       target_count_kind(&r->t, N_COUNTER), r->t.nsyms, r->path, r->title);
 	}
 }
 
@@ -232,7 +229,7 @@ static void print_json(const struct ls_row *rows, size_t n)
 		json_key(&j, "size");
 		json_i64(&j, r->size);
 		json_key(&j, "counters");
-		json_u64(&j, target_count_kind(&r->t, PCPU_SYM_COUNTER));
+		json_u64(&j, target_count_kind(&r->t, N_COUNTER));
 		json_key(&j, "symbols");
 		json_u64(&j, r->t.nsyms);
 		json_holders(&j, r->removed ? NULL : r->t.kd);

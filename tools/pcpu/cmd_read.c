@@ -90,8 +90,8 @@ static int locate(struct target *t, const struct read_req *r, uint64_t *addr, ui
 		return tool_err("%s: unknown name \"%s\"", t->path, r->what);
 	*addr = nl[0].n_value;
 	for (size_t i = 0; i < t->nsyms; i++) {
-		if (strcmp(t->syms[i].name, r->what) == 0) {
-			*len = t->syms[i].size;
+		if (strcmp(t->syms[i].ks_name, r->what) == 0) {
+			*len = t->syms[i].ks_size;
 			break;
 		}
 	}

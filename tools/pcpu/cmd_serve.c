@@ -13,40 +13,53 @@
 
 #include "commands.h"
 #include "metrics.h"
+#include "shared.h"
 #include "target.h"
 
-const char cmd_serve_synopsis[] = "serve [-P] --listen ADDR:PORT TARGET...";
+const char cmd_serve_synopsis[] = "serve [-P] [-i SECONDS] --listen ADDR:PORT TARGET...";
 const char cmd_serve_help[] =
 	"Serves what 'pcpu export' prints at http://ADDR:PORT/metrics, reading every TARGET\n"
-	"afresh at each scrape; other paths get 404. ADDR is an IPv4 address, [IPv6] or a\n"
-	"host name; PORT 0 picks a free port. The address served is printed on stderr.\n"
-	"Runs until SIGINT or SIGTERM.\n"
+	"afresh for a scrape; other paths get 404. Scrapes that arrive while the targets are\n"
+	"read share that reading, and with -i so do the scrapes of the next SECONDS. ADDR\n"
+	"is an IPv4 address, [IPv6] or a host name; PORT 0 picks a free port. The address\n"
+	"served is printed on stderr. Runs until SIGINT or SIGTERM.\n"
 	"  -l, --listen ADDR:PORT  where to listen\n"
+	"  -i, --interval SECONDS  reuse a reading for this long (default 0)\n"
 	"  -P, --per-cpu           one series per CPU, labelled cpu=\"N\"\n"
 	"  -h, --help              this text\n";
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define MAX_CONNECTIONS 256u /* each is a thread; a body is shared, not copied */
 
 struct serve {
 	char **targets;
 	int ntargets;
 	struct metrics_opts opts;
+	struct target *kept; /* the targets, open between readings (metrics_collect) */
+	struct shared shared;
 };
+
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned int status,
+			     struct MHD_Response *r, const char *type)
+{
+	enum MHD_Result ok;
+
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ok = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, char *body,
 			     size_t len, const char *type)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result ok;
 
 	if (!r) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ok = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ok;
+	return queue(conn, status, r, type);
 }
 
 static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status,
@@ -57,25 +70,51 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 	return body ? reply(conn, status, body, strlen(body), "text/plain; charset=utf-8") : MHD_NO;
 }
 
-static enum MHD_Result metrics(struct MHD_Connection *conn, const struct serve *s)
+/* One reading of every target into a body (shared.h). */
+static struct shared_body *take(void *arg)
 {
+	struct serve *s = arg;
+	struct shared_body *b = calloc(1, sizeof(*b));
 	struct expo e = {0};
-	char *body = NULL;
-	size_t len = 0;
-	FILE *f;
+	FILE *f = NULL;
+	int ok;
 
-	if (metrics_collect(&e, s->targets, s->ntargets, &s->opts) < 0 ||
-	    !(f = open_memstream(&body, &len))) {
-		expo_free(&e);
-		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	}
-	expo_write(&e, f);
+	if (!b)
+		return NULL;
+	b->refs = 1;
+	ok = metrics_collect(&e, s->targets, s->ntargets, &s->opts, s->kept) >= 0 &&
+	     (f = open_memstream(&b->data, &b->len)) != NULL;
+	if (ok)
+		expo_write(&e, f);
 	expo_free(&e);
-	if (fclose(f) != 0) {
-		free(body);
-		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok) {
+		free(b->data);
+		free(b);
+		return NULL;
 	}
-	return reply(conn, MHD_HTTP_OK, body, len, CONTENT_TYPE);
+	return b;
+}
+
+static void release(void *body)
+{
+	shared_put(body);
+}
+
+static enum MHD_Result metrics(struct MHD_Connection *conn, struct serve *s)
+{
+	struct shared_body *b = shared_get(&s->shared);
+	struct MHD_Response *r;
+
+	if (!b)
+		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	r = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, release, b);
+	if (!r) {
+		shared_put(b);
+		return MHD_NO;
+	}
+	return queue(conn, MHD_HTTP_OK, r, CONTENT_TYPE);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -172,7 +211,8 @@ static int serve(int fd, struct serve *s)
 	signal(SIGPIPE, SIG_IGN);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
 			     NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, fd,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+			     MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT,
+			     MAX_CONNECTIONS, MHD_OPTION_END);
 	if (!d) {
 		close(fd);
 		return tool_err("cannot start the HTTP server (libmicrohttpd)");
@@ -200,6 +240,7 @@ static int check_targets(const struct serve *s)
 
 static const struct option long_opts[] = {
 	{"listen", required_argument, NULL, 'l'},
+	{"interval", required_argument, NULL, 'i'},
 	{"per-cpu", no_argument, NULL, 'P'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -209,12 +250,17 @@ int cmd_serve(int argc, char **argv)
 {
 	struct serve s = {0};
 	const char *listen_spec = NULL;
-	int c, fd;
+	double interval = 0;
+	int c, fd, rc;
 
-	while ((c = getopt_long(argc, argv, "+l:Ph", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:i:Ph", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			listen_spec = optarg;
+			break;
+		case 'i':
+			if (tool_parse_interval("interval", optarg, &interval) < 0)
+				return TOOL_EXIT_FAIL;
 			break;
 		case 'P':
 			s.opts.percpu = true;
@@ -234,5 +280,16 @@ int cmd_serve(int argc, char **argv)
 	fd = listen_on(listen_spec);
 	if (fd < 0)
 		return TOOL_EXIT_FAIL;
-	return serve(fd, &s);
+	s.kept = calloc((size_t)s.ntargets, sizeof(*s.kept));
+	if (!s.kept) {
+		close(fd);
+		return tool_err("%s", strerror(ENOMEM));
+	}
+	shared_init(&s.shared, interval, take, &s);
+	rc = serve(fd, &s);
+	shared_destroy(&s.shared);
+	for (int i = 0; i < s.ntargets; i++)
+		target_close(&s.kept[i]);
+	free(s.kept);
+	return rc;
 }

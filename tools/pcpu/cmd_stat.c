@@ -29,7 +29,7 @@ static int name_width(const struct selection *sel)
 	int w = 4;
 
 	for (size_t i = 0; i < sel->nsyms; i++) {
-		int n = (int)strlen(sel->syms[i]->name);
+		int n = (int)strlen(sel->syms[i].ks_name);
 
 		w = n > w ? n : w;
 	}
@@ -53,10 +53,10 @@ static void print_text(const struct target *t, const struct selection *sel,
 	}
 	putchar('\n');
 	for (size_t i = 0; i < sel->nsyms; i++) {
-		const struct tool_sym *s = sel->syms[i];
+		const struct kvm_sym *s = &sel->syms[i];
 
 		sample_format(s, cur->total[i], v, sizeof(v));
-		printf("%-*s %20s", w, s->name, v);
+		printf("%-*s %20s", w, s->ks_name, v);
 		if (watch && prev)
 			printf(" %14.1f", sample_rate(s, prev->total[i], cur->total[i],
 						      cur->when - prev->when));
@@ -73,7 +73,7 @@ static void print_text(const struct target *t, const struct selection *sel,
 	}
 }
 
-static void json_value(struct json *j, const struct tool_sym *s, uint64_t v)
+static void json_value(struct json *j, const struct kvm_sym *s, uint64_t v)
 {
 	if (sym_is_signed(s))
 		json_i64(j, (int64_t)v);
@@ -84,14 +84,14 @@ static void json_value(struct json *j, const struct tool_sym *s, uint64_t v)
 static void json_symbol(struct json *j, const struct selection *sel, const struct sample *cur,
 			const struct sample *prev, size_t i)
 {
-	const struct tool_sym *s = sel->syms[i];
+	const struct kvm_sym *s = &sel->syms[i];
 	char cpu[16];
 
 	json_open_object(j);
 	json_key(j, "name");
-	json_string(j, s->name);
+	json_string(j, s->ks_name);
 	json_key(j, "kind");
-	json_string(j, target_kind_name(s->kind));
+	json_string(j, target_kind_name(s->ks_type));
 	json_key(j, "total");
 	json_value(j, s, cur->total[i]);
 	if (prev) {

@@ -34,7 +34,7 @@ static double rate(const struct view *v, size_t i, uint64_t prev, uint64_t cur)
 {
 	if (!v->last.total)
 		return 0;
-	return sample_rate(v->sel.syms[i], prev, cur, v->fresh.when - v->last.when);
+	return sample_rate(&v->sel.syms[i], prev, cur, v->fresh.when - v->last.when);
 }
 
 static int by_rate(const void *a, const void *b, void *arg)
@@ -45,7 +45,7 @@ static int by_rate(const void *a, const void *b, void *arg)
 
 	if (rx != ry)
 		return rx < ry ? 1 : -1;
-	return strcmp(v->sel.syms[x]->name, v->sel.syms[y]->name);
+	return strcmp(v->sel.syms[x].ks_name, v->sel.syms[y].ks_name);
 }
 
 /* Rates from last to fresh; then fresh becomes last. */
@@ -55,7 +55,7 @@ static void compute(struct view *v)
 
 	memset(v->cpu_rate, 0, nc * sizeof(*v->cpu_rate));
 	for (size_t i = 0; i < v->sel.nsyms; i++) {
-		const struct tool_sym *s = v->sel.syms[i];
+		const struct kvm_sym *s = &v->sel.syms[i];
 
 		v->order[i] = i;
 		v->sym_rate[i] =
@@ -127,8 +127,8 @@ static void draw_syms(const struct view *v, int y)
 	for (size_t k = 0; k < v->sel.nsyms && y < LINES; k++, y++) {
 		size_t i = v->order[k];
 
-		sample_format(v->sel.syms[i], v->last.total[i], total, sizeof(total));
-		row(y, "%-*.*s %14.1f %21s", w, w, v->sel.syms[i]->name, v->sym_rate[i], total);
+		sample_format(&v->sel.syms[i], v->last.total[i], total, sizeof(total));
+		row(y, "%-*.*s %14.1f %21s", w, w, v->sel.syms[i].ks_name, v->sym_rate[i], total);
 	}
 }
 

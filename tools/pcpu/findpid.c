@@ -15,7 +15,6 @@
 #include <pcpu/kvm.h>
 
 #include "domdir.h"
-#include "procfs.h"
 #include "target.h"
 #include "tool.h"
 
@@ -40,7 +39,7 @@ static bool is_domain_file(const char *path, unsigned int major_, unsigned int m
 	if (fd < 0)
 		return false;
 	ok = fstat(fd, &st) == 0 && st.st_ino == ino && major(st.st_dev) == major_ &&
-	     minor(st.st_dev) == minor_ && target_fd_is_domain(fd);
+	     minor(st.st_dev) == minor_ && kvm_isdomain(fd);
 	close(fd);
 	return ok;
 }
@@ -109,8 +108,8 @@ static int read_maps(pid_t pid, struct mapped *m)
 	return n == 0 ? 0 : -1;
 }
 
-/* Whether the domain at path lists pid alive with this pidns and start time. */
-static int holds(const char *path, pid_t pid, uint64_t pidns, uint64_t start)
+/* Whether the domain at path lists pid as a live holder here (KVM_PROCF_HERE). */
+static int holds(const char *path, pid_t pid)
 {
 	kvm_t *kd = kvm_openfiles(NULL, path, NULL, O_RDONLY, NULL);
 	const struct kvm_domproc *p;
@@ -120,13 +119,12 @@ static int holds(const char *path, pid_t pid, uint64_t pidns, uint64_t start)
 		return 0;
 	p = kvm_getdomprocs(kd, &n);
 	for (int i = 0; p && i < n && !found; i++)
-		found = p[i].dp_state == KVM_PROC_ALIVE && p[i].dp_pid == pid &&
-			p[i].dp_pidns == pidns && p[i].dp_start == start;
+		found = (p[i].dp_flags & KVM_PROCF_HERE) && p[i].dp_pid == pid;
 	kvm_close(kd);
 	return found;
 }
 
-static char *scan_dir(const char *dir, pid_t pid, uint64_t pidns, uint64_t start)
+static char *scan_dir(const char *dir, pid_t pid)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -139,7 +137,7 @@ static char *scan_dir(const char *dir, pid_t pid, uint64_t pidns, uint64_t start
 			continue;
 		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
 			path = NULL;
-		else if (!holds(path, pid, pidns, start)) {
+		else if (!holds(path, pid)) {
 			free(path);
 			path = NULL;
 		}
@@ -151,19 +149,13 @@ static char *scan_dir(const char *dir, pid_t pid, uint64_t pidns, uint64_t start
 static char *scan(pid_t pid)
 {
 	struct domdir *dirs;
-	uint64_t pidns, start;
 	char *path = NULL;
 	size_t n;
 
-	if (proc_start(pid, &start) != 0 || proc_own_pidns(&pidns) != 0) {
-		tool_err("pid %d: cannot read its start time or this PID namespace: %s", (int)pid,
-			 strerror(errno));
-		return NULL;
-	}
 	if (domdir_list(&dirs, &n) != 0)
 		return NULL;
 	for (size_t i = 0; i < n && !path; i++)
-		path = scan_dir(dirs[i].path, pid, pidns, start);
+		path = scan_dir(dirs[i].path, pid);
 	domdir_free(dirs, n);
 	if (!path)
 		tool_err("pid %d: no pcpu domain found (its /proc/%d/maps is not readable by you, "

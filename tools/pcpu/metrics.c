@@ -10,20 +10,20 @@
 static int add_symbol(struct expo *e, const struct target *t, const struct selection *sel,
 		      const struct sample *smp, size_t i, const char *pid)
 {
-	const struct tool_sym *s = sel->syms[i];
-	int counter = s->kind == PCPU_SYM_COUNTER;
-	char *family = expo_family(s->name, counter);
+	const struct kvm_sym *s = &sel->syms[i];
+	int counter = s->ks_type == N_COUNTER;
+	char *family = expo_family(s->ks_name, counter);
 	char help[160], value[32], cpu[16];
 	struct expo_label l[] = {{"domain", t->path},
 				 {"pid", pid},
 				 {"program", t->progname},
-				 {"symbol", s->name},
+				 {"symbol", s->ks_name},
 				 {"cpu", cpu}};
 	int rc = 0;
 
 	if (!family)
 		return -1;
-	snprintf(help, sizeof(help), "pcpu %s %s", counter ? "counter(9)" : "integer", s->name);
+	snprintf(help, sizeof(help), "pcpu %s %s", counter ? "counter(9)" : "integer", s->ks_name);
 	if (!sel->percpu || !sym_is_percpu(s)) {
 		sample_format(s, smp->total[i], value, sizeof(value));
 		rc = expo_add(e, family, counter ? "counter" : "gauge", help, l, 4, value);
@@ -75,7 +75,7 @@ static bool seen_before(char **paths, int n, const char *path)
 }
 
 int metrics_collect(struct expo *e, char *const *targets, int ntargets,
-		    const struct metrics_opts *o)
+		    const struct metrics_opts *o, struct target *keep)
 {
 	char **paths = calloc((size_t)ntargets + 1, sizeof(*paths));
 	int failed = 0;
@@ -83,16 +83,17 @@ int metrics_collect(struct expo *e, char *const *targets, int ntargets,
 	if (!paths)
 		return -1;
 	for (int i = 0; i < ntargets; i++) {
-		struct target t;
+		struct target one, *t = keep ? &keep[i] : &one;
 		size_t before = e->n;
-		int ok = target_open(&t, targets[i]) == 0;
+		int ok = (keep ? target_reuse(t, targets[i]) : target_open(t, targets[i])) == 0;
 		struct expo_label up = {"target", targets[i]};
 
 		if (ok) {
-			paths[i] = realpath(t.path, NULL);
+			paths[i] = realpath(t->path, NULL);
 			if (!paths[i] || !seen_before(paths, i, paths[i]))
-				ok = add_target(e, &t, o) == 0;
-			target_close(&t);
+				ok = add_target(e, t, o) == 0;
+			if (!keep || !ok) /* a kept target that failed is opened afresh */
+				target_close(t);
 		}
 		if (!ok)
 			expo_truncate(e, before);

@@ -10,24 +10,20 @@
 
 #include "tool.h"
 
-static bool sym_is_integer(const struct tool_sym *s)
+static bool sym_is_integer(const struct kvm_sym *s)
 {
-	if (s->kind == PCPU_SYM_COUNTER)
-		return true;
-	if (s->kind != PCPU_SYM_DPCPU && s->kind != PCPU_SYM_ZPCPU && s->kind != PCPU_SYM_OBJECT)
-		return false;
-	return (s->flags & PCPU_SYMF_INTEGER) &&
-	       (s->size == 1 || s->size == 2 || s->size == 4 || s->size == 8);
+	return (s->ks_flags & KVM_SYMF_INTEGER) &&
+	       (s->ks_size == 1 || s->ks_size == 2 || s->ks_size == 4 || s->ks_size == 8);
 }
 
-bool sym_is_percpu(const struct tool_sym *s)
+bool sym_is_percpu(const struct kvm_sym *s)
 {
-	return s->kind != PCPU_SYM_OBJECT;
+	return s->ks_type != N_DATA;
 }
 
-bool sym_is_signed(const struct tool_sym *s)
+bool sym_is_signed(const struct kvm_sym *s)
 {
-	return s->kind != PCPU_SYM_COUNTER && (s->flags & PCPU_SYMF_SIGNED);
+	return (s->ks_flags & KVM_SYMF_SIGNED) != 0;
 }
 
 static bool matches(const char *name, char *const *globs, int nglobs)
@@ -43,7 +39,7 @@ static bool matches(const char *name, char *const *globs, int nglobs)
 static bool matches_any(const struct selection *sel, char *glob)
 {
 	for (size_t i = 0; i < sel->nsyms; i++)
-		if (fnmatch(glob, sel->syms[i]->name, 0) == 0)
+		if (fnmatch(glob, sel->syms[i].ks_name, 0) == 0)
 			return true;
 	return false;
 }
@@ -89,8 +85,8 @@ int selection_make(struct target *t, char *const *globs, int nglobs, bool percpu
 		return -1;
 	}
 	for (size_t i = 0; i < t->nsyms; i++)
-		if (sym_is_integer(&t->syms[i]) && matches(t->syms[i].name, globs, nglobs))
-			sel->syms[sel->nsyms++] = &t->syms[i];
+		if (sym_is_integer(&t->syms[i]) && matches(t->syms[i].ks_name, globs, nglobs))
+			sel->syms[sel->nsyms++] = t->syms[i];
 	for (int g = 0; g < nglobs; g++) {
 		if (!matches_any(sel, globs[g])) {
 			tool_err("%s: unknown name: no counter or integer variable matches \"%s\"",
@@ -113,57 +109,25 @@ void selection_free(struct selection *sel)
 	memset(sel, 0, sizeof(*sel));
 }
 
-static uint64_t widen(const struct tool_sym *s, const unsigned char *b)
+static uint64_t widen(const struct kvm_sym *s, const unsigned char *b)
 {
 	uint64_t v = 0;
 
-	memcpy(&v, b, s->size); /* little-endian, as the format requires */
-	if (sym_is_signed(s) && s->size < 8 && (v >> (s->size * 8 - 1)) & 1)
-		v |= ~UINT64_C(0) << (s->size * 8);
+	memcpy(&v, b, s->ks_size); /* little-endian, as the format requires */
+	if (sym_is_signed(s) && s->ks_size < 8 && (v >> (s->ks_size * 8 - 1)) & 1)
+		v |= ~UINT64_C(0) << (s->ks_size * 8);
 	return v;
 }
 
-static int read_cpu(struct target *t, const struct tool_sym *s, unsigned int cpu, uint64_t *v)
+static int read_cpu(struct target *t, const struct kvm_sym *s, unsigned int cpu, uint64_t *v)
 {
 	unsigned char b[8];
 
-	if (kvm_read_zpcpu(t->kd, s->addr, b, s->size, (int)cpu) != (ssize_t)s->size) {
-		tool_err("%s: %s on cpu %u: %s", t->path, s->name, cpu, kvm_geterr(t->kd));
+	if (kvm_read_zpcpu(t->kd, s->ks_addr, b, s->ks_size, (int)cpu) != (ssize_t)s->ks_size) {
+		tool_err("%s: %s on cpu %u: %s", t->path, s->ks_name, cpu, kvm_geterr(t->kd));
 		return -1;
 	}
 	*v = widen(s, b);
-	return 0;
-}
-
-static int read_total(struct target *t, const struct selection *sel, const struct tool_sym *s,
-		      uint64_t *total)
-{
-	unsigned char b[8];
-	uint64_t v;
-
-	if (s->kind == PCPU_SYM_COUNTER) {
-		errno = 0;
-		*total = kvm_counter_u64_fetch(t->kd, s->addr);
-		if (*total == 0 && errno != 0) {
-			tool_err("%s: %s: %s", t->path, s->name, kvm_geterr(t->kd));
-			return -1;
-		}
-		return 0;
-	}
-	if (s->kind == PCPU_SYM_OBJECT) {
-		if (kvm_read(t->kd, s->addr, b, s->size) != (ssize_t)s->size) {
-			tool_err("%s: %s: %s", t->path, s->name, kvm_geterr(t->kd));
-			return -1;
-		}
-		*total = widen(s, b);
-		return 0;
-	}
-	*total = 0;
-	for (unsigned int cpu = 0; cpu < sel->maxcpu; cpu++) {
-		if (read_cpu(t, s, cpu, &v) < 0)
-			return -1;
-		*total += v; /* modulo 2^64: also the two's complement sum of signed values */
-	}
 	return 0;
 }
 
@@ -179,11 +143,13 @@ int sample_take(struct target *t, const struct selection *sel, struct sample *s)
 		tool_err("%s", strerror(ENOMEM));
 		return -1;
 	}
+	if (kvm_sym_total(t->kd, sel->syms, sel->nsyms, s->total) != 0) {
+		tool_err("%s: %s", t->path, kvm_geterr(t->kd));
+		goto fail;
+	}
 	for (size_t i = 0; i < sel->nsyms; i++) {
-		const struct tool_sym *sym = sel->syms[i];
+		const struct kvm_sym *sym = &sel->syms[i];
 
-		if (read_total(t, sel, sym, &s->total[i]) < 0)
-			goto fail;
 		if (!sel->percpu || !sym_is_percpu(sym))
 			continue;
 		for (size_t c = 0; c < sel->ncpus; c++)
@@ -203,7 +169,7 @@ void sample_free(struct sample *s)
 	s->total = s->cpu = NULL;
 }
 
-void sample_format(const struct tool_sym *s, uint64_t v, char *buf, size_t len)
+void sample_format(const struct kvm_sym *s, uint64_t v, char *buf, size_t len)
 {
 	if (sym_is_signed(s))
 		snprintf(buf, len, "%" PRId64, (int64_t)v);
@@ -211,7 +177,7 @@ void sample_format(const struct tool_sym *s, uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64, v);
 }
 
-double sample_rate(const struct tool_sym *s, uint64_t prev, uint64_t cur, double seconds)
+double sample_rate(const struct kvm_sym *s, uint64_t prev, uint64_t cur, double seconds)
 {
 	if (seconds <= 0)
 		return 0;

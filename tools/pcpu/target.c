@@ -14,7 +14,6 @@
 
 #include "domdir.h"
 #include "findpid.h"
-#include "procfs.h"
 #include "tool.h"
 
 static bool is_pid(const char *s)
@@ -62,71 +61,45 @@ char *target_resolve(const char *spec)
 	return strdup(spec);
 }
 
-/*
- * The header is read through the handle at the writer's address that kvm_getdominfo
- * gives, so it is the header of the very file the handle validated and maps.
- */
-static int read_header(kvm_t *kd, struct pcpu_dom_header *hdr, char *why, size_t whylen)
-{
-	const struct kvm_dominfo *di = kvm_getdominfo(kd);
+struct sym_list {
+	struct kvm_sym *v;
+	size_t n, cap;
+};
 
-	if (!di) {
-		snprintf(why, whylen, "%s", kvm_geterr(kd));
-		return -1;
+static int add_sym(const struct kvm_sym *ks, void *closure)
+{
+	struct sym_list *l = closure;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct kvm_sym *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			errno = ENOMEM;
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
 	}
-	if (kvm_read(kd, di->di_base, hdr, sizeof(*hdr)) != (ssize_t)sizeof(*hdr) ||
-	    hdr->writer_base != di->di_base) {
-		snprintf(why, whylen, "the header changed while it was read");
-		return -1;
-	}
-	hdr->progname[PCPU_DOM_PROGNAME_MAX - 1] = '\0';
-	hdr->name[PCPU_DOM_NAME_MAX - 1] = '\0';
+	l->v[l->n++] = *ks;
 	return 0;
 }
 
 static int read_symbols(struct target *t)
 {
-	const struct pcpu_dom_header *h = &t->hdr;
-	struct pcpu_dom_sym *raw;
-	size_t n = h->sym_count, bytes;
+	struct sym_list l = {0};
 
-	if (h->sym_count > h->sym_cap) {
-		tool_err("%s: corrupt domain: sym_count %u exceeds sym_cap %u", t->path,
-			 h->sym_count, h->sym_cap);
+	if (kvm_walk_syms(t->kd, add_sym, &l) != 0) {
+		free(l.v);
+		if (errno == ENOMEM)
+			tool_err("%s: %s", t->path, strerror(ENOMEM));
+		else
+			tool_err("%s: cannot read the symbol table: %s", t->path,
+				 kvm_geterr(t->kd));
 		return -1;
 	}
-	bytes = n * sizeof(*raw);
-	raw = malloc(bytes ? bytes : 1);
-	t->syms = calloc(n ? n : 1, sizeof(*t->syms));
-	if (!raw || !t->syms) {
-		free(raw);
-		tool_err("%s: %s", t->path, strerror(ENOMEM));
-		return -1;
-	}
-	if (n && kvm_read(t->kd, h->writer_base + h->sym_off, raw, bytes) != (ssize_t)bytes) {
-		tool_err("%s: cannot read the symbol table: %s", t->path, kvm_geterr(t->kd));
-		free(raw);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct tool_sym *s = &t->syms[t->nsyms];
-
-		if (raw[i].kind == PCPU_SYM_FREE)
-			continue;
-		if (memchr(raw[i].name, '\0', sizeof(raw[i].name)) == NULL) {
-			tool_err("%s: corrupt domain: symbol %zu has no terminating NUL", t->path,
-				 i);
-			free(raw);
-			return -1;
-		}
-		memcpy(s->name, raw[i].name, sizeof(s->name));
-		s->addr = raw[i].addr;
-		s->size = raw[i].size;
-		s->kind = raw[i].kind;
-		s->flags = raw[i].flags;
-		t->nsyms++;
-	}
-	free(raw);
+	t->syms = l.v;
+	t->nsyms = l.n;
 	return 0;
 }
 
@@ -141,12 +114,14 @@ static void tool_err_path(const char *path, const char *msg)
 		tool_err("%s: %s", path, msg);
 }
 
-int target_open(struct target *t, const char *spec)
+/* Opens the resolved path (t takes it over). */
+static int open_path(struct target *t, char *path)
 {
 	char errbuf[_POSIX2_LINE_MAX] = "";
+	const struct kvm_dominfo *di;
 
 	memset(t, 0, sizeof(*t));
-	t->path = target_resolve(spec);
+	t->path = path;
 	if (!t->path)
 		return -1;
 	t->kd = kvm_openfiles(NULL, t->path, NULL, O_RDONLY, errbuf);
@@ -154,20 +129,57 @@ int target_open(struct target *t, const char *spec)
 		tool_err_path(t->path, errbuf[0] ? errbuf : strerror(errno));
 		goto fail;
 	}
-	if (read_header(t->kd, &t->hdr, errbuf, sizeof(errbuf)) < 0) {
-		tool_err("%s: %s", t->path, errbuf);
+	if (!(di = kvm_getdominfo(t->kd))) {
+		tool_err_path(t->path, kvm_geterr(t->kd));
 		goto fail;
 	}
-	t->snapshot = (t->hdr.flags & PCPU_DOM_F_SNAPSHOT) != 0;
+	t->snapshot = di->di_state == KVM_DOM_SNAPSHOT;
+	memcpy(t->progname, di->di_progname, sizeof(t->progname));
+	memcpy(t->name, di->di_name, sizeof(t->name));
 	target_refresh_state(t);
-	memcpy(t->progname, t->hdr.progname, sizeof(t->progname));
-	memcpy(t->name, t->hdr.name, sizeof(t->name));
 	if (read_symbols(t) < 0)
 		goto fail;
 	return 0;
 fail:
 	target_close(t);
 	return -1;
+}
+
+int target_open(struct target *t, const char *spec)
+{
+	return open_path(t, target_resolve(spec));
+}
+
+/* Whether path names the file the handle opened (kvm_getdominfo's dev and inode). */
+static bool still_names(const struct target *t, const char *path)
+{
+	const struct kvm_dominfo *di = kvm_getdominfo(t->kd);
+	struct stat st;
+
+	return di && stat(path, &st) == 0 && st.st_dev == di->di_dev && st.st_ino == di->di_ino;
+}
+
+int target_reuse(struct target *t, const char *spec)
+{
+	char *path;
+
+	if (!t->kd)
+		return target_open(t, spec);
+	path = target_resolve(spec);
+	if (path && still_names(t, path)) {
+		free(path);
+		free(t->syms);
+		t->syms = NULL;
+		t->nsyms = 0;
+		if (read_symbols(t) == 0) {
+			target_refresh_state(t);
+			return 0;
+		}
+		target_close(t);
+		return -1;
+	}
+	target_close(t);
+	return open_path(t, path);
 }
 
 void target_close(struct target *t)
@@ -179,36 +191,25 @@ void target_close(struct target *t)
 	memset(t, 0, sizeof(*t));
 }
 
-bool target_fd_is_domain(int fd)
-{
-	char magic[sizeof(((struct pcpu_dom_header *)0)->magic)];
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	       pread(fd, magic, sizeof(magic), offsetof(struct pcpu_dom_header, magic)) ==
-		       (ssize_t)sizeof(magic) &&
-	       memcmp(magic, PCPU_DOM_MAGIC, sizeof(magic)) == 0;
-}
-
-size_t target_count_kind(const struct target *t, uint32_t kind)
+size_t target_count_kind(const struct target *t, unsigned char type)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->nsyms; i++)
-		n += t->syms[i].kind == kind;
+		n += t->syms[i].ks_type == type;
 	return n;
 }
 
-const char *target_kind_name(uint32_t kind)
+const char *target_kind_name(unsigned char type)
 {
-	switch (kind) {
-	case PCPU_SYM_DPCPU:
+	switch (type) {
+	case N_DPCPU:
 		return "dpcpu";
-	case PCPU_SYM_COUNTER:
+	case N_COUNTER:
 		return "counter";
-	case PCPU_SYM_OBJECT:
+	case N_DATA:
 		return "object";
-	case PCPU_SYM_ZPCPU:
+	case N_ZPCPU:
 		return "zpcpu";
 	default:
 		return "unknown";
@@ -219,7 +220,7 @@ const char *target_kind_name(uint32_t kind)
  * The pid to show: the creator while it holds the domain, else the first holder in this
  * PID namespace, else the first holder, else (a dead domain) the creator.
  */
-static pid_t shown_pid(kvm_t *kd, const struct kvm_dominfo *di, uint64_t pidns)
+static pid_t shown_pid(kvm_t *kd, const struct kvm_dominfo *di)
 {
 	const struct kvm_domproc *p;
 	int n = 0, first = -1;
@@ -231,7 +232,8 @@ static pid_t shown_pid(kvm_t *kd, const struct kvm_dominfo *di, uint64_t pidns)
 			continue;
 		if (p[i].dp_flags & KVM_PROCF_CREATOR)
 			return p[i].dp_pid;
-		if (first < 0 || (p[i].dp_pidns == pidns && p[first].dp_pidns != pidns))
+		if (first < 0 ||
+		    ((p[i].dp_flags & KVM_PROCF_HERE) && !(p[first].dp_flags & KVM_PROCF_HERE)))
 			first = i;
 	}
 	return first < 0 ? di->di_pid : p[first].dp_pid;
@@ -240,17 +242,15 @@ static pid_t shown_pid(kvm_t *kd, const struct kvm_dominfo *di, uint64_t pidns)
 void target_refresh_state(struct target *t)
 {
 	const struct kvm_dominfo *di = kvm_getdominfo(t->kd);
-	uint64_t pidns = 0;
 
 	if (!di) {
 		t->alive = false;
 		t->nprocs = 0;
 		return;
 	}
-	proc_own_pidns(&pidns);
 	t->alive = di->di_state == KVM_DOM_ALIVE;
 	t->nprocs = di->di_nprocs;
-	t->pid = shown_pid(t->kd, di, pidns);
+	t->pid = shown_pid(t->kd, di);
 }
 
 const char *target_state(const struct target *t)

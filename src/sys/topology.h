@@ -1,7 +1,7 @@
 /* A CPU's place in the machine as sysfs shows it: used by the domain writer for its
  * struct pcpu table and by the kvm reader's kernel target (corefile NULL). */
-#ifndef PCPU_DOMAIN_TOPOLOGY_H
-#define PCPU_DOMAIN_TOPOLOGY_H
+#ifndef PCPU_SYS_TOPOLOGY_H
+#define PCPU_SYS_TOPOLOGY_H
 
 #include <pcpu/pcpu_struct.h>
 
