@@ -86,7 +86,8 @@ PCPU_EXPORT uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base);
  * kvm_walk_syms returns 0 once every symbol was seen, -1 on error. kvm_sym_total sums
  * each of nsyms integer symbols (ks_flags & KVM_SYMF_INTEGER) over every CPU slot into
  * totals[] (an N_DATA one's one value), signed ones in two's complement, in one pass
- * over the slots: 0 or -1.
+ * over the slots: 0 or -1. kvm_sym_cpu gives the same symbols' values on CPU slot cpu
+ * alone; for a counter both give what counter(9) counts, not a raw word.
  */
 #define KVM_SYMNAMELEN 96 /* ks_name, with its NUL */
 
@@ -104,6 +105,8 @@ struct kvm_sym {
 typedef int kvm_walk_syms_cb_t(const struct kvm_sym *ks, void *closure);
 PCPU_EXPORT int kvm_walk_syms(kvm_t *kd, kvm_walk_syms_cb_t *cb, void *closure);
 PCPU_EXPORT int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, size_t nsyms, uint64_t *totals);
+PCPU_EXPORT int kvm_sym_cpu(kvm_t *kd, const struct kvm_sym *ks, size_t nsyms, int cpu,
+			    uint64_t *values);
 
 /*
  * kvm_getdominfo(3): the domain's name and state, and the processes that hold it. Both

@@ -124,20 +124,31 @@ static inline __attribute__((always_inline)) uint64_t load_int(const unsigned ch
 	return widen(b, size, is_signed);
 }
 
-int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, uint64_t *sums)
+/* One CPU's contribution of ref at slot: a counter's is its value less its adjustment. */
+static inline __attribute__((always_inline)) uint64_t load_ref(const unsigned char *slot,
+							       const struct kvm_intref *ref)
 {
+	uint64_t v = load_int(slot + ref->off, ref->size, ref->is_signed);
+
+	if (ref->counter)
+		v -= load_int(slot + ref->off + PCPU_COUNTER_ADJ * sizeof(uint64_t),
+			      sizeof(uint64_t), 0);
+	return v;
+}
+
+int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, int cpu, uint64_t *sums)
+{
+	uint32_t first = cpu < 0 ? 0 : (uint32_t)cpu, end = cpu < 0 ? kd->lay.maxcpu : first + 1;
+
 	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	for (size_t k = 0; k < n; k++)
-		sums[k] = ref[k].percpu
-				  ? 0
-				  : load_int(kd->map + ref[k].off, ref[k].size, ref[k].is_signed);
-	for (uint32_t i = 0; i < kd->lay.maxcpu; i++) {
+		sums[k] = ref[k].percpu ? 0 : load_ref(kd->map, &ref[k]);
+	for (uint32_t i = first; i < end; i++) {
 		const unsigned char *slot = kd->map + (uint64_t)i * kd->lay.stride;
 
 		for (size_t k = 0; k < n; k++)
 			if (ref[k].percpu)
-				sums[k] +=
-					load_int(slot + ref[k].off, ref[k].size, ref[k].is_signed);
+				sums[k] += load_ref(slot, &ref[k]);
 	}
 	return guard_end(kd);
 }
@@ -153,7 +164,7 @@ int kvm_domain_sum(kvm_t *kd, uint64_t off, uint64_t *sum)
 {
 	struct kvm_intref ref = {.off = off, .size = sizeof(uint64_t), .percpu = 1};
 
-	return kvm_domain_sums(kd, &ref, 1, sum);
+	return kvm_domain_sums(kd, &ref, 1, -1, sum);
 }
 
 int kvm_domain_live(kvm_t *kd, struct kvm_live *live)

@@ -208,10 +208,11 @@ int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len);
 struct kvm_intref {
 	uint64_t off;
 	unsigned char size, is_signed, percpu;
+	unsigned char counter; /* a counter: value minus adjustment (domain_format.h) */
 };
-/* sums[k] = the value of ref[k], or the sum of its copies over every CPU slot, modulo
- * 2^64. 0 or -1. */
-int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, uint64_t *sums);
+/* sums[k] = the value of ref[k], or the sum of its copies over every CPU slot (cpu < 0)
+ * or the copy of CPU slot cpu, modulo 2^64. 0 or -1. */
+int kvm_domain_sums(kvm_t *kd, const struct kvm_intref *ref, size_t n, int cpu, uint64_t *sums);
 /* The aligned 4-byte value at offset off, loaded with acquire ordering. */
 int kvm_domain_load_acquire32(kvm_t *kd, uint64_t off, uint32_t *v);
 /* Sums the uint64_t at off + i * stride over every CPU slot i (span checked). 0 or -1. */

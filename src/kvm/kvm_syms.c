@@ -109,12 +109,15 @@ static int locate(kvm_t *kd, const struct kvm_sym *ks, struct kvm_intref *ref)
 	}
 	ref->size = (unsigned char)ks->ks_size;
 	ref->is_signed = ks->ks_type != N_COUNTER && (ks->ks_flags & KVM_SYMF_SIGNED);
+	ref->counter = ks->ks_type == N_COUNTER;
 	switch (ks->ks_type) {
 	case N_DATA:
 		ref->percpu = 0;
 		return kvm_domain_addr(kd, ks->ks_addr, ks->ks_size, ks->ks_name, &ref->off);
-	case N_DPCPU:
 	case N_COUNTER:
+		ref->percpu = 1;
+		return kvm_domain_zpcpu(kd, ks->ks_addr, PCPU_COUNTER_SIZE, &ref->off);
+	case N_DPCPU:
 	case N_ZPCPU:
 		ref->percpu = 1;
 		return kvm_domain_zpcpu(kd, ks->ks_addr, ks->ks_size, &ref->off);
@@ -129,25 +132,48 @@ static int locate(kvm_t *kd, const struct kvm_sym *ks, struct kvm_intref *ref)
  * near each other, where summing one symbol over every slot touches a page per slot. */
 #define BATCH 256
 
-int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, size_t nsyms, uint64_t *totals)
+/* kvm_sym_total (cpu < 0) and kvm_sym_cpu: one pass over the slots per BATCH symbols. */
+static int sym_values(kvm_t *kd, const char *fn, const struct kvm_sym *ks, size_t nsyms, int cpu,
+		      uint64_t *out)
 {
 	struct kvm_intref ref[BATCH];
 
-	if (kd == NULL || (nsyms > 0 && (ks == NULL || totals == NULL))) {
+	if (kd == NULL || (nsyms > 0 && (ks == NULL || out == NULL))) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (kvm_need_domain(kd, "kvm_sym_total") != 0 || kvm_cache_check(kd) != 0)
+	if (kvm_need_domain(kd, fn) != 0 || kvm_cache_check(kd) != 0)
 		return -1;
+	if (cpu >= 0 && (unsigned int)cpu >= kd->lay.maxcpu) {
+		kvm_err(kd, EINVAL, "%s: CPU %d is not in 0..%u", fn, cpu, kd->lay.maxcpu - 1);
+		return -1;
+	}
 	for (size_t done = 0; done < nsyms;) {
 		size_t n = nsyms - done < BATCH ? nsyms - done : BATCH;
 
 		for (size_t i = 0; i < n; i++)
 			if (locate(kd, &ks[done + i], &ref[i]) != 0)
 				return -1;
-		if (kvm_domain_sums(kd, ref, n, totals + done) != 0)
+		if (kvm_domain_sums(kd, ref, n, cpu, out + done) != 0)
 			return -1;
 		done += n;
 	}
 	return 0;
+}
+
+int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, size_t nsyms, uint64_t *totals)
+{
+	return sym_values(kd, "kvm_sym_total", ks, nsyms, -1, totals);
+}
+
+int kvm_sym_cpu(kvm_t *kd, const struct kvm_sym *ks, size_t nsyms, int cpu, uint64_t *values)
+{
+	if (cpu < 0) {
+		if (kd != NULL)
+			kvm_err(kd, EINVAL, "kvm_sym_cpu: CPU %d is negative", cpu);
+		else
+			errno = EINVAL;
+		return -1;
+	}
+	return sym_values(kd, "kvm_sym_cpu", ks, nsyms, cpu, values);
 }

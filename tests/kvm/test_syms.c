@@ -24,13 +24,15 @@ static uint64_t hits, depth, bytes, blob, cfg;
 static void setup(void)
 {
 	cr_assert_eq(domfix_init(&f, MAXCPU, 2), 0);
-	hits = domfix_zalloc(&f, 8);
+	hits = domfix_zalloc(&f, PCPU_COUNTER_SIZE);
 	depth = f.hdr->dpcpu_addr + 16;
 	bytes = domfix_zalloc(&f, 2);
 	blob = domfix_zalloc(&f, 24);
 	cfg = domfix_zalloc(&f, 8);
 	for (uint32_t cpu = 0; cpu < MAXCPU; cpu++) {
-		*(uint64_t *)domfix_at(&f, hits, cpu) = 10 * cpu;
+		/* A counter counts value less adjustment: 11 * cpu - cpu. */
+		((uint64_t *)domfix_at(&f, hits, cpu))[PCPU_COUNTER_VALUE] = 11 * cpu;
+		((uint64_t *)domfix_at(&f, hits, cpu))[PCPU_COUNTER_ADJ] = cpu;
 		*(int32_t *)domfix_at(&f, depth, cpu) = -3;
 		*(uint16_t *)domfix_at(&f, bytes, cpu) = 0xffff;
 	}
@@ -128,6 +130,19 @@ static void expect_all(kvm_t *kd)
 	cr_expect_eq(all[2], 0xffffu * MAXCPU);
 	cr_expect_eq((int64_t)all[3], -3 * (int64_t)MAXCPU);
 	cr_expect_eq(kvm_sym_total(kd, ints, 0, NULL), 0);
+
+	for (int cpu = 0; cpu < (int)MAXCPU; cpu++) {
+		cr_assert_eq(kvm_sym_cpu(kd, ints, 4, cpu, all), 0, "%s", kvm_geterr(kd));
+		cr_expect_eq((int64_t)all[0], -42, "an object is the same on every CPU");
+		cr_expect_eq(all[1], 10u * (unsigned)cpu, "cpu %d: value less adjustment", cpu);
+		cr_expect_eq(all[2], 0xffffu);
+		cr_expect_eq((int64_t)all[3], -3);
+	}
+	errno = 0;
+	cr_expect_eq(kvm_sym_cpu(kd, ints, 1, (int)MAXCPU, all), -1);
+	cr_expect_eq(errno, EINVAL);
+	cr_expect_eq(kvm_sym_cpu(kd, ints, 1, -1, all), -1);
+	cr_expect_eq(errno, EINVAL);
 
 	errno = 0;
 	cr_expect_eq(kvm_sym_total(kd, &v.s[2], 2, all), -1);

@@ -60,6 +60,26 @@ Test(tools_stat, per_cpu_columns_sum_to_the_total)
 	cr_assert_eq(writer_stop(&w), 0);
 }
 
+/* Without rseq a counter's adds go to its adjustment word, not its value: the totals and
+ * the per-CPU cells must count them all the same. */
+Test(tools_stat, a_writer_in_atomic_mode_is_counted_exactly_in_totals_and_per_cpu)
+{
+	struct writer w;
+	struct run r;
+
+	writer_start(&w, test_tmpdir(), THREADS, ITERS, "PCPU_RSEQ=0");
+	run_pcpu(&r, "stat", "-P", w.domain, "test_requests", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(u64(field_of(r.out, "test_requests", 1)), w.requests);
+	cr_assert_eq(w.requests, (uint64_t)THREADS * ITERS);
+	uint64_t sum = 0;
+	for (unsigned int c = 0; c < w.ncpus; c++)
+		sum += u64(field_of(r.out, "test_requests", 2 + (int)c));
+	cr_assert_eq(sum, w.requests);
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
+}
+
 Test(tools_stat, globs_select_the_matching_names_only)
 {
 	struct writer w;

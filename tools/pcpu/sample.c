@@ -109,25 +109,14 @@ void selection_free(struct selection *sel)
 	memset(sel, 0, sizeof(*sel));
 }
 
-static uint64_t widen(const struct kvm_sym *s, const unsigned char *b)
+/* One call per selected CPU: the library knows what a symbol's copy means (a counter's
+ * value less its adjustment, a signed integer widened). */
+static int read_cpu(struct target *t, const struct selection *sel, unsigned int cpu, uint64_t *v)
 {
-	uint64_t v = 0;
-
-	memcpy(&v, b, s->ks_size); /* little-endian, as the format requires */
-	if (sym_is_signed(s) && s->ks_size < 8 && (v >> (s->ks_size * 8 - 1)) & 1)
-		v |= ~UINT64_C(0) << (s->ks_size * 8);
-	return v;
-}
-
-static int read_cpu(struct target *t, const struct kvm_sym *s, unsigned int cpu, uint64_t *v)
-{
-	unsigned char b[8];
-
-	if (kvm_read_zpcpu(t->kd, s->ks_addr, b, s->ks_size, (int)cpu) != (ssize_t)s->ks_size) {
-		tool_err("%s: %s on cpu %u: %s", t->path, s->ks_name, cpu, kvm_geterr(t->kd));
+	if (kvm_sym_cpu(t->kd, sel->syms, sel->nsyms, (int)cpu, v) != 0) {
+		tool_err("%s: cpu %u: %s", t->path, cpu, kvm_geterr(t->kd));
 		return -1;
 	}
-	*v = widen(s, b);
 	return 0;
 }
 
@@ -147,14 +136,23 @@ int sample_take(struct target *t, const struct selection *sel, struct sample *s)
 		tool_err("%s: %s", t->path, kvm_geterr(t->kd));
 		goto fail;
 	}
-	for (size_t i = 0; i < sel->nsyms; i++) {
-		const struct kvm_sym *sym = &sel->syms[i];
+	if (sel->percpu) {
+		uint64_t *v = malloc((sel->nsyms ? sel->nsyms : 1) * sizeof(*v));
 
-		if (!sel->percpu || !sym_is_percpu(sym))
-			continue;
-		for (size_t c = 0; c < sel->ncpus; c++)
-			if (read_cpu(t, sym, sel->cpus[c], &s->cpu[i * sel->ncpus + c]) < 0)
+		for (size_t c = 0; v != NULL && c < sel->ncpus; c++) {
+			if (read_cpu(t, sel, sel->cpus[c], v) < 0) {
+				free(v);
 				goto fail;
+			}
+			for (size_t i = 0; i < sel->nsyms; i++)
+				s->cpu[i * sel->ncpus + c] =
+					sym_is_percpu(&sel->syms[i]) ? v[i] : 0;
+		}
+		if (v == NULL) {
+			tool_err("%s", strerror(ENOMEM));
+			goto fail;
+		}
+		free(v);
 	}
 	return 0;
 fail:
