@@ -80,6 +80,9 @@ PCPU_EXPORT void kcpuset_atomicly_intersect(kcpuset_t *kcp1, const kcpuset_t *kc
 
 /* Extensions: size, iteration, subset and full tests. */
 PCPU_EXPORT cpuid_t kcpuset_capacity(void);
+/* Raises the capacity of every set to at least n CPUs, before the first set (or domain)
+ * fixes it. 0, or -1 with errno: EINVAL (n is 0 or above 65536), EBUSY (fixed below n). */
+PCPU_EXPORT int kcpuset_setcapacity(cpuid_t n);
 PCPU_EXPORT size_t kcpuset_size(void);
 PCPU_EXPORT cpuid_t kcpuset_next(const kcpuset_t *kcp, cpuid_t cpu);
 PCPU_EXPORT bool kcpuset_issubset(const kcpuset_t *sub, const kcpuset_t *kcp);

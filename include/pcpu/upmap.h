@@ -155,6 +155,11 @@ PCPU_EXPORT void *upmap_map(void);
  * trusted. NULL with errno when there is none or it was refused. */
 PCPU_EXPORT const void *kpmap_map(void);
 
+/* Which kpmap file this process uses instead of $PCPU_KPMAP or /dev/shm/kpmap (path NULL:
+ * back to those); kpmap_path() tells which it is. 0, or -1 with errno (ENOMEM). */
+PCPU_EXPORT int kpmap_setpath(const char *path);
+PCPU_EXPORT const char *kpmap_path(void);
+
 /* The kpmap as kpmap_map() finds it, but also when its kpmapd has stopped or died: then
  * the last values it published, for reading post-mortem (KPTYPE_PCPU_ALIVE tells which).
  * NULL with errno as kpmap_map() for any other failure. */

@@ -1,5 +1,6 @@
 #include "kcpuset/maxcpu.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,10 @@
 
 static unsigned int maxcpu_value;
 static pthread_once_t maxcpu_once = PTHREAD_ONCE_INIT;
+/* What pcpu_setmaxcpu() asked for before the count was fixed; read by maxcpu_init. */
+static pthread_mutex_t request_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned int requested;
+static int fixed;
 
 /* The possible list is "0-N" or a cpulist; the last id is its largest number. */
 static unsigned int possible_from_sysfs(void)
@@ -57,7 +62,26 @@ static void maxcpu_init(void)
 		conf = sysconf(_SC_NPROCESSORS_CONF);
 		n = conf > 0 ? (unsigned int)conf : 1;
 	}
+	pthread_mutex_lock(&request_lock);
+	if (requested > env)
+		env = requested;
+	fixed = 1;
+	pthread_mutex_unlock(&request_lock);
 	maxcpu_value = env > n ? env : n;
+}
+
+int pcpu_setmaxcpu(unsigned int n)
+{
+	int late;
+
+	if (n == 0 || n > MAXCPU_CAP)
+		return EINVAL;
+	pthread_mutex_lock(&request_lock);
+	late = fixed;
+	if (!late && n > requested)
+		requested = n;
+	pthread_mutex_unlock(&request_lock);
+	return late && pcpu_maxcpu() < n ? EBUSY : 0;
 }
 
 unsigned int pcpu_maxcpu(void)

@@ -9,4 +9,8 @@
  */
 unsigned int pcpu_maxcpu(void);
 
+/* Raises the count to at least n (1 .. 65536) before it is fixed by its first use. 0, or
+ * EINVAL, or EBUSY when it is fixed already below n. */
+int pcpu_setmaxcpu(unsigned int n);
+
 #endif

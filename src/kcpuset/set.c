@@ -2,12 +2,20 @@
 #include "kcpuset/kcpuset_impl.h"
 #include "kcpuset/maxcpu.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 cpuid_t kcpuset_capacity(void)
 {
 	return pcpu_maxcpu();
+}
+
+int kcpuset_setcapacity(cpuid_t n)
+{
+	int err = pcpu_setmaxcpu(n);
+
+	return err == 0 ? 0 : (errno = err, -1);
 }
 
 size_t kcpuset_size(void)

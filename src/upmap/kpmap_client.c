@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -24,11 +25,33 @@ static ino_t kpmap_ino;
 static int kpmap_busy;	       /* one thread re-opens; the others fall back meanwhile */
 static int64_t kpmap_retry_at; /* CLOCK_MONOTONIC_COARSE ns of the next attempt */
 
+/* Set once and never freed: a reader of the old path may still hold it. */
+static const char *kpmap_path_set;
+
+int kpmap_setpath(const char *path)
+{
+	const char *copy = path != NULL ? strdup(path) : NULL;
+
+	if (path != NULL && copy == NULL)
+		return -1;
+	/* Release: pairs with the acquire in pcpu_kpmap_path(), for the string's bytes. */
+	__atomic_store_n(&kpmap_path_set, copy, __ATOMIC_RELEASE);
+	return 0;
+}
+
 const char *pcpu_kpmap_path(void)
 {
+	const char *set = __atomic_load_n(&kpmap_path_set, __ATOMIC_ACQUIRE);
 	const char *env = getenv("PCPU_KPMAP");
 
+	if (set != NULL)
+		return set;
 	return env != NULL && *env != '\0' ? env : "/dev/shm/kpmap";
+}
+
+const char *kpmap_path(void)
+{
+	return pcpu_kpmap_path();
 }
 
 static int64_t coarse_now_ns(void)

@@ -1,4 +1,6 @@
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <pcpu/kcpuset.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -14,6 +16,26 @@ Test(maxcpu, env_raises_the_count)
 {
 	setenv("PCPU_MAXCPU", "4096", 1);
 	cr_assert_eq(pcpu_maxcpu(), 4096u);
+}
+
+Test(maxcpu, setcapacity_before_first_use_raises_the_count)
+{
+	cr_assert_eq(kcpuset_setcapacity(8192), 0);
+	cr_assert_eq(kcpuset_capacity(), 8192u);
+	cr_assert_eq(kcpuset_setcapacity(100), 0, "below the fixed count: nothing to do");
+	cr_assert_eq(kcpuset_setcapacity(8193), -1, "the count is fixed at its first use");
+	cr_assert_eq(errno, EBUSY);
+	cr_assert_eq(kcpuset_capacity(), 8192u);
+}
+
+Test(maxcpu, setcapacity_refuses_0_and_above_65536)
+{
+	cr_assert_eq(kcpuset_setcapacity(0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(kcpuset_setcapacity(65537), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(kcpuset_setcapacity(65536), 0);
+	cr_assert_eq(kcpuset_capacity(), 65536u);
 }
 
 Test(maxcpu, env_never_lowers_the_count)

@@ -217,6 +217,24 @@ Test(kpmap_files, fifo_at_the_path_is_refused_without_hanging, .timeout = 10)
 	kp_cleanup(path);
 }
 
+Test(kpmap_files, setpath_chooses_the_file_over_the_environment_until_reset)
+{
+	char *path;
+	struct pcpu_kpmap_writer w = plant(&path, 1);
+
+	cr_assert_str_eq(kpmap_path(), path, "$PCPU_KPMAP, which the fixture set");
+	cr_assert_not_null(kpmap_map());
+	cr_assert_eq(kpmap_setpath("/nonexistent-pcpu/kpmap"), 0);
+	cr_assert_str_eq(kpmap_path(), "/nonexistent-pcpu/kpmap");
+	cr_assert_null(kpmap_map());
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_eq(kpmap_setpath(NULL), 0);
+	cr_assert_str_eq(kpmap_path(), path);
+	cr_assert_not_null(kpmap_map());
+	pcpu_kpmap_retire(&w);
+	kp_cleanup(path);
+}
+
 Test(kpmap_files, missing_file_falls_back)
 {
 	char *path = kp_private_path();

@@ -119,8 +119,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return -1;
 	}
-	/* kpmap_sysctl() and clients started from here read the same variable. */
-	if (o->path != NULL && setenv("PCPU_KPMAP", o->path, 1) != 0)
+	/* kpmap_sysctl() (--set-fast-gtod) then opens the same file. */
+	if (o->path != NULL && kpmap_setpath(o->path) != 0)
 		return -1;
 	o->path = absolute_path(pcpu_kpmap_path());
 	return o->path != NULL ? 0 : -1;

@@ -22,7 +22,7 @@ const char cmd_cpuset_help[] =
 	"      --json        {\"NAME\": {\"list\":..., \"mask\":..., \"count\":...}, ...}\n"
 	"  -h, --help        this text\n";
 
-#define CPUSET_CONVERT_MAXCPU "65536"
+#define CPUSET_CONVERT_MAXCPU 65536u
 
 struct named_set {
 	const char *name;
@@ -157,8 +157,8 @@ static int with_sets(const struct cpuset_opts *o, char *const *args, int nargs)
 
 	/* Sets cover the possible CPUs; a list or mask to convert may name any CPU the
 	 * domain format allows, so those sets get as many (before the first set). */
-	if (o->list || o->mask)
-		setenv("PCPU_MAXCPU", CPUSET_CONVERT_MAXCPU, 0);
+	if ((o->list || o->mask) && kcpuset_setcapacity(CPUSET_CONVERT_MAXCPU) != 0)
+		return tool_err("cannot size the sets: %s", strerror(errno));
 	for (int i = 0; i < 4; i++)
 		kcpuset_create(&s[i], true);
 	if (s[0] && s[1] && s[2] && s[3])

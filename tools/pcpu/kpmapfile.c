@@ -6,18 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcpu/upmap.h>
+
 #include "tool.h"
 
 const char *kpmapfile_path(void)
 {
-	const char *p = getenv("PCPU_KPMAP");
-
-	return p && *p ? p : KPMAP_DEFAULT_PATH;
+	return kpmap_path();
 }
 
 int kpmapfile_set(const char *path)
 {
-	if (setenv("PCPU_KPMAP", path, 1) != 0)
+	if (kpmap_setpath(path) != 0)
 		return tool_err("%s: %s", path, strerror(errno));
 	return 0;
 }
