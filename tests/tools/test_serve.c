@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,8 @@ static void serve_start_every(struct server *s, const char *target, const char *
 	s->pid = fork();
 	cr_assert_geq(s->pid, 0);
 	if (s->pid == 0) {
+		/* A failed assertion ends the test without serve_stop(): end with it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(err[1], 2);
 		if (interval)
 			execl(bin, bin, "serve", "--interval", interval, "--listen", "127.0.0.1:0",
@@ -230,6 +233,7 @@ static pid_t prometheus_start(const char *dir, int port, int target_port)
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* as serve_start_every's */
 		dup2(null, 1);
 		dup2(null, 2);
 		execlp("prometheus", "prometheus", cfg_arg, data_arg, listen_arg,
