@@ -3,8 +3,8 @@
  * table and keeps its lock byte locked while it uses the domain. The creator and every
  * attaching process take one under the gate; a forked child gets its own, through an open
  * file description of its own, so that its lock outlives its parent (a daemon whose
- * parent exits keeps the domain alive). At normal exit each
- * process gives its slot back, and the last one removes the file.
+ * parent exits keeps the domain alive). At normal exit each process gives its slot back,
+ * and the last one removes the file.
  *
  * Everything here that runs in a forked child is async-signal-safe: open, fcntl, read,
  * dup3, close, prctl, clock_gettime.
