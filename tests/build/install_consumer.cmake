@@ -19,6 +19,16 @@ foreach(link man3/kvm_geterr.3 man3/kcpuset_create.3 man3/ukp_getpid.3 man4/kpma
   endif()
 endforeach()
 
+# The installed programs run as they are: their RUNPATH finds the installed libpcpu.so.
+foreach(prog bin/pcpu sbin/kpmapd)
+  get_filename_component(name ${prog} NAME)
+  execute_process(COMMAND env -u LD_LIBRARY_PATH ${PREFIX}/${prog} --version
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(rc OR NOT out MATCHES "^${name} [0-9]+\\.[0-9]+\\.[0-9]+$")
+    message(FATAL_ERROR "installed ${prog} --version: rc ${rc}, out '${out}', err '${err}'")
+  endif()
+endforeach()
+
 file(GLOB pcdir ${PREFIX}/lib*/pkgconfig ${PREFIX}/lib/*/pkgconfig)
 set(ENV{PKG_CONFIG_PATH} ${pcdir})
 execute_process(COMMAND pkg-config --cflags --libs --static pcpu

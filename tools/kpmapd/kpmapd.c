@@ -82,6 +82,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"fast-gtod", required_argument, NULL, 'g'},
 		{"set-fast-gtod", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, bad = 0;
@@ -106,6 +107,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("kpmapd %s\n", PCPU_VERSION);
 			exit(0);
 		default:
 			bad = 1;

@@ -31,7 +31,7 @@ const struct tool_cmd tool_cmds[] = {
 static void overview(FILE *f)
 {
 	fputs("usage: pcpu COMMAND [OPTIONS] [ARGS]\n"
-	      "       pcpu help COMMAND | pcpu COMMAND --help\n\n"
+	      "       pcpu help COMMAND | pcpu COMMAND --help | pcpu --version\n\n"
 	      "Reads the per-CPU data (counters, DPCPU variables) of pcpu programs.\n"
 	      "TARGET is a pid, a domain NAME or USER/NAME, a domain file (with a slash) or a\n"
 	      "snapshot. Commands:\n",
@@ -63,6 +63,10 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		overview(stderr);
 		return TOOL_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("pcpu %s\n", PCPU_VERSION);
+		return 0;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    (strcmp(argv[1], "help") == 0 && argc == 2)) {
