@@ -215,19 +215,23 @@ Test(domain_faults, planted_symlink_is_not_followed)
 
 Test(domain_faults, live_domain_at_a_path_is_attached)
 {
-	int go[2];
+	int go[2], added[2];
 	char c;
 	pid_t pid;
 
 	cr_assert_eq(pipe(go), 0);
+	cr_assert_eq(pipe(added), 0);
 	pid = fork();
 	if (pid == 0) {
 		counter_u64_add(counter_u64_alloc_named("shared", M_WAITOK), 5);
 		close(go[1]);
+		close(added[0]);
+		close(added[1]); /* the add is done: the parent may look */
 		exit(read(go[0], &c, 1) == 0 ? 0 : 1);
 	}
-	while (writer_pid_of(path) != pid)
-		usleep(1000);
+	close(added[1]);
+	cr_assert_eq(read(added[0], &c, 1), 0, "the writer added and held on");
+	cr_assert_eq(writer_pid_of(path), pid);
 	counter_u64_t s = counter_u64_alloc_named("shared", M_WAITOK);
 	cr_assert_not_null(s);
 	cr_assert_str_eq(pcpu_domain_path(), path);
