@@ -235,11 +235,13 @@ static void *stat_json_watch_fast(void *arg)
 {
 	struct async_stat *a = arg;
 
-	run_pcpu(&a->r, "stat", "--json", "-w", "0.5", "-c", "3", a->domain, NULL);
+	run_pcpu(&a->r, "stat", "--json", "-w", "0.5", "-c", "4", a->domain, NULL);
 	return NULL;
 }
 
-/* The file outlives a writer killed mid-watch: the watch goes on, post mortem. */
+/* The file outlives a writer killed mid-watch: the watch goes on, post mortem. Samples
+ * come at d, d + 0.5, d + 1 and d + 1.5 s, d being pcpu's start-up; the kill at 0.8 s
+ * falls between the first and the last for any start-up below 0.8 s (ASan, a busy CI). */
 Test(tools_stat, a_watch_outlives_its_writer_and_says_dead)
 {
 	struct async_stat a;
@@ -250,7 +252,7 @@ Test(tools_stat, a_watch_outlives_its_writer_and_says_dead)
 	writer_start(&w, test_tmpdir(), 2, 1000, "PCPU_KEEP=1");
 	a.domain = w.domain;
 	pthread_create(&a.tid, NULL, stat_json_watch_fast, &a);
-	usleep(200000);
+	usleep(800000);
 	writer_kill(&w);
 	pthread_join(a.tid, NULL);
 	cr_assert_eq(a.r.status, 0, "stderr: %s", a.r.err);
