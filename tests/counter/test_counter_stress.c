@@ -217,17 +217,33 @@ Test(counter_stress, prefork_workers_add_into_one_counter)
  * Workers add without pause; the main thread zeroes, then raises `after`. Each worker
  * then makes exactly AFTER more adds, which must all be counted, while the value from
  * before the zero (millions) must be gone but for adds made while it ran.
+ *
+ * Which adds count as "before" is a store-buffering question: a worker stores its add
+ * and then loads `zeroing`; the main thread stores `zeroing` and then loads the values.
+ * With a full barrier on both sides, a worker's load that still sees 0 proves its add was
+ * visible before the zero read any value, so only the add after its last such load may
+ * escape the zero (the + 1 below). Without the barriers x86 lets either load pass its
+ * store, and adds still in a store buffer escape uncounted. The barrier is a seq_cst
+ * read-modify-write (a locked instruction on x86) rather than a fence, which TSan
+ * cannot model.
  */
 enum { AFTER = 20000, ROUNDS = 20 };
 static int zeroing, after;
 static long during[MAXT];
+static __thread int barrier_word;
+
+static void full_barrier(void)
+{
+	__atomic_fetch_add(&barrier_word, 0, __ATOMIC_SEQ_CST);
+}
 
 static void *add_across_zero(void *arg)
 {
 	long t = (long)arg;
 
-	while (!LOAD(zeroing))
+	do
 		counter_u64_add(c, 1);
+	while (full_barrier(), !LOAD(zeroing));
 	while (!LOAD(after)) {
 		counter_u64_add(c, 1);
 		during[t]++;
@@ -249,6 +265,7 @@ Test(counter_stress, zero_keeps_every_add_that_starts_after_it)
 		}
 		usleep(2000);
 		STORE(zeroing, 1);
+		full_barrier();
 		counter_u64_zero(c);
 		STORE(after, 1);
 		for (int t = 0; t < nthreads; t++) {
