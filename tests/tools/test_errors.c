@@ -114,7 +114,7 @@ Test(tools_errors, a_corrupt_domain_is_refused_with_the_reason)
 	cr_assert_eq(write(fd, "short", 5), 5);
 	close(fd);
 	run_pcpu(&r, "ls", copy, NULL);
-	cr_assert_eq(r.status, 0);
+	cr_assert_eq(r.status, 1, "a FILE given that is no domain fails, with its row");
 	cr_assert_not_null(strstr(r.out, "unreadable"), "%s", r.out);
 	cr_assert_not_null(strstr(r.err, copy), "%s", r.err);
 	run_free(&r);
@@ -145,7 +145,8 @@ Test(tools_errors, an_unknown_name_is_named)
 
 Test(tools_errors, a_bad_interval_or_count_is_named)
 {
-	const char *bad[] = {"0", "-1", "abc", "1e9", "nan", ""};
+	const char *bad[] = {"0", "-1", "abc", "1e9", "nan", "", "1e-9", "inf", "-inf", "0.009"};
+	const char *positional[] = {"0", "-1", "1e-9", "0.009", "1e9"};
 	struct run r;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -153,11 +154,57 @@ Test(tools_errors, a_bad_interval_or_count_is_named)
 		assert_error(&r, 1, "bad interval", bad[i]);
 		run_free(&r);
 	}
+	/* vmstat's INTERVAL is judged as -w's, before the target is opened */
+	for (size_t i = 0; i < sizeof(positional) / sizeof(positional[0]); i++) {
+		run_pcpu(&r, "stat", "/nonexistent", positional[i], NULL);
+		assert_error(&r, 1, "bad interval", positional[i]);
+		run_free(&r);
+	}
+	run_pcpu(&r, "stat", "/nonexistent", "1", "0", NULL);
+	assert_error(&r, 1, "bad count", "\"0\"");
+	run_free(&r);
+	run_pcpu(&r, "stat", "/nonexistent", "1", "2", "3", NULL);
+	assert_error(&r, 1, "\"3\"", "a third number");
+	run_free(&r);
+	run_pcpu(&r, "stat", "-w", "1", "/nonexistent", "2", NULL);
+	assert_error(&r, 1, "\"2\"", "and -w too");
+	run_free(&r);
+	run_pcpu(&r, "stat", "-c", "1", "/nonexistent", "2", "3", NULL);
+	assert_error(&r, 1, "\"3\"", "and -c too");
+	run_free(&r);
+	run_pcpu(&r, "stat", "-l", "--json", "/nonexistent", NULL);
+	assert_error(&r, 1, "-l", "--json");
+	run_free(&r);
+	run_pcpu(&r, "stat", "-H", "0", "/nonexistent", NULL);
+	assert_error(&r, 1, "bad header interval", "\"0\"");
+	run_free(&r);
 	run_pcpu(&r, "stat", "-c", "0", "/nonexistent", NULL);
 	assert_error(&r, 1, "bad count", "\"0\"");
 	run_free(&r);
 	run_pcpu(&r, "top", "-w", "x", "/nonexistent", NULL);
 	assert_error(&r, 1, "bad interval", "\"x\"");
+	run_free(&r);
+}
+
+/* A GLOB of digits is written with a backslash: a name, not an INTERVAL. */
+Test(tools_errors, an_escaped_number_is_a_glob)
+{
+	struct writer w;
+	struct run r;
+
+	writer_start(&w, test_tmpdir(), 1, 1, NULL);
+	run_pcpu(&r, "stat", w.domain, "\\1", NULL);
+	assert_error(&r, 1, "unknown name", "matches \"\\1\"");
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
+}
+
+Test(tools_errors, ls_of_a_missing_path_fails_with_one_line)
+{
+	struct run r;
+
+	run_pcpu(&r, "ls", "/nonexistent/pcpu", NULL);
+	assert_error(&r, 1, "/nonexistent/pcpu", "No such file or directory");
 	run_free(&r);
 }
 

@@ -95,6 +95,25 @@ Test(tools_stat, globs_select_the_matching_names_only)
 	cr_assert_eq(writer_stop(&w), 0);
 }
 
+/* Prints the number of JSON documents, whether test_requests has a rate in each, and
+ * the names sampled. */
+static void check_watch(const char *json, const char *expect)
+{
+	struct run py;
+
+	run_python_json(
+		&py, json,
+		"import json,sys\n"
+		"docs=[json.loads(l) for l in sys.stdin if l.strip()]\n"
+		"r=[[\"rate\" in s for s in d[\"symbols\"] if s[\"name\"]==\"test_requests\"][0]"
+		" for d in docs]\n"
+		"print(len(docs), r, \",\".join(sorted(s[\"name\"] for s in "
+		"docs[0][\"symbols\"])))");
+	cr_assert_eq(py.status, 0, "python: %s", py.err);
+	cr_assert_str_eq(py.out, expect, "%s", json);
+	run_free(&py);
+}
+
 struct async_stat {
 	pthread_t tid;
 	const char *domain;
@@ -158,7 +177,7 @@ Test(tools_stat, json_is_valid_and_holds_the_totals_and_escaped_names)
 			"d=json.load(sys.stdin); s={x[\"name\"]:x for x in d[\"symbols\"]}\n"
 			"w=s[\"test.weird \\\"quoted\\\" \\\\ name\"]\n"
 			"print(s[\"test_requests\"][\"total\"], s[\"test_balance\"][\"total\"], "
-			"w[\"total\"], sum(w[\"per_cpu\"].values()), d[\"state\"], d[\"pid\"])");
+			"w[\"total\"], sum(w[\"per_cpu\"]), d[\"state\"], d[\"pid\"])");
 	cr_assert_eq(py.status, 0, "python: %s\njson: %s", py.err, r.out);
 	snprintf(expect, sizeof(expect),
 		 "%" PRIu64 " %" PRId64 " %" PRIu64 " %" PRIu64 " alive %d\n", w.requests,
@@ -266,4 +285,24 @@ Test(tools_stat, a_watch_outlives_its_writer_and_says_dead)
 	run_free(&py);
 	run_free(&a.r);
 	writer_cleanup(&w);
+}
+
+/* vmstat's "TARGET INTERVAL COUNT", GLOBs among them: COUNT samples, a rate from the
+ * second on, only the selected names. */
+Test(tools_stat, numbers_after_the_target_are_interval_and_count)
+{
+	struct writer w;
+	struct run r;
+
+	writer_start(&w, test_tmpdir(), 1, 1000, NULL);
+	run_pcpu(&r, "stat", "--json", w.domain, "test_requests", "0.1", "test_hits", "3", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	check_watch(r.out, "3 [False, True, True] test_hits,test_requests\n");
+	run_free(&r);
+	run_pcpu(&r, "stat", "--json", w.domain, "0.1", "2", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	check_watch(r.out, "2 [False, True] test.weird \"quoted\" \\ name,test_balance,test_hits,"
+			   "test_requests\n");
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
 }

@@ -236,6 +236,15 @@ pid_t writer_fork(struct writer *w)
 	return (pid_t)pid;
 }
 
+void writer_late(struct writer *w)
+{
+	char line[64];
+
+	cr_assert_eq(write(w->in, "late\n", 5), 5);
+	cr_assert_not_null(fgets(line, sizeof(line), w->out), "the writer exited");
+	cr_assert_str_eq(line, "late\n", "writer said: %s", line);
+}
+
 void wait_gone(pid_t pid)
 {
 	char file[64], state = 0, buf[512];

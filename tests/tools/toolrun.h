@@ -71,6 +71,10 @@ struct writer_opts {
 void writer_start_opts(struct writer *w, const struct writer_opts *o, int threads, uint64_t iters);
 /* Makes it count again (one more round) and updates the totals. */
 void writer_again(struct writer *w);
+/* Makes it register the counter test_late (LATE_ADD counted) and waits until
+ * it did. */
+#define LATE_ADD 5
+void writer_late(struct writer *w);
 /* Makes it fork a child that holds the domain too; returns the child's pid. SIGTERM
  * makes the child exit normally, SIGKILL kills it; the writer, not the test, is its
  * parent, so wait for it with wait_gone. */

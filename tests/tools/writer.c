@@ -4,7 +4,8 @@
  * line, "ready requests=N hits=N balance=N weird=N ncpus=N domain=PATH" (PATH "-" when
  * it runs on private memory). Each "again" line on stdin repeats the round; "fork"
  * forks a child that holds the domain too, printing "forked PID", until SIGTERM makes
- * it exit normally (SIGKILL kills it); end of input makes the writer exit 0 (removing
+ * it exit normally (SIGKILL kills it); "late" registers the counter test_late only then,
+ * adds LATE_ADD to it and prints "late"; end of input makes the writer exit 0 (removing
  * its domain when it is the last holder).
  *
  * usage: pcpu_test_writer THREADS ITERATIONS
@@ -29,6 +30,21 @@ DPCPU_DEFINE_STATIC(long, test_balance);
 static counter_u64_t weird;
 
 static uint64_t iterations;
+
+/* A counter registered while readers watch: they must find it (toolrun.h has LATE_ADD). */
+#define LATE_ADD 5
+static void late(void)
+{
+	counter_u64_t c = counter_u64_alloc_named("test_late", M_WAITOK);
+
+	if (!c) {
+		perror("pcpu_test_writer: test_late");
+		exit(1);
+	}
+	counter_u64_add(c, LATE_ADD);
+	printf("late\n");
+	fflush(stdout);
+}
 
 static void *work(void *arg)
 {
@@ -117,12 +133,17 @@ int main(int argc, char **argv)
 			fork_child();
 			continue;
 		}
+		if (strcmp(line, "late\n") == 0) {
+			late();
+			continue;
+		}
 		if (round_of(threads) != 0) {
 			perror("pcpu_test_writer: pthread_create");
 			return 1;
 		}
 		report();
 	} while (fgets(line, sizeof(line), stdin) &&
-		 (strcmp(line, "again\n") == 0 || strcmp(line, "fork\n") == 0));
+		 (strcmp(line, "again\n") == 0 || strcmp(line, "fork\n") == 0 ||
+		  strcmp(line, "late\n") == 0));
 	return 0;
 }
