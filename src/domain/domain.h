@@ -21,7 +21,7 @@
  * 64 MiB of file; each CPU's copy sits on its own pages, so CPUs never share a cache line.
  */
 #define PCPU_STRIDE_MIN 16384u
-#define PCPU_SYM_CAP 4096u	 /* symbol entries: 512 KiB of file, ample for 1000s */
+#define PCPU_SYM_CAP 4096u	 /* symbol entries: 512 KiB of file (and 4 MiB of metadata) */
 #define PCPU_DPCPU_RESERVE 4096u /* bytes per CPU kept at the start of chunk 0 for DPCPU */
 #define PCPU_GRANULE 8u		 /* allocation unit of the zpcpu arena */
 #define PCPU_PROC_CAP 1024u	 /* process slots: 64 KiB of file */
@@ -34,6 +34,7 @@ struct pcpu_layout {
 	size_t pcpu_off;
 	size_t sym_off;
 	size_t proc_off;
+	size_t meta_off; /* PCPU_SYM_CAP metadata entries, one per symbol entry */
 	size_t chunk0_off;
 	size_t chunk_len; /* maxcpu * stride */
 	size_t map_len;	  /* bytes of allocation map at the start of each chunk (CPU 0) */
