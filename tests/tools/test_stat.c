@@ -306,3 +306,33 @@ Test(tools_stat, numbers_after_the_target_are_interval_and_count)
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
 }
+
+/* The writer says test_balance is a gauge and test_hits a counter: no rate for the gauge
+ * (in JSON, in the RATE/s column), one for the counter and the untyped ones. */
+Test(tools_stat, a_gauge_has_no_rate)
+{
+	struct writer w;
+	struct run r, py;
+
+	writer_start(&w, test_tmpdir(), 1, 1000, NULL);
+	writer_type(&w, "test_balance", "gauge");
+	writer_type(&w, "test_hits", "counter");
+	run_pcpu(&r, "stat", "--json", w.domain, "test_[bhr]*", "0.1", "2", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	run_python_json(&py, r.out,
+			"import json,sys\n"
+			"d=[json.loads(l) for l in sys.stdin][1]\n"
+			"for s in sorted(d[\"symbols\"], key=lambda s: s[\"name\"]):\n"
+			"  print(s[\"name\"], s[\"type\"], s.get(\"rate\"))");
+	cr_assert_eq(py.status, 0, "python: %s", py.err);
+	cr_assert_str_eq(py.out, "test_balance gauge None\ntest_hits counter 0\n"
+				 "test_requests counter 0\n");
+	run_free(&py);
+	run_free(&r);
+	run_pcpu(&r, "stat", w.domain, "test_[bh]*", "0.1", "2", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(field_of(strstr(r.out, "\n\n"), "test_balance", 2), "-", "%s", r.out);
+	cr_assert_str_eq(field_of(strstr(r.out, "\n\n"), "test_hits", 2), "0.0", "%s", r.out);
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
+}

@@ -70,8 +70,9 @@ static double events_of(const char *screen, unsigned int ncpus)
 
 /*
  * After one more round of the writer, the rates are hits (3 per event) > requests (1)
- * > the weird counter (7 per thread) > balance (-2, negative): top lists them so. The
- * CPU bars count the counters alone (requests and weird), not the DPCPU integers.
+ * > the weird counter (7 per thread) > balance (a gauge: no rate, last): top lists them
+ * so. The CPU bars count the counters alone: requests, weird and hits, which the writer
+ * described as a counter; not balance.
  */
 Test(tools_top, shows_cpu_bars_of_counters_and_symbols_by_rate_follows_resizes_and_quits_on_q,
      .timeout = 60)
@@ -81,6 +82,8 @@ Test(tools_top, shows_cpu_bars_of_counters_and_symbols_by_rate_follows_resizes_a
 	double events, counters;
 
 	writer_start(&w, test_tmpdir(), 2, 100000, NULL);
+	writer_type(&w, "test_hits", "counter");
+	writer_type(&w, "test_balance", "gauge");
 	cr_assert_geq(asprintf(&cmd, "%s top -w 2 %s", pcpu_binary(), w.domain), 0);
 	tmux_start(120, 40, cmd);
 	free(tmux_wait_for(" 0.0 "));
@@ -96,7 +99,10 @@ Test(tools_top, shows_cpu_bars_of_counters_and_symbols_by_rate_follows_resizes_a
 	cr_assert_geq(row_of(screen, "test_hits "), 0, "%s", screen);
 	/* each printed rate is rounded to 0.1: half of it per row either way */
 	events = events_of(screen, w.ncpus);
-	counters = rate_of(screen, "test_requests ") + rate_of(screen, "test.weird");
+	counters = rate_of(screen, "test_requests ") + rate_of(screen, "test.weird") +
+		   rate_of(screen, "test_hits ");
+	cr_assert_not_null(strstr(line_of(screen, row_of(screen, "test_balance ")), " - "),
+			   "no rate for a gauge:\n%s", screen);
 	cr_assert_gt(counters, 0, "%s", screen);
 	cr_assert_leq(fabs(events - counters), 0.05 * (w.ncpus + 2), "EVENTS/s %.1f of %.1f:\n%s",
 		      events, counters, screen);

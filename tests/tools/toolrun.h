@@ -75,6 +75,8 @@ void writer_again(struct writer *w);
  * it did. */
 #define LATE_ADD 5
 void writer_late(struct writer *w);
+/* Makes it describe symbol name as a "counter" or a "gauge" (pcpu_metric_describe). */
+void writer_type(struct writer *w, const char *name, const char *type);
 /* Makes it fork a child that holds the domain too; returns the child's pid. SIGTERM
  * makes the child exit normally, SIGKILL kills it; the writer, not the test, is its
  * parent, so wait for it with wait_gone. */

@@ -5,7 +5,8 @@
  * it runs on private memory). Each "again" line on stdin repeats the round; "fork"
  * forks a child that holds the domain too, printing "forked PID", until SIGTERM makes
  * it exit normally (SIGKILL kills it); "late" registers the counter test_late only then,
- * adds LATE_ADD to it and prints "late"; end of input makes the writer exit 0 (removing
+ * adds LATE_ADD to it and prints "late"; "type NAME counter|gauge" describes NAME so
+ * (pcpu_metric_describe) and prints "typed"; end of input makes the writer exit 0 (removing
  * its domain when it is the last holder).
  *
  * usage: pcpu_test_writer THREADS ITERATIONS
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <pcpu/counter.h>
+#include <pcpu/metric.h>
 #include <pcpu/pcpu.h>
 
 COUNTER_U64_DEFINE_EARLY(test_requests);
@@ -88,6 +90,24 @@ static void report(void)
 	fflush(stdout);
 }
 
+static void describe(const char *line)
+{
+	char name[32], type[16];
+	struct pcpu_metric m = {.pm_help = "described by the test"};
+
+	if (sscanf(line, "type %31s %15s", name, type) != 2) {
+		fprintf(stderr, "pcpu_test_writer: bad line: %s", line);
+		exit(2);
+	}
+	m.pm_type = strcmp(type, "gauge") == 0 ? PCPU_METRIC_GAUGE : PCPU_METRIC_COUNTER;
+	if (pcpu_metric_describe(name, &m) != 0) {
+		perror("pcpu_test_writer: pcpu_metric_describe");
+		exit(1);
+	}
+	printf("typed\n");
+	fflush(stdout);
+}
+
 static volatile sig_atomic_t stop;
 
 static void on_term(int sig)
@@ -137,6 +157,10 @@ int main(int argc, char **argv)
 			late();
 			continue;
 		}
+		if (strncmp(line, "type ", 5) == 0) {
+			describe(line);
+			continue;
+		}
 		if (round_of(threads) != 0) {
 			perror("pcpu_test_writer: pthread_create");
 			return 1;
@@ -144,6 +168,6 @@ int main(int argc, char **argv)
 		report();
 	} while (fgets(line, sizeof(line), stdin) &&
 		 (strcmp(line, "again\n") == 0 || strcmp(line, "fork\n") == 0 ||
-		  strcmp(line, "late\n") == 0));
+		  strcmp(line, "late\n") == 0 || strncmp(line, "type ", 5) == 0));
 	return 0;
 }

@@ -64,7 +64,7 @@ static void compute(struct view *v)
 		v->order[i] = i;
 		v->sym_rate[i] =
 			j == SIZE_MAX ? NAN : rate(v, i, v->last.total[j], v->fresh.total[i]);
-		if (j == SIZE_MAX || v->sel.types[i] != SYM_COUNTER)
+		if (j == SIZE_MAX || v->sel.types[i] != KVM_METRIC_COUNTER)
 			continue;
 		for (size_t c = 0; c < nc; c++)
 			v->cpu_rate[c] +=

@@ -26,16 +26,22 @@ bool sym_is_signed(const struct kvm_sym *s)
 	return (s->ks_flags & KVM_SYMF_SIGNED) != 0;
 }
 
-/* Until the domain says what a symbol is (kvm_sym_meta), a counter is a counter and
- * every other value untyped. */
-static enum sym_type type_of(const struct kvm_sym *s)
+/* What the writer said the symbol is; a malformed description is said once (at the
+ * first selection) and taken for none. */
+static int type_of(struct target *t, const struct selection *sel, const struct kvm_sym *s)
 {
-	return s->ks_type == N_COUNTER ? SYM_COUNTER : SYM_UNTYPED;
+	struct kvm_symmeta m;
+
+	if (kvm_sym_meta(t->kd, s, &m) == 0)
+		return m.km_type;
+	if (!sel->judged)
+		tool_err("%s: %s: description ignored: %s", t->path, s->ks_name, kvm_geterr(t->kd));
+	return s->ks_type == N_COUNTER ? KVM_METRIC_COUNTER : KVM_METRIC_UNTYPED;
 }
 
 bool selection_has_rate(const struct selection *sel, size_t i)
 {
-	return sel->types[i] != SYM_GAUGE;
+	return sel->types[i] != KVM_METRIC_GAUGE;
 }
 
 static bool matches(const char *name, char *const *globs, int nglobs)
@@ -85,13 +91,14 @@ static bool same_sym(const struct kvm_sym *a, const struct kvm_sym *b)
 	       strcmp(a->ks_name, b->ks_name) == 0;
 }
 
-/* Whether the n symbols at v are the selection's, in its order. */
-static bool same_syms(const struct selection *sel, const struct kvm_sym *v, size_t n)
+/* Whether the n symbols at v, of the given types, are the selection's, in its order. */
+static bool same_syms(const struct selection *sel, const struct kvm_sym *v, const int *types,
+		      size_t n)
 {
 	if (n != sel->nsyms)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!same_sym(&sel->syms[i], &v[i]))
+		if (!same_sym(&sel->syms[i], &v[i]) || sel->types[i] != types[i])
 			return false;
 	return true;
 }
@@ -120,7 +127,7 @@ static int unmatched(struct target *t, struct selection *sel)
 static int select_syms(struct target *t, struct selection *sel)
 {
 	struct kvm_sym *v = calloc(t->nsyms ? t->nsyms : 1, sizeof(*v));
-	enum sym_type *types = calloc(t->nsyms ? t->nsyms : 1, sizeof(*types));
+	int *types = calloc(t->nsyms ? t->nsyms : 1, sizeof(*types));
 	size_t n = 0;
 
 	if (!v || !types) {
@@ -133,10 +140,10 @@ static int select_syms(struct target *t, struct selection *sel)
 		if (!sym_is_integer(&t->syms[i]) ||
 		    !matches(t->syms[i].ks_name, sel->globs, sel->nglobs))
 			continue;
-		types[n] = type_of(&t->syms[i]);
+		types[n] = type_of(t, sel, &t->syms[i]);
 		v[n++] = t->syms[i];
 	}
-	if (!same_syms(sel, v, n))
+	if (!same_syms(sel, v, types, n))
 		sel->generation++;
 	free(sel->syms);
 	free(sel->types);

@@ -14,13 +14,11 @@
 
 #include "target.h"
 
-/* What a value is, for rates: a counter only grows (rates, EVENTS/s), a gauge goes up
- * and down (no rate), an untyped one may be either (a rate, not in EVENTS/s). */
-enum sym_type { SYM_UNTYPED, SYM_COUNTER, SYM_GAUGE };
-
 struct selection {
 	struct kvm_sym *syms; /* copies of the target's */
-	enum sym_type *types; /* per symbol */
+	int *types;	      /* per symbol, KVM_METRIC_* (kvm_sym_meta): a counter only
+				 grows (a rate, EVENTS/s), a gauge goes up and down (no
+				 rate), an untyped one may be either (a rate) */
 	size_t nsyms;
 	unsigned int *cpus; /* per-CPU columns: the CPUs present in the domain */
 	size_t ncpus;
@@ -30,7 +28,7 @@ struct selection {
 	int nglobs;
 	bool wait;	     /* a glob that matches nothing yet is not an error */
 	bool judged;	     /* the globs were checked (at the first selection) */
-	uint64_t generation; /* bumped whenever the selected symbols change */
+	uint64_t generation; /* bumped whenever the selected symbols or their types change */
 };
 
 struct sample {

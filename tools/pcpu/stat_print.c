@@ -74,7 +74,7 @@ void stat_print_block(const struct target *t, const struct selection *sel, const
 /* A counter's column is its rate ("NAME/s"), any other's its value. */
 static bool line_rate(const struct selection *sel, size_t i)
 {
-	return sel->types[i] == SYM_COUNTER;
+	return sel->types[i] == KVM_METRIC_COUNTER;
 }
 
 static int column_width(const struct selection *sel, size_t i)
@@ -133,13 +133,15 @@ void stat_print_line(const struct selection *sel, const struct sample *cur,
 	putchar('\n');
 }
 
-static const char *type_name(enum sym_type type)
+static const char *type_name(int type)
 {
 	switch (type) {
-	case SYM_COUNTER:
+	case KVM_METRIC_COUNTER:
 		return "counter";
-	case SYM_GAUGE:
+	case KVM_METRIC_GAUGE:
 		return "gauge";
+	case KVM_METRIC_HISTOGRAM:
+		return "histogram";
 	default:
 		return "untyped";
 	}
