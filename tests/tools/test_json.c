@@ -24,6 +24,20 @@ static void check(const char *json, const char *program, const char *expect)
 	run_free(&py);
 }
 
+/* The same for the two outputs a and b, one line each, which it frees. */
+static void check_both(struct run *a, struct run *b, const char *program, const char *expect)
+{
+	char *both;
+
+	cr_assert_eq(a->status, 0, "%s", a->err);
+	cr_assert_eq(b->status, 0, "%s", b->err);
+	cr_assert_geq(asprintf(&both, "%s%s", a->out, b->out), 0);
+	check(both, program, expect);
+	free(both);
+	run_free(a);
+	run_free(b);
+}
+
 /* Four CPU slots, 1 and 3 absent: per_cpu is [cpu 0, null, cpu 2], the absent slot
  * inside the range null and the one past the last present CPU left out. */
 Test(tools_json, per_cpu_values_are_an_array_indexed_by_cpu_slot_with_null_for_absent_ones)
@@ -89,30 +103,26 @@ Test(tools_json, ls_and_stat_name_the_domains_fields_alike)
 {
 	struct writer w;
 	struct run ls, st;
-	char *both;
 
 	writer_start(&w, test_tmpdir(), 1, 10, NULL);
 	run_pcpu(&ls, "ls", "--json", w.domain, NULL);
-	cr_assert_eq(ls.status, 0, "%s", ls.err);
 	run_pcpu(&st, "stat", "--json", w.domain, NULL);
-	cr_assert_eq(st.status, 0, "%s", st.err);
-	cr_assert_geq(asprintf(&both, "%s%s", ls.out, st.out), 0);
-	check(both,
-	      "import json,sys\n"
-	      "ls,st=[json.loads(l) for l in sys.stdin]\n"
-	      "assert isinstance(ls, list) and len(ls)==1, ls\n"
-	      "d=ls[0]\n"
-	      "assert sorted(d)==sorted([\"path\",\"name\",\"pid\",\"program\",\"state\",\"procs\","
-	      "\"title\",\"size\",\"counter_count\",\"symbol_count\",\"holders\"]), sorted(d)\n"
-	      "k=[\"path\",\"name\",\"pid\",\"program\",\"state\",\"procs\"]\n"
-	      "assert [d[x] for x in k]==[st[x] for x in k], (d, st)\n"
-	      "assert d[\"symbol_count\"]==len(st[\"symbols\"])\n"
-	      "assert isinstance(d[\"holders\"], list) and d[\"holders\"][0][\"pid\"]==d[\"pid\"]\n"
-	      "print(d[\"state\"], d[\"counter_count\"])\n",
-	      "alive 2\n");
-	free(both);
-	run_free(&st);
-	run_free(&ls);
+	check_both(
+		&ls, &st,
+		"import json,sys\n"
+		"ls,st=[json.loads(l) for l in sys.stdin]\n"
+		"assert isinstance(ls, list) and len(ls)==1, ls\n"
+		"d=ls[0]\n"
+		"assert "
+		"sorted(d)==sorted([\"path\",\"name\",\"pid\",\"program\",\"state\",\"procs\","
+		"\"title\",\"size\",\"counter_count\",\"symbol_count\",\"holders\"]), sorted(d)\n"
+		"k=[\"path\",\"name\",\"pid\",\"program\",\"state\",\"procs\"]\n"
+		"assert [d[x] for x in k]==[st[x] for x in k], (d, st)\n"
+		"assert d[\"symbol_count\"]==len(st[\"symbols\"])\n"
+		"assert isinstance(d[\"holders\"], list) and "
+		"d[\"holders\"][0][\"pid\"]==d[\"pid\"]\n"
+		"print(d[\"state\"], d[\"counter_count\"])\n",
+		"alive 2\n");
 	cr_assert_eq(writer_stop(&w), 0);
 }
 
@@ -121,24 +131,17 @@ Test(tools_json, nlist_and_read_name_the_address_alike)
 {
 	struct writer w;
 	struct run nl, rd;
-	char *both;
 
 	writer_start(&w, test_tmpdir(), 1, 10, NULL);
 	run_pcpu(&nl, "nlist", "--json", w.domain, "test_hits", "test_requests", NULL);
-	cr_assert_eq(nl.status, 0, "%s", nl.err);
 	run_pcpu(&rd, "read", "--json", w.domain, "test_hits", NULL);
-	cr_assert_eq(rd.status, 0, "%s", rd.err);
-	cr_assert_geq(asprintf(&both, "%s%s", nl.out, rd.out), 0);
-	check(both,
-	      "import json,sys\n"
-	      "nl,rd=[json.loads(l) for l in sys.stdin]\n"
-	      "assert all(sorted(x)==[\"address\",\"kind\",\"name\"] for x in nl), nl\n"
-	      "assert sorted(rd)==[\"address\",\"hex\",\"length\"], rd\n"
-	      "assert nl[0][\"address\"]==rd[\"address\"], (nl, rd)\n"
-	      "print(\" \".join(x[\"name\"]+\"=\"+x[\"kind\"] for x in nl), rd[\"length\"])\n",
-	      "test_hits=dpcpu test_requests=counter 8\n");
-	free(both);
-	run_free(&rd);
-	run_free(&nl);
+	check_both(&nl, &rd,
+		   "import json,sys\n"
+		   "nl,rd=[json.loads(l) for l in sys.stdin]\n"
+		   "assert all(sorted(x)==[\"address\",\"kind\",\"name\"] for x in nl), nl\n"
+		   "assert sorted(rd)==[\"address\",\"hex\",\"length\"], rd\n"
+		   "assert nl[0][\"address\"]==rd[\"address\"], (nl, rd)\n"
+		   "print(\" \".join(x[\"name\"]+\"=\"+x[\"kind\"] for x in nl), rd[\"length\"])\n",
+		   "test_hits=dpcpu test_requests=counter 8\n");
 	cr_assert_eq(writer_stop(&w), 0);
 }
