@@ -4,9 +4,7 @@
  * line, "ready requests=N hits=N balance=N weird=N ncpus=N domain=PATH" (PATH "-" when
  * it runs on private memory). Each "again" line on stdin repeats the round; "fork"
  * forks a child that holds the domain too, printing "forked PID", until SIGTERM makes
- * it exit normally (SIGKILL kills it); "late" registers the counter test_late only then,
- * adds LATE_ADD to it and prints "late"; "type NAME counter|gauge" describes NAME so
- * (pcpu_metric_describe) and prints "typed"; end of input makes the writer exit 0 (removing
+ * it exit normally (SIGKILL kills it); end of input makes the writer exit 0 (removing
  * its domain when it is the last holder).
  *
  * usage: pcpu_test_writer THREADS ITERATIONS
@@ -33,7 +31,8 @@ static counter_u64_t weird;
 
 static uint64_t iterations;
 
-/* A counter registered while readers watch: they must find it (toolrun.h has LATE_ADD). */
+/* "late": a counter registered while readers watch, who must find it; it adds LATE_ADD
+ * (toolrun.h has it too) and prints "late". */
 #define LATE_ADD 5
 static void late(void)
 {
@@ -90,6 +89,7 @@ static void report(void)
 	fflush(stdout);
 }
 
+/* "type NAME counter|gauge": describes NAME so (pcpu_metric_describe), prints "typed". */
 static void describe(const char *line)
 {
 	char name[32], type[16];
