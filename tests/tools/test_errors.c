@@ -157,6 +157,7 @@ static const struct {
 	{{"stat", "-w", "1", "/nonexistent", "2"}, "\"2\"", "and -w too"},
 	{{"stat", "-c", "1", "/nonexistent", "2", "3"}, "\"3\"", "and -c too"},
 	{{"stat", "-l", "--json", "/nonexistent"}, "-l", "--json"},
+	{{"stat", "/nonexistent", "-w", "1"}, "\"-w\"", "options go before TARGET"},
 	{{"stat", "-H", "0", "/nonexistent"}, "bad header interval", "\"0\""},
 	{{"stat", "-c", "0", "/nonexistent"}, "bad count", "\"0\""},
 	{{"top", "-w", "x", "/nonexistent"}, "bad interval", "\"x\""},

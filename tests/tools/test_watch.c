@@ -172,3 +172,24 @@ Test(tools_watch, a_glob_of_a_counter_registered_later_waits_for_it_then_shows_i
 	free(cmd);
 	cr_assert_eq(writer_stop(&w), 0);
 }
+
+/* The line has no state column: the writer's death is said once, on stderr. */
+Test(tools_watch, one_line_mode_says_when_the_writer_died)
+{
+	struct writer w;
+	char *cmd, *screen;
+
+	writer_start(&w, test_tmpdir(), 1, 10, "PCPU_KEEP=1");
+	cmd = start("-l %s test_requests 0.1", w.domain);
+	free(tmux_wait_for("test_requests/s"));
+	writer_kill(&w);
+	free(tmux_wait_for("dead: no process holds the domain any more"));
+	tmux_keys("C-c");
+	free(tmux_wait_for("EXIT="));
+	screen = tmux_history();
+	cr_assert_eq(count_of(screen, "dead: no process"), 1, "%s", screen);
+	cr_assert_not_null(strstr(screen, "EXIT=0"), "%s", screen);
+	free(screen);
+	free(cmd);
+	writer_cleanup(&w);
+}

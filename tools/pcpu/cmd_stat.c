@@ -66,12 +66,19 @@ static int number(struct stat_opts *o, const char *arg, int k)
 }
 
 /* Takes the numbers among the arguments after TARGET as INTERVAL and COUNT, moving the
- * GLOBs to the front; returns the number of GLOBs, or -1 (error printed). */
+ * GLOBs to the front; returns the number of GLOBs, or -1 (error printed). An option
+ * there is a mistake ("pcpu stat 4242 -w 1"), not a GLOB to wait for. */
 static int split_args(struct stat_opts *o, char **args, int n)
 {
 	int nglobs = 0, nnumbers = 0;
 
 	for (int i = 0; i < n; i++) {
+		if (args[i][0] == '-' && !is_number(args[i])) {
+			tool_err("\"%s\": options go before TARGET (a GLOB of a leading - is "
+				 "written [-]...)",
+				 args[i]);
+			return -1;
+		}
 		if (!is_number(args[i])) {
 			args[nglobs++] = args[i];
 			continue;
@@ -86,6 +93,7 @@ static void print(const struct target *t, const struct stat_opts *o, const struc
 		  const struct sample *cur, const struct sample *prev, uint64_t n)
 {
 	static uint64_t header_gen, lines;
+	static bool was_alive;
 	bool ms = o->interval < 1;
 
 	if (o->json) {
@@ -98,6 +106,11 @@ static void print(const struct target *t, const struct stat_opts *o, const struc
 		stat_print_block(t, sel, cur, prev, o->watch);
 		return;
 	}
+	/* The line has no state column: a change of state is said where errors are. */
+	if (n > 0 && t->alive != was_alive)
+		tool_err("%s: %s", t->path,
+			 t->alive ? "alive again" : "dead: no process holds the domain any more");
+	was_alive = t->alive;
 	/* A new symbol is a new column: the header says so at once. */
 	if (n == 0 || sel->generation != header_gen ||
 	    (o->header_every && lines % o->header_every == 0)) {

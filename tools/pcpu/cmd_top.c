@@ -148,6 +148,8 @@ static void draw(const struct view *v)
 	row(0, "pcpu top  %s[%d] %s  %zu CPUs  %zu symbols  every %.1fs  q quits", v->t->progname,
 	    (int)v->t->pid, target_state_text(v->t, state, sizeof(state)), v->sel.ncpus,
 	    v->sel.nsyms, v->interval);
+	if (v->sel.nsyms == 0 && v->sel.nglobs > 0)
+		row(1, "waiting: no counter or integer variable matches the patterns yet");
 	draw_syms(v, draw_cpus(v, 2));
 	refresh();
 }
