@@ -11,6 +11,8 @@
 #include "tools/tmuxrun.h"
 #include "tools/toolrun.h"
 
+TestSuite(tools_top, .fini = tmux_kill);
+
 static const char *line_of(const char *screen, int row)
 {
 	const char *line = screen;
@@ -123,7 +125,6 @@ Test(tools_top, shows_cpu_bars_of_counters_and_symbols_by_rate_follows_resizes_a
 
 	tmux_keys("q");
 	free(tmux_wait_for("EXIT=0"));
-	tmux_kill();
 	free(cmd);
 	cr_assert_eq(writer_stop(&w), 0);
 }
@@ -136,4 +137,22 @@ Test(tools_top, refuses_to_run_without_a_terminal)
 	cr_assert_eq(r.status, 1);
 	cr_assert_not_null(strstr(r.err, "needs a terminal"), "%s", r.err);
 	run_free(&r);
+}
+
+/* A pattern that matches nothing yet: top waits for it, on screen, until it does. */
+Test(tools_top, waits_for_a_pattern_that_matches_nothing_yet, .timeout = 60)
+{
+	struct writer w;
+	char *cmd;
+
+	writer_start(&w, test_tmpdir(), 1, 10, NULL);
+	cr_assert_geq(asprintf(&cmd, "%s top -w 0.2 %s test_late", pcpu_binary(), w.domain), 0);
+	tmux_start(100, 20, cmd);
+	free(tmux_wait_for("waiting: no counter or integer variable matches"));
+	writer_late(&w);
+	free(tmux_wait_for("test_late "));
+	tmux_keys("q");
+	free(tmux_wait_for("EXIT=0"));
+	free(cmd);
+	cr_assert_eq(writer_stop(&w), 0);
 }
