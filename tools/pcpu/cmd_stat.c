@@ -1,5 +1,4 @@
 /* pcpu stat: totals (and per-CPU values) of counters and integer DPCPU variables. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +41,6 @@ static bool is_number(const char *s)
 
 	if (!strchr("0123456789.+-", s[0]) || s[0] == '\0')
 		return false;
-	errno = 0;
 	(void)strtod(s, &end);
 	return end != s && *end == '\0';
 }
@@ -89,11 +87,17 @@ static int split_args(struct stat_opts *o, char **args, int n)
 	return nglobs;
 }
 
+/* What the one-line form remembers from line to line. */
+struct line_state {
+	uint64_t header_gen; /* the selection's generation under the last header */
+	uint64_t lines;	     /* printed since the last header */
+	bool was_alive;
+};
+
 static void print(const struct target *t, const struct stat_opts *o, const struct selection *sel,
-		  const struct sample *cur, const struct sample *prev, uint64_t n)
+		  const struct sample *cur, const struct sample *prev, uint64_t n,
+		  struct line_state *ls)
 {
-	static uint64_t header_gen, lines;
-	static bool was_alive;
 	bool ms = o->interval < 1;
 
 	if (o->json) {
@@ -107,25 +111,26 @@ static void print(const struct target *t, const struct stat_opts *o, const struc
 		return;
 	}
 	/* The line has no state column: a change of state is said where errors are. */
-	if (n > 0 && t->alive != was_alive)
+	if (n > 0 && t->alive != ls->was_alive)
 		tool_err("%s: %s", t->path,
 			 t->alive ? "alive again" : "dead: no process holds the domain any more");
-	was_alive = t->alive;
+	ls->was_alive = t->alive;
 	/* A new symbol is a new column: the header says so at once. */
-	if (n == 0 || sel->generation != header_gen ||
-	    (o->header_every && lines % o->header_every == 0)) {
+	if (n == 0 || sel->generation != ls->header_gen ||
+	    (o->header_every && ls->lines == o->header_every)) {
 		stat_print_line_header(sel, ms);
-		header_gen = sel->generation;
-		lines = 0;
+		ls->header_gen = sel->generation;
+		ls->lines = 0;
 	}
 	stat_print_line(sel, cur, prev, ms);
-	lines++;
+	ls->lines++;
 }
 
 static int run(struct target *t, const struct stat_opts *o, char *const *globs, int nglobs)
 {
 	struct selection sel;
 	struct sample prev = {0}, cur;
+	struct line_state ls = {0};
 	double next = tool_now();
 	int rc = 0;
 
@@ -141,7 +146,7 @@ static int run(struct target *t, const struct stat_opts *o, char *const *globs, 
 			break;
 		}
 		target_refresh_state(t);
-		print(t, o, &sel, &cur, prev.total ? &prev : NULL, n);
+		print(t, o, &sel, &cur, prev.total ? &prev : NULL, n, &ls);
 		fflush(stdout);
 		sample_free(&prev);
 		prev = cur;
