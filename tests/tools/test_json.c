@@ -61,7 +61,7 @@ Test(tools_json, per_cpu_values_are_an_array_indexed_by_cpu_slot_with_null_for_a
 	check(r.out,
 	      "import json,sys\n"
 	      "s=json.load(sys.stdin)[\"symbols\"][0]\n"
-	      "print(s[\"name\"], s[\"type\"], s[\"total\"], json.dumps(s[\"per_cpu\"]))",
+	      "print(s[\"name\"], s[\"metric_type\"], s[\"total\"], json.dumps(s[\"per_cpu\"]))",
 	      "hits counter 42 [10, null, 32]\n");
 	run_free(&r);
 	domfix_remove(path, NULL);
@@ -90,8 +90,8 @@ Test(tools_json, stat_gives_every_symbol_its_kind_type_total_and_per_cpu_array)
 	      "  c=s[\"per_cpu\"]\n"
 	      "  assert isinstance(c, list) and all(isinstance(v, int) for v in c), c\n"
 	      "  assert sum(c)==s[\"total\"], s\n"
-	      "  assert sorted(s)==[\"kind\",\"name\",\"per_cpu\",\"total\",\"type\"], s\n"
-	      "  print(s[\"name\"], s[\"kind\"], s[\"type\"], s[\"total\"], len(c))\n",
+	      "  assert sorted(s)==[\"kind\",\"metric_type\",\"name\",\"per_cpu\",\"total\"], s\n"
+	      "  print(s[\"name\"], s[\"kind\"], s[\"metric_type\"], s[\"total\"], len(c))\n",
 	      expect);
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);

@@ -323,7 +323,7 @@ Test(tools_stat, a_gauge_has_no_rate)
 			"import json,sys\n"
 			"d=[json.loads(l) for l in sys.stdin][1]\n"
 			"for s in sorted(d[\"symbols\"], key=lambda s: s[\"name\"]):\n"
-			"  print(s[\"name\"], s[\"type\"], s.get(\"rate\"))");
+			"  print(s[\"name\"], s[\"metric_type\"], s.get(\"rate\"))");
 	cr_assert_eq(py.status, 0, "python: %s", py.err);
 	cr_assert_str_eq(py.out, "test_balance gauge None\ntest_hits counter 0\n"
 				 "test_requests counter 0\n");

@@ -184,7 +184,7 @@ static void json_symbol(struct json *j, const struct selection *sel, const struc
 	json_string(j, s->ks_name);
 	json_key(j, "kind");
 	json_string(j, target_kind_name(s->ks_type));
-	json_key(j, "type");
+	json_key(j, "metric_type"); /* "type" is kpmap's field code */
 	json_string(j, type_name(sel->types[i]));
 	json_key(j, "total");
 	json_value(j, s, cur->total[i]);
