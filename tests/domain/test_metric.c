@@ -124,6 +124,38 @@ Test(metric, service_descriptions_are_read_from_another_process)
 	free(path);
 }
 
+/* The restarted service finds its counters and describes them again, which is no
+ * conflict with the descriptions they have: the totals continue. */
+Test(metric, a_restarted_service_continues_its_described_counters)
+{
+	struct kvm_symmeta m;
+	uint64_t total;
+	kvm_t *kd;
+	char *path = NULL;
+
+	setenv("PCPU_KEEP", "1", 1);
+	for (int run = 0; run < 2; run++) {
+		int io[2];
+		pid_t pid = domtest_spawn_prog("metric_prog", io, NULL);
+
+		cr_assert_gt(pid, 0);
+		free(path);
+		path = strdup(domtest_read_line(io[0]));
+		close(io[1]);
+		cr_assert_eq(test_wait_exit(pid), 0, "run %d", run);
+	}
+	unsetenv("PCPU_KEEP");
+	kd = open_domain(path);
+	read_meta(kd, "req_5xx", &m, &total);
+	cr_expect_eq(total, 2 * 9u);
+	cr_expect_str_eq(m.km_labels[0].kl_value, "5xx");
+	read_meta(kd, "bytes_out", &m, &total);
+	cr_expect_eq(total, 2 * 1234u);
+	cr_expect_str_eq(m.km_help, "Bytes sent");
+	kvm_close(kd);
+	free(path);
+}
+
 /* This process is the writer: the metadata of name in its own domain. */
 static void own_meta(const char *name, struct kvm_symmeta *m)
 {
