@@ -13,18 +13,7 @@
 #include "kvm/domfix.h"
 #include "tools/toolrun.h"
 
-/* Runs program on json and asserts that it printed expect. */
-static void check(const char *json, const char *program, const char *expect)
-{
-	struct run py;
-
-	run_python_json(&py, json, program);
-	cr_assert_eq(py.status, 0, "python: %s\njson: %s", py.err, json);
-	cr_assert_str_eq(py.out, expect, "json: %s", json);
-	run_free(&py);
-}
-
-/* The same for the two outputs a and b, one line each, which it frees. */
+/* python_json_expect for the two outputs a and b, one line each, which it frees. */
 static void check_both(struct run *a, struct run *b, const char *program, const char *expect)
 {
 	char *both;
@@ -32,7 +21,7 @@ static void check_both(struct run *a, struct run *b, const char *program, const 
 	cr_assert_eq(a->status, 0, "%s", a->err);
 	cr_assert_eq(b->status, 0, "%s", b->err);
 	cr_assert_geq(asprintf(&both, "%s%s", a->out, b->out), 0);
-	check(both, program, expect);
+	python_json_expect(both, program, expect);
 	free(both);
 	run_free(a);
 	run_free(b);
@@ -58,11 +47,12 @@ Test(tools_json, per_cpu_values_are_an_array_indexed_by_cpu_slot_with_null_for_a
 	cr_assert_not_null(path);
 	run_pcpu(&r, "stat", "--json", "-P", path, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	check(r.out,
-	      "import json,sys\n"
-	      "s=json.load(sys.stdin)[\"symbols\"][0]\n"
-	      "print(s[\"name\"], s[\"metric_type\"], s[\"total\"], json.dumps(s[\"per_cpu\"]))",
-	      "hits counter 42 [10, null, 32]\n");
+	python_json_expect(
+		r.out,
+		"import json,sys\n"
+		"s=json.load(sys.stdin)[\"symbols\"][0]\n"
+		"print(s[\"name\"], s[\"metric_type\"], s[\"total\"], json.dumps(s[\"per_cpu\"]))",
+		"hits counter 42 [10, null, 32]\n");
 	run_free(&r);
 	domfix_remove(path, NULL);
 	domfix_free(&f);
@@ -83,16 +73,17 @@ Test(tools_json, stat_gives_every_symbol_its_kind_type_total_and_per_cpu_array)
 		 "test_hits dpcpu untyped %" PRIu64 " %u\n"
 		 "test_requests counter counter %" PRIu64 " %u\n",
 		 w.balance, w.ncpus, w.hits, w.ncpus, w.requests, w.ncpus);
-	check(r.out,
-	      "import json,sys\n"
-	      "d=json.load(sys.stdin)\n"
-	      "for s in sorted(d[\"symbols\"], key=lambda s: s[\"name\"]):\n"
-	      "  c=s[\"per_cpu\"]\n"
-	      "  assert isinstance(c, list) and all(isinstance(v, int) for v in c), c\n"
-	      "  assert sum(c)==s[\"total\"], s\n"
-	      "  assert sorted(s)==[\"kind\",\"metric_type\",\"name\",\"per_cpu\",\"total\"], s\n"
-	      "  print(s[\"name\"], s[\"kind\"], s[\"metric_type\"], s[\"total\"], len(c))\n",
-	      expect);
+	python_json_expect(
+		r.out,
+		"import json,sys\n"
+		"d=json.load(sys.stdin)\n"
+		"for s in sorted(d[\"symbols\"], key=lambda s: s[\"name\"]):\n"
+		"  c=s[\"per_cpu\"]\n"
+		"  assert isinstance(c, list) and all(isinstance(v, int) for v in c), c\n"
+		"  assert sum(c)==s[\"total\"], s\n"
+		"  assert sorted(s)==[\"kind\",\"metric_type\",\"name\",\"per_cpu\",\"total\"], s\n"
+		"  print(s[\"name\"], s[\"kind\"], s[\"metric_type\"], s[\"total\"], len(c))\n",
+		expect);
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
 }

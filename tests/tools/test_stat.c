@@ -99,19 +99,15 @@ Test(tools_stat, globs_select_the_matching_names_only)
  * the names sampled. */
 static void check_watch(const char *json, const char *expect)
 {
-	struct run py;
-
-	run_python_json(
-		&py, json,
+	python_json_expect(
+		json,
 		"import json,sys\n"
 		"docs=[json.loads(l) for l in sys.stdin if l.strip()]\n"
 		"r=[[\"rate\" in s for s in d[\"symbols\"] if s[\"name\"]==\"test_requests\"][0]"
 		" for d in docs]\n"
 		"print(len(docs), r, \",\".join(sorted(s[\"name\"] for s in "
-		"docs[0][\"symbols\"])))");
-	cr_assert_eq(py.status, 0, "python: %s", py.err);
-	cr_assert_str_eq(py.out, expect, "%s", json);
-	run_free(&py);
+		"docs[0][\"symbols\"])))",
+		expect);
 }
 
 struct async_stat {
@@ -312,22 +308,20 @@ Test(tools_stat, numbers_after_the_target_are_interval_and_count)
 Test(tools_stat, a_gauge_has_no_rate)
 {
 	struct writer w;
-	struct run r, py;
+	struct run r;
 
 	writer_start(&w, test_tmpdir(), 1, 1000, NULL);
 	writer_type(&w, "test_balance", "gauge");
 	writer_type(&w, "test_hits", "counter");
 	run_pcpu(&r, "stat", "--json", w.domain, "test_[bhr]*", "0.1", "2", NULL);
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
-	run_python_json(&py, r.out,
-			"import json,sys\n"
-			"d=[json.loads(l) for l in sys.stdin][1]\n"
-			"for s in sorted(d[\"symbols\"], key=lambda s: s[\"name\"]):\n"
-			"  print(s[\"name\"], s[\"metric_type\"], s.get(\"rate\"))");
-	cr_assert_eq(py.status, 0, "python: %s", py.err);
-	cr_assert_str_eq(py.out, "test_balance gauge None\ntest_hits counter 0\n"
-				 "test_requests counter 0\n");
-	run_free(&py);
+	python_json_expect(
+		r.out,
+		"import json,sys\n"
+		"d=[json.loads(l) for l in sys.stdin][1]\n"
+		"for s in sorted(d[\"symbols\"], key=lambda s: s[\"name\"]):\n"
+		"  print(s[\"name\"], s[\"metric_type\"], s.get(\"rate\"))",
+		"test_balance gauge None\ntest_hits counter 0\ntest_requests counter 0\n");
 	run_free(&r);
 	run_pcpu(&r, "stat", w.domain, "test_[bh]*", "0.1", "2", NULL);
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);

@@ -393,3 +393,13 @@ void run_python_json(struct run *r, const char *json, const char *program)
 	free(cmd);
 	free(file);
 }
+
+void python_json_expect(const char *json, const char *program, const char *expect)
+{
+	struct run py;
+
+	run_python_json(&py, json, program);
+	cr_assert_eq(py.status, 0, "python: %s\njson: %s", py.err, json);
+	cr_assert_str_eq(py.out, expect, "json: %s", json);
+	run_free(&py);
+}

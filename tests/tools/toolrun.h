@@ -104,5 +104,7 @@ const char *field_of(const char *out, const char *name, int n);
 
 /* Runs python3 with a program that reads JSON from stdin. */
 void run_python_json(struct run *r, const char *json, const char *program);
+/* The same, asserting that it exits 0 and prints expect. */
+void python_json_expect(const char *json, const char *program, const char *expect);
 
 #endif
