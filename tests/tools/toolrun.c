@@ -259,6 +259,16 @@ void writer_type(struct writer *w, const char *name, const char *type)
 	writer_says(w, cmd, "typed\n");
 }
 
+void python_json_expect(const char *json, const char *program, const char *expect)
+{
+	struct run py;
+
+	run_python_json(&py, json, program);
+	cr_assert_eq(py.status, 0, "python: %s\njson: %s", py.err, json);
+	cr_assert_str_eq(py.out, expect, "json: %s", json);
+	run_free(&py);
+}
+
 void wait_gone(pid_t pid)
 {
 	char file[64], state = 0, buf[512];
@@ -392,14 +402,4 @@ void run_python_json(struct run *r, const char *json, const char *program)
 	rmdir(dir);
 	free(cmd);
 	free(file);
-}
-
-void python_json_expect(const char *json, const char *program, const char *expect)
-{
-	struct run py;
-
-	run_python_json(&py, json, program);
-	cr_assert_eq(py.status, 0, "python: %s\njson: %s", py.err, json);
-	cr_assert_str_eq(py.out, expect, "json: %s", json);
-	run_free(&py);
 }
