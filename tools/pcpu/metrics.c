@@ -1,112 +1,299 @@
-/* Targets to exposition series. */
+/* Domains to exposition points. */
 #include "metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "domdir.h"
 #include "sample.h"
+#include "tool.h"
 
-static int add_symbol(struct expo *e, const struct target *t, const struct selection *sel,
-		      const struct sample *smp, size_t i, const char *pid)
+/* What the collection of one domain needs to know about it. */
+struct domain {
+	struct target *t;
+	const char *id;
+	double created; /* the domain's creation, seconds since the epoch */
+};
+
+/* Until the program describes its symbols, a counter is a counter and the rest untyped. */
+struct sym_meta {
+	enum expo_type type;
+	const char *family, *unit, *help;
+	size_t nlabels;
+	struct expo_label labels[4];
+	double scale;
+};
+
+static void sym_meta(const struct kvm_sym *s, struct sym_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = s->ks_type == N_COUNTER ? EXPO_COUNTER : EXPO_UNTYPED;
+	m->family = m->unit = m->help = "";
+	m->scale = 1;
+}
+
+/* Label names pcpu sets itself: a program's label of that name is renamed exported_NAME,
+ * as Prometheus renames a target's labels that clash with its own. */
+static const char *program_label(const char *name, char *buf, size_t len)
+{
+	if (strcmp(name, "domain") != 0 && strcmp(name, "cpu") != 0 && strcmp(name, "le") != 0)
+		return name;
+	snprintf(buf, len, "exported_%s", name);
+	return buf;
+}
+
+static void value_text(const struct kvm_sym *s, uint64_t raw, double scale, char *buf, size_t len)
+{
+	if (scale == 1)
+		sample_format(s, raw, buf, len);
+	else
+		expo_double((sym_is_signed(s) ? (double)(int64_t)raw : (double)raw) * scale, buf,
+			    len);
+}
+
+/* Adds a point of symbol i: its total, or one per CPU. 1 on a family conflict (said). */
+static int add_symbol(struct expo *e, const struct domain *d, const struct selection *sel,
+		      const struct sample *smp, size_t i)
 {
 	const struct kvm_sym *s = &sel->syms[i];
-	int counter = s->ks_type == N_COUNTER;
-	char *family = expo_family(s->ks_name, counter);
-	char help[160], value[32], cpu[16];
-	struct expo_label l[] = {{"domain", t->path},
-				 {"pid", pid},
-				 {"program", t->progname},
-				 {"symbol", s->ks_name},
-				 {"cpu", cpu}};
+	struct sym_meta m;
+	struct expo_label l[6];
+	char renamed[4][48], help[160], value[32], cpu[16];
+	size_t n = 0;
+	char *name;
 	int rc = 0;
 
-	if (!family)
+	sym_meta(s, &m);
+	name = *m.family ? expo_name("", m.family, m.type, m.unit)
+			 : expo_name("pcpu_", s->ks_name, m.type, m.unit);
+	if (!name)
 		return -1;
-	snprintf(help, sizeof(help), "pcpu %s %s", counter ? "counter(9)" : "integer", s->ks_name);
+	if (!*m.help)
+		snprintf(help, sizeof(help), "pcpu %s %s",
+			 s->ks_type == N_COUNTER ? "counter(9)" : "integer", s->ks_name);
+	l[n++] = (struct expo_label){"domain", d->id};
+	for (size_t k = 0; k < m.nlabels; k++)
+		l[n++] = (struct expo_label){
+			program_label(m.labels[k].name, renamed[k], sizeof(renamed[k])),
+			m.labels[k].value};
+	struct expo_desc desc = {name, m.type, m.unit, *m.help ? m.help : help};
+	double created = m.type == EXPO_COUNTER ? d->created : 0;
+
 	if (!sel->percpu || !sym_is_percpu(s)) {
-		sample_format(s, smp->total[i], value, sizeof(value));
-		rc = expo_add(e, family, counter ? "counter" : "gauge", help, l, 4, value);
+		value_text(s, smp->total[i], m.scale, value, sizeof(value));
+		rc = expo_add(e, &desc, l, n, value, created);
 	}
+	l[n] = (struct expo_label){"cpu", cpu};
 	for (size_t c = 0; rc == 0 && sel->percpu && sym_is_percpu(s) && c < sel->ncpus; c++) {
 		snprintf(cpu, sizeof(cpu), "%u", sel->cpus[c]);
-		sample_format(s, smp->cpu[i * sel->ncpus + c], value, sizeof(value));
-		rc = expo_add(e, family, counter ? "counter" : "gauge", help, l, 5, value);
+		value_text(s, smp->cpu[i * sel->ncpus + c], m.scale, value, sizeof(value));
+		rc = expo_add(e, &desc, l, n + 1, value, created);
 	}
-	free(family);
+	if (rc == 1)
+		tool_err("%s: %s: family %s has another type or unit in an earlier domain: "
+			 "not exported",
+			 d->t->path, s->ks_name, name);
+	free(name);
 	return rc;
 }
 
-/* Adds the series of one opened target; -1 on a read error (printed) or no memory. */
-static int add_target(struct expo *e, struct target *t, const struct metrics_opts *o)
+/* Adds the values of one alive domain or snapshot; -1 on a read error (printed) or no
+ * memory. */
+static int add_values(struct expo *e, const struct domain *d, const struct metrics_opts *o)
 {
 	struct selection sel;
 	struct sample smp;
-	char pid[16];
-	struct expo_label info[] = {{"domain", t->path},
-				    {"pid", pid},
-				    {"program", t->progname},
-				    {"state", target_state(t)}};
 	int rc = 0;
 
-	snprintf(pid, sizeof(pid), "%d", (int)t->pid);
-	if (selection_make(t, o->globs, o->nglobs, o->percpu, &sel) < 0)
+	if (selection_make(d->t, NULL, 0, o->percpu, &sel) < 0)
 		return -1;
-	if (sample_take(t, &sel, &smp) < 0) {
+	if (sample_take(d->t, &sel, &smp) < 0) {
 		selection_free(&sel);
 		return -1;
 	}
-	rc = expo_add(e, EXPO_FAMILY_INFO, "gauge", "pcpu domain: writer pid, program and state",
-		      info, 4, "1");
-	for (size_t i = 0; rc == 0 && i < sel.nsyms; i++)
-		rc = add_symbol(e, t, &sel, &smp, i, pid);
+	for (size_t i = 0; rc >= 0 && i < sel.nsyms; i++)
+		rc = add_symbol(e, d, &sel, &smp, i);
 	sample_free(&smp);
 	selection_free(&sel);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
-/* Whether an earlier target resolved to the same file: its series would repeat. */
-static bool seen_before(char **paths, int n, const char *path)
+static const struct expo_desc up_desc = {
+	EXPO_FAMILY_UP, EXPO_GAUGE, "",
+	"1 when the domain was read and a process holds it (or it is a snapshot), else 0"};
+static const struct expo_desc info_desc = {EXPO_FAMILY_INFO, EXPO_INFO, "",
+					   "pcpu domain: writer pid, path, program and state"};
+
+static int add_up(struct expo *e, const char *id, int up)
 {
-	for (int i = 0; i < n; i++)
+	struct expo_label l = {"domain", id};
+
+	return expo_add(e, &up_desc, &l, 1, up ? "1" : "0", 0);
+}
+
+static int add_domain(struct expo *e, const struct domain *d, const struct metrics_opts *o)
+{
+	char pid[16];
+	struct expo_label info[] = {{"domain", d->id},
+				    {"path", d->t->path},
+				    {"pid", pid},
+				    {"program", d->t->progname},
+				    {"state", target_state(d->t)}};
+	bool dead = !d->t->snapshot && !d->t->alive;
+
+	snprintf(pid, sizeof(pid), "%d", (int)d->t->pid);
+	if (dead)
+		tool_err("%s (%s): dead: no process holds it; its values are not exported", d->id,
+			 d->t->path);
+	else if (o->log_alive && !d->t->snapshot)
+		tool_err("%s (%s): alive, pid %s", d->id, d->t->path, pid);
+	if (!dead && add_values(e, d, o) < 0)
+		return -1;
+	if (expo_add(e, &info_desc, info, 5, "1", 0) < 0)
+		return -1;
+	return add_up(e, d->id, !dead);
+}
+
+/* The identity: name or program, "USER/" before another user's; "#PID" after it when an
+ * earlier domain of this collection has it (two unnamed instances of one program). */
+static void identity(const struct target *t, char **ids, size_t nids, char *id, size_t len)
+{
+	const struct kvm_dominfo *di = kvm_getdominfo(t->kd);
+	const char *base = *t->name ? t->name : t->progname;
+	char user[64];
+	size_t n;
+
+	if (di && di->di_uid != geteuid()) {
+		domdir_user_label(di->di_uid, user, sizeof(user));
+		snprintf(id, len, "%s/%s", user, base);
+	} else {
+		snprintf(id, len, "%s", base);
+	}
+	n = strlen(id);
+	for (size_t i = 0; i < nids; i++)
+		if (ids[i] && strcmp(ids[i], id) == 0)
+			snprintf(id + n, len - n, "#%d", (int)t->pid);
+}
+
+static struct metrics_slot *slot_of(struct metrics_keep *keep, const char *spec)
+{
+	struct metrics_slot *v;
+
+	for (size_t i = 0; i < keep->n; i++)
+		if (strcmp(keep->v[i].spec, spec) == 0)
+			return &keep->v[i];
+	v = realloc(keep->v, (keep->n + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	keep->v = v;
+	v = &keep->v[keep->n];
+	memset(v, 0, sizeof(*v));
+	if (!(v->spec = strdup(spec)))
+		return NULL;
+	snprintf(v->id, sizeof(v->id), "%s", spec); /* until it is read once */
+	keep->n++;
+	return v;
+}
+
+static void slot_free(struct metrics_slot *s)
+{
+	target_close(&s->t);
+	free(s->spec);
+}
+
+/* Closes the slots this collection did not name: their domains are gone. */
+static void forget_unseen(struct metrics_keep *keep)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < keep->n; i++) {
+		if (!keep->v[i].seen) {
+			slot_free(&keep->v[i]);
+			continue;
+		}
+		keep->v[i].seen = false;
+		keep->v[n++] = keep->v[i];
+	}
+	keep->n = n;
+}
+
+static bool seen_before(char **paths, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
 		if (paths[i] && strcmp(paths[i], path) == 0)
 			return true;
 	return false;
 }
 
-int metrics_collect(struct expo *e, char *const *targets, int ntargets,
-		    const struct metrics_opts *o, struct target *keep)
+/* One TARGET: 0, or -1 when out of memory. paths[k] and ids[k] are set for it. */
+static int collect_one(struct expo *e, struct metrics_slot *s, bool keep, char **paths, char **ids,
+		       size_t k, const struct metrics_opts *o, struct metrics_stats *st)
 {
-	char **paths = calloc((size_t)ntargets + 1, sizeof(*paths));
-	int failed = 0;
+	size_t before = e->npt;
+	int ok = (keep ? target_reuse(&s->t, s->spec) : target_open(&s->t, s->spec)) == 0;
+	const struct kvm_dominfo *di = ok ? kvm_getdominfo(s->t.kd) : NULL;
+	int rc = 0;
 
-	if (!paths)
-		return -1;
-	for (int i = 0; i < ntargets; i++) {
-		struct target one, *t = keep ? &keep[i] : &one;
-		size_t before = e->n;
-		int ok = (keep ? target_reuse(t, targets[i]) : target_open(t, targets[i])) == 0;
-		struct expo_label up = {"target", targets[i]};
+	if (ok) {
+		paths[k] = realpath(s->t.path, NULL);
+		if (paths[k] && seen_before(paths, k, paths[k]))
+			goto done;
+		identity(&s->t, ids, k, s->id, sizeof(s->id));
+		struct domain d = {&s->t, s->id, di ? (double)di->di_created_ns / 1e9 : 0};
 
-		if (ok) {
-			paths[i] = realpath(t->path, NULL);
-			if (!paths[i] || !seen_before(paths, i, paths[i]))
-				ok = add_target(e, t, o) == 0;
-			if (!keep || !ok) /* a kept target that failed is opened afresh */
-				target_close(t);
-		}
-		if (!ok)
-			expo_truncate(e, before);
-		failed += !ok;
-		if (expo_add(e, EXPO_FAMILY_UP, "gauge",
-			     "1 when pcpu read the target at this scrape, 0 when it failed", &up, 1,
-			     ok ? "1" : "0") < 0) {
-			failed = -1;
+		ok = add_domain(e, &d, o) == 0;
+	}
+	if (!ok) {
+		expo_truncate(e, before);
+		rc = add_up(e, s->id, 0);
+	}
+	st->domains += ok;
+	st->failed += !ok;
+	ids[k] = strdup(s->id);
+	rc = rc < 0 || !ids[k] ? -1 : 0;
+done:
+	if (!keep || !ok) /* a kept target that failed is opened afresh */
+		target_close(&s->t);
+	return rc;
+}
+
+int metrics_collect(struct expo *e, char *const *specs, size_t nspecs, const struct metrics_opts *o,
+		    struct metrics_keep *keep, struct metrics_stats *st)
+{
+	char **paths = calloc(nspecs + 1, sizeof(*paths)), **ids = calloc(nspecs + 1, sizeof(*ids));
+	int rc = paths && ids ? 0 : -1;
+
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; rc == 0 && i < nspecs; i++) {
+		struct metrics_slot one = {.spec = specs[i]},
+				    *s = keep ? slot_of(keep, specs[i]) : &one;
+
+		if (!s) {
+			rc = -1;
 			break;
 		}
+		if (!keep)
+			snprintf(one.id, sizeof(one.id), "%s", specs[i]);
+		s->seen = true;
+		rc = collect_one(e, s, keep != NULL, paths, ids, i, o, st);
 	}
-	for (int i = 0; i < ntargets; i++)
+	if (keep)
+		forget_unseen(keep);
+	for (size_t i = 0; i < nspecs && paths && ids; i++) {
 		free(paths[i]);
+		free(ids[i]);
+	}
 	free(paths);
-	return failed;
+	free(ids);
+	return rc;
+}
+
+void metrics_keep_free(struct metrics_keep *keep)
+{
+	for (size_t i = 0; i < keep->n; i++)
+		slot_free(&keep->v[i]);
+	free(keep->v);
+	memset(keep, 0, sizeof(*keep));
 }
