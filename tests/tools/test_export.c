@@ -1,4 +1,5 @@
-/* pcpu export: the exposition passes promtool and holds the writer's values. */
+/* pcpu export: the exposition passes promtool and the OpenMetrics parser and holds the
+ * writer's values, labelled by the domain's identity. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,53 +8,8 @@
 #include <unistd.h>
 
 #include "common/testutil.h"
+#include "tools/expocheck.h"
 #include "tools/toolrun.h"
-
-/* Runs `promtool check metrics` on text; returns its exit status. */
-static int promtool_check(const char *text)
-{
-	char *file = test_path(test_tmpdir(), "metrics.txt");
-	char *cmd;
-	struct run r;
-	FILE *f = fopen(file, "w");
-	int status;
-
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-	cr_assert_geq(asprintf(&cmd, "promtool check metrics < %s", file), 0);
-	run_sh(&r, cmd);
-	status = r.status;
-	if (status != 0)
-		cr_log_error("promtool: %s%s\n%s", r.out, r.err, text);
-	run_free(&r);
-	free(cmd);
-	remove_with_dir(file);
-	free(file);
-	return status;
-}
-
-/* The value of the first series whose line starts with prefix (family and labels). */
-static const char *series(const char *text, const char *prefix)
-{
-	const char *p = strstr(text, prefix);
-
-	while (p && p != text && p[-1] != '\n')
-		p = strstr(p + 1, prefix);
-	if (!p)
-		return NULL;
-	p = strstr(p, "} "); /* label values may hold spaces, not this */
-	return p ? p + 2 : NULL;
-}
-
-static int count_lines(const char *text, const char *prefix)
-{
-	int n = 0;
-
-	for (const char *p = text; (p = strstr(p, prefix)); p++)
-		n += p == text || p[-1] == '\n';
-	return n;
-}
 
 Test(tools_export, exposition_passes_promtool_and_holds_the_totals)
 {
@@ -66,16 +22,53 @@ Test(tools_export, exposition_passes_promtool_and_holds_the_totals)
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_eq(promtool_check(r.out), 0);
 	cr_assert_not_null(strstr(r.out, "# TYPE pcpu_test_requests_total counter\n"));
-	cr_assert_not_null(strstr(r.out, "# TYPE pcpu_test_balance gauge\n"));
-	snprintf(prefix, sizeof(prefix),
-		 "pcpu_test_requests_total{domain=\"%s\",pid=\"%d\",program=\"pcpu_test_writer\","
-		 "symbol=\"test_requests\"}",
-		 w.domain, (int)w.pid);
-	cr_assert_not_null(series(r.out, prefix), "%s not in:\n%s", prefix, r.out);
-	cr_assert_eq(strtoull(series(r.out, prefix), NULL, 10), w.requests);
-	cr_assert_eq(strtoll(series(r.out, "pcpu_test_balance{"), NULL, 10), w.balance);
+	cr_assert_not_null(strstr(r.out, "# TYPE pcpu_test_balance untyped\n"),
+			   "a variable without metadata is untyped: %s", r.out);
+	/* The writer's domain is a path: it has no name, so its program identifies it. */
+	cr_assert_eq(
+		strtoull(series(r.out, "pcpu_test_requests_total{domain=\"pcpu_test_writer\"}"),
+			 NULL, 10),
+		w.requests);
+	cr_assert_eq(
+		strtoll(series(r.out, "pcpu_test_balance{domain=\"pcpu_test_writer\"}"), NULL, 10),
+		w.balance);
 	cr_assert_eq(strtoull(series(r.out, "pcpu_test_hits{"), NULL, 10), w.hits);
-	cr_assert_eq(strtoull(series(r.out, "pcpu_domain_up{target="), NULL, 10), 1);
+	cr_assert_eq(
+		strtoull(series(r.out, "pcpu_domain_up{domain=\"pcpu_test_writer\"}"), NULL, 10),
+		1);
+	snprintf(prefix, sizeof(prefix),
+		 "pcpu_domain_info{domain=\"pcpu_test_writer\",path=\"%s\",pid=\"%d\","
+		 "program=\"pcpu_test_writer\",state=\"alive\"}",
+		 w.domain, (int)w.pid);
+	cr_assert_str_eq(series(r.out, prefix), "1", "%s not in:\n%s", prefix, r.out);
+	cr_assert_eq(count_lines(r.out, "pcpu_domain_info{"), 1);
+	cr_assert_eq(strstr(strstr(r.out, "pid=\"") + 1, "pid=\""), NULL,
+		     "only the info metric names the pid: %s", r.out);
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
+}
+
+Test(tools_export, openmetrics_passes_the_parser_with_types_created_and_eof)
+{
+	struct writer w;
+	struct run r;
+	char *families;
+
+	writer_start(&w, test_tmpdir(), 2, 4321, NULL);
+	run_pcpu(&r, "export", "--openmetrics", w.domain, NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(openmetrics_check(r.out, &families), 0);
+	cr_expect_not_null(strstr(families, "pcpu_test_requests counter - 2\n"),
+			   "a counter has _total and _created: %s", families);
+	cr_expect_not_null(strstr(families, "pcpu_test_balance unknown - 1\n"), "%s", families);
+	cr_expect_not_null(strstr(families, "pcpu_domain info - 1\n"), "%s", families);
+	cr_expect_not_null(strstr(families, "pcpu_domain_up gauge - 1\n"), "%s", families);
+	cr_assert_str_eq(r.out + strlen(r.out) - strlen("\n# EOF\n"), "\n# EOF\n");
+	cr_assert_eq(strtoull(series(r.out, "pcpu_test_requests_total{"), NULL, 10), w.requests);
+	cr_assert_not_null(series(r.out, "pcpu_test_requests_created{"));
+	cr_assert_gt(strtod(series(r.out, "pcpu_test_requests_created{"), NULL), 1.6e9,
+		     "the domain's creation, seconds since the epoch");
+	free(families);
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
 }
@@ -109,24 +102,34 @@ Test(tools_export, per_cpu_series_are_labelled_by_cpu_and_sum_to_the_total)
 
 Test(tools_export, label_values_and_help_are_escaped)
 {
+	const char *dir = test_tmpdir(); /* a new one at each call */
+	char *path = test_path(dir, "a \"b\" \\ c"), expect[512];
+	struct writer_opts o = {.domain = path};
 	struct writer w;
 	struct run r;
 
-	writer_start(&w, test_tmpdir(), 2, 10, NULL);
-	run_pcpu(&r, "export", w.domain, NULL);
+	writer_start_opts(&w, &o, 2, 10);
+	run_pcpu(&r, "export", path, NULL);
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_eq(promtool_check(r.out), 0);
 	/* test.weird "quoted" \ name: the family takes '_' for each character outside the
-	 * name alphabet, the label value escapes '"' and '\'. */
+	 * name alphabet, HELP escapes '\' (and '"' only in OpenMetrics), label values both. */
 	cr_assert_not_null(strstr(r.out, "# HELP pcpu_test_weird__quoted____name_total pcpu "
 					 "counter(9) test.weird \"quoted\" \\\\ name\n"),
 			   "%s", r.out);
-	cr_assert_not_null(strstr(r.out, ",symbol=\"test.weird \\\"quoted\\\" \\\\ name\"} "), "%s",
-			   r.out);
 	cr_assert_eq(strtoull(series(r.out, "pcpu_test_weird__quoted____name_total{"), NULL, 10),
 		     w.weird);
+	snprintf(expect, sizeof(expect), ",path=\"%s/a \\\"b\\\" \\\\ c\",", dir);
+	cr_assert_not_null(strstr(r.out, expect), "%s not in %s", expect, r.out);
+	run_free(&r);
+	run_pcpu(&r, "export", "--openmetrics", path, NULL);
+	cr_assert_eq(openmetrics_check(r.out, NULL), 0);
+	cr_assert_not_null(strstr(r.out, "# HELP pcpu_test_weird__quoted____name pcpu "
+					 "counter(9) test.weird \\\"quoted\\\" \\\\ name\n"),
+			   "%s", r.out);
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
+	free(path);
 }
 
 Test(tools_export, a_target_named_twice_is_exported_once)
@@ -141,7 +144,7 @@ Test(tools_export, a_target_named_twice_is_exported_once)
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_eq(promtool_check(r.out), 0);
 	cr_assert_eq(count_lines(r.out, "pcpu_test_requests_total{"), 1);
-	cr_assert_eq(count_lines(r.out, "pcpu_domain_up{"), 2);
+	cr_assert_eq(count_lines(r.out, "pcpu_domain_up{"), 1);
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
 }
@@ -157,7 +160,7 @@ Test(tools_export, an_unreadable_target_is_up_0_and_exit_1_after_the_others)
 	cr_assert_not_null(strstr(r.err, "/nonexistent/domain"), "%s", r.err);
 	cr_assert_eq(promtool_check(r.out), 0);
 	cr_assert_eq(
-		strtoull(series(r.out, "pcpu_domain_up{target=\"/nonexistent/domain\"}"), NULL, 10),
+		strtoull(series(r.out, "pcpu_domain_up{domain=\"/nonexistent/domain\"}"), NULL, 10),
 		0);
 	cr_assert_eq(strtoull(series(r.out, "pcpu_test_requests_total{"), NULL, 10), 77);
 	run_free(&r);
