@@ -10,6 +10,7 @@
 #include "common/testutil.h"
 #include "tools/expocheck.h"
 #include "tools/toolrun.h"
+#include "tools/writer_values.h"
 
 Test(tools_export, exposition_passes_promtool_and_holds_the_totals)
 {
@@ -130,6 +131,53 @@ Test(tools_export, label_values_and_help_are_escaped)
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
 	free(path);
+}
+
+/* The writer's described metrics (PCPU_TEST_METRICS): a family of two counters told
+ * apart by a label, a counter in nanoseconds exported in seconds, a gauge. */
+Test(tools_export, the_programs_types_units_help_families_and_scales_are_exported)
+{
+	struct writer_opts o = {.dir = test_tmpdir(), .extra_env = "PCPU_TEST_METRICS=1"};
+	struct writer w;
+	struct run r;
+	char *families, busy[32];
+
+	writer_start_opts(&w, &o, 2, 1000);
+	run_pcpu(&r, "export", w.domain, NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(promtool_check(r.out), 0);
+	cr_assert_not_null(strstr(r.out, "# HELP test_http_requests_total HTTP requests by status "
+					 "class\n# TYPE test_http_requests_total counter\n"),
+			   "%s", r.out);
+	cr_assert_eq(strtoull(series(r.out, "test_http_requests_total{domain=\"pcpu_test_writer\","
+					    "code=\"2xx\"}"),
+			      NULL, 10),
+		     WRITER_HTTP_2XX_PER_REQUEST * w.requests);
+	cr_assert_eq(strtoull(series(r.out, "test_http_requests_total{domain=\"pcpu_test_writer\","
+					    "code=\"5xx\"}"),
+			      NULL, 10),
+		     WRITER_HTTP_5XX_PER_REQUEST * w.requests);
+	cr_assert_not_null(strstr(r.out, "# TYPE pcpu_test_depth gauge\n"), "%s", r.out);
+	cr_assert_eq(strtoull(series(r.out, "pcpu_test_depth{"), NULL, 10),
+		     WRITER_DEPTH_PER_REQUEST * w.requests);
+	cr_assert_not_null(strstr(r.out, "# TYPE test_busy_seconds_total counter\n"), "%s", r.out);
+	snprintf(busy, sizeof(busy), "%.17g",
+		 strtod(series(r.out, "test_busy_seconds_total{"), NULL));
+	cr_assert_float_eq(strtod(busy, NULL),
+			   (double)(WRITER_BUSY_NS_PER_REQUEST * w.requests) * 1e-9, 1e-15,
+			   "nanoseconds times the scale 1e-9: %s", busy);
+	run_free(&r);
+	run_pcpu(&r, "export", "--openmetrics", w.domain, NULL);
+	cr_assert_eq(openmetrics_check(r.out, &families), 0);
+	cr_expect_not_null(strstr(families, "test_http_requests counter - 4\n"),
+			   "two label sets, each _total and _created: %s", families);
+	cr_expect_not_null(strstr(families, "test_busy_seconds counter seconds 2\n"), "%s",
+			   families);
+	cr_expect_not_null(strstr(r.out, "# UNIT test_busy_seconds seconds\n"), "%s", r.out);
+	cr_expect_not_null(strstr(families, "pcpu_test_depth gauge - 1\n"), "%s", families);
+	free(families);
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
 }
 
 Test(tools_export, a_target_named_twice_is_exported_once)

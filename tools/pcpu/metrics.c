@@ -17,21 +17,26 @@ struct domain {
 	double created; /* the domain's creation, seconds since the epoch */
 };
 
-/* Until the program describes its symbols, a counter is a counter and the rest untyped. */
-struct sym_meta {
-	enum expo_type type;
-	const char *family, *unit, *help;
-	size_t nlabels;
-	struct expo_label labels[4];
-	double scale;
-};
-
-static void sym_meta(const struct kvm_sym *s, struct sym_meta *m)
+/* The symbol's metadata, or the defaults when its entry is malformed (said). */
+static void sym_meta(const struct domain *d, const struct kvm_sym *s, struct kvm_symmeta *m)
 {
-	memset(m, 0, sizeof(*m));
-	m->type = s->ks_type == N_COUNTER ? EXPO_COUNTER : EXPO_UNTYPED;
-	m->family = m->unit = m->help = "";
-	m->scale = 1;
+	if (kvm_sym_meta(d->t->kd, s, m) != 0)
+		tool_err("%s: %s: metadata ignored: %s", d->t->path, s->ks_name,
+			 kvm_geterr(d->t->kd));
+}
+
+static enum expo_type expo_type_of(int km_type)
+{
+	switch (km_type) {
+	case KVM_METRIC_COUNTER:
+		return EXPO_COUNTER;
+	case KVM_METRIC_GAUGE:
+		return EXPO_GAUGE;
+	case KVM_METRIC_HISTOGRAM:
+		return EXPO_HISTOGRAM;
+	default:
+		return EXPO_UNTYPED;
+	}
 }
 
 /* Label names pcpu sets itself: a program's label of that name is renamed exported_NAME,
@@ -58,37 +63,39 @@ static int add_symbol(struct expo *e, const struct domain *d, const struct selec
 		      const struct sample *smp, size_t i)
 {
 	const struct kvm_sym *s = &sel->syms[i];
-	struct sym_meta m;
-	struct expo_label l[6];
-	char renamed[4][48], help[160], value[32], cpu[16];
+	struct kvm_symmeta m;
+	struct expo_label l[KVM_METRIC_LABELS_MAX + 2];
+	char renamed[KVM_METRIC_LABELS_MAX][48], help[160], value[32], cpu[16];
+	enum expo_type type;
 	size_t n = 0;
 	char *name;
 	int rc = 0;
 
-	sym_meta(s, &m);
-	name = *m.family ? expo_name("", m.family, m.type, m.unit)
-			 : expo_name("pcpu_", s->ks_name, m.type, m.unit);
+	sym_meta(d, s, &m);
+	type = expo_type_of(m.km_type);
+	name = *m.km_family ? expo_name("", m.km_family, type, m.km_unit)
+			    : expo_name("pcpu_", s->ks_name, type, m.km_unit);
 	if (!name)
 		return -1;
-	if (!*m.help)
+	if (!*m.km_help)
 		snprintf(help, sizeof(help), "pcpu %s %s",
 			 s->ks_type == N_COUNTER ? "counter(9)" : "integer", s->ks_name);
 	l[n++] = (struct expo_label){"domain", d->id};
-	for (size_t k = 0; k < m.nlabels; k++)
+	for (int k = 0; k < m.km_nlabels; k++)
 		l[n++] = (struct expo_label){
-			program_label(m.labels[k].name, renamed[k], sizeof(renamed[k])),
-			m.labels[k].value};
-	struct expo_desc desc = {name, m.type, m.unit, *m.help ? m.help : help};
-	double created = m.type == EXPO_COUNTER ? d->created : 0;
+			program_label(m.km_labels[k].kl_name, renamed[k], sizeof(renamed[k])),
+			m.km_labels[k].kl_value};
+	struct expo_desc desc = {name, type, m.km_unit, *m.km_help ? m.km_help : help};
+	double created = type == EXPO_COUNTER ? d->created : 0;
 
 	if (!sel->percpu || !sym_is_percpu(s)) {
-		value_text(s, smp->total[i], m.scale, value, sizeof(value));
+		value_text(s, smp->total[i], m.km_scale, value, sizeof(value));
 		rc = expo_add(e, &desc, l, n, value, created);
 	}
 	l[n] = (struct expo_label){"cpu", cpu};
 	for (size_t c = 0; rc == 0 && sel->percpu && sym_is_percpu(s) && c < sel->ncpus; c++) {
 		snprintf(cpu, sizeof(cpu), "%u", sel->cpus[c]);
-		value_text(s, smp->cpu[i * sel->ncpus + c], m.scale, value, sizeof(value));
+		value_text(s, smp->cpu[i * sel->ncpus + c], m.km_scale, value, sizeof(value));
 		rc = expo_add(e, &desc, l, n + 1, value, created);
 	}
 	if (rc == 1)
