@@ -133,8 +133,29 @@ Test(tools_export, label_values_and_help_are_escaped)
 	free(path);
 }
 
+/* The writer's latency histogram (writer_values.h) after requests requests. */
+static void check_latency(const char *out, uint64_t requests)
+{
+	static const char *const le[] = {"1e-07", "1e-06", "1e-05", "+Inf"};
+	const uint64_t want[] = {requests / 4, requests * 3 / 4, requests, requests};
+	char prefix[128];
+
+	cr_assert_not_null(strstr(out, "# TYPE test_latency_seconds histogram\n"), "%s", out);
+	for (int i = 0; i < 4; i++) {
+		snprintf(prefix, sizeof(prefix),
+			 "test_latency_seconds_bucket{domain=\"pcpu_test_writer\",le=\"%s\"}",
+			 le[i]);
+		cr_assert_not_null(series(out, prefix), "%s not in %s", prefix, out);
+		cr_assert_eq(strtoull(series(out, prefix), NULL, 10), want[i], "%s", prefix);
+	}
+	cr_assert_eq(strtoull(series(out, "test_latency_seconds_count{"), NULL, 10), requests);
+	cr_assert_float_eq(strtod(series(out, "test_latency_seconds_sum{"), NULL),
+			   (double)(WRITER_LATENCY_SUM_NS_PER_REQUEST * requests) / 1e9, 1e-15);
+}
+
 /* The writer's described metrics (PCPU_TEST_METRICS): a family of two counters told
- * apart by a label, a counter in nanoseconds exported in seconds, a gauge. */
+ * apart by a label, a counter in nanoseconds exported in seconds, a gauge, a histogram
+ * of nanoseconds exported in seconds. */
 Test(tools_export, the_programs_types_units_help_families_and_scales_are_exported)
 {
 	struct writer_opts o = {.dir = test_tmpdir(), .extra_env = "PCPU_TEST_METRICS=1"};
@@ -166,6 +187,7 @@ Test(tools_export, the_programs_types_units_help_families_and_scales_are_exporte
 	cr_assert_float_eq(strtod(busy, NULL),
 			   (double)(WRITER_BUSY_NS_PER_REQUEST * w.requests) * 1e-9, 1e-15,
 			   "nanoseconds times the scale 1e-9: %s", busy);
+	check_latency(r.out, w.requests);
 	run_free(&r);
 	run_pcpu(&r, "export", "--openmetrics", w.domain, NULL);
 	cr_assert_eq(openmetrics_check(r.out, &families), 0);
@@ -175,6 +197,8 @@ Test(tools_export, the_programs_types_units_help_families_and_scales_are_exporte
 			   families);
 	cr_expect_not_null(strstr(r.out, "# UNIT test_busy_seconds seconds\n"), "%s", r.out);
 	cr_expect_not_null(strstr(families, "pcpu_test_depth gauge - 1\n"), "%s", families);
+	cr_expect_not_null(strstr(families, "test_latency_seconds histogram seconds 7\n"),
+			   "three buckets, +Inf, _sum, _count, _created: %s", families);
 	free(families);
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);

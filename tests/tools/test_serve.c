@@ -370,17 +370,33 @@ static void wait_for_value(int port, uint64_t want)
 	free(wait_for(port, REQUESTS, text));
 }
 
+/* Prometheus' answer to query at time at, a number. */
+static double query_at(int port, const char *query, const char *at)
+{
+	char *v = prometheus_query(port, query, at,
+				   "print(r[0][\"value\"][1] if r else \"\", end=\"\")");
+	double d;
+
+	cr_assert_not_null(v, "no answer to %s at %s", query, at);
+	d = strtod(v, NULL);
+	free(v);
+	return d;
+}
+
 /*
  * Prometheus scrapes serve (OpenMetrics, gzipped) while the writer counts in three
  * rounds; the samples it stored are the writer's totals, and rate() over exactly the
  * span of the stored samples, evaluated at the last one, is their difference over that
- * span: no extrapolation then, so the value is exact.
+ * span: no extrapolation then, so the value is exact. Over the same span the latency
+ * histogram's quantiles are the interpolations its buckets give (writer_values.h: a
+ * quarter at most 100 ns, three quarters at most 1 us, all at most 10 us).
  */
-Test(tools_serve, prometheus_scrapes_and_rates_the_writers_counter, .timeout = 60)
+Test(tools_serve, prometheus_answers_rate_and_histogram_quantile, .timeout = 60)
 {
 	char *dir = strdup(test_tmpdir()), *v, query[256], at[32], *rm;
-	long long span_ms;
-	double last_s, got, want;
+	char first_v[32], last_v[32], distinct[128], expect[128];
+	long long first_ms, last_ms, span_ms;
+	double got, want;
 	uint64_t totals[3];
 	struct writer w;
 	struct server s;
@@ -388,7 +404,7 @@ Test(tools_serve, prometheus_scrapes_and_rates_the_writers_counter, .timeout = 6
 	int port = free_port();
 	pid_t prom;
 
-	writer_start(&w, test_tmpdir(), 2, 5000, NULL);
+	writer_start(&w, test_tmpdir(), 2, 5000, "PCPU_TEST_METRICS=1");
 	serve_start(&s, w.domain);
 	prom = prometheus_start(dir, port, s.port);
 	for (int i = 0; i < 3; i++) {
@@ -398,35 +414,35 @@ Test(tools_serve, prometheus_scrapes_and_rates_the_writers_counter, .timeout = 6
 		wait_for_value(port, totals[i]);
 	}
 	/* The stored samples: "first_ms last_ms first_value last_value distinct_values". */
-	v = prometheus_query(
-		port, REQUESTS "[1m]", "",
-		"s=r[0][\"values\"]\n"
-		"t=[round(float(x[0])*1000) for x in s]\n"
-		"print(t[0], t[-1], s[0][1], s[-1][1], \",\".join(sorted(set(x[1] for x in s))), "
-		"end=\"\")");
+	v = prometheus_query(port, REQUESTS "[1m]", "",
+			     "s=r[0][\"values\"]\n"
+			     "t=[round(float(x[0])*1000) for x in s]\n"
+			     "print(t[0], t[-1], s[0][1], s[-1][1], "
+			     "\",\".join(sorted(set(x[1] for x in s), key=int)), end=\"\")");
 	cr_assert_not_null(v);
-	long long first_ms, last_ms;
-	char first_v[32], last_v[32], distinct[128], expect[128];
-
 	cr_assert_eq(sscanf(v, "%lld %lld %31s %31s %127s", &first_ms, &last_ms, first_v, last_v,
 			    distinct),
 		     5, "%s", v);
+	free(v);
 	snprintf(expect, sizeof(expect), "%" PRIu64 ",%" PRIu64 ",%" PRIu64, totals[0], totals[1],
 		 totals[2]);
 	cr_assert_str_eq(distinct, expect, "every stored value is one the writer produced");
-	free(v);
 	span_ms = last_ms - first_ms;
-	last_s = (double)last_ms / 1000;
+	snprintf(at, sizeof(at), "%.3f", (double)last_ms / 1000);
 	snprintf(query, sizeof(query), "rate(" REQUESTS "[%lldms])", span_ms);
-	snprintf(at, sizeof(at), "%.3f", last_s);
-	v = prometheus_query(port, query, at, "print(r[0][\"value\"][1] if r else \"\", end=\"\")");
-	prometheus_stop(prom);
-	cr_assert_not_null(v, "no rate for %s at %s", query, at);
-	got = strtod(v, NULL);
+	got = query_at(port, query, at);
 	want = (strtod(last_v, NULL) - strtod(first_v, NULL)) / ((double)span_ms / 1000);
 	cr_assert_gt(want, 0);
-	cr_assert_float_eq(got, want, want * 1e-12, "rate %s, expected %.17g", v, want);
-	free(v);
+	cr_assert_float_eq(got, want, want * 1e-12, "%s: %.17g, expected %.17g", query, got, want);
+	snprintf(query, sizeof(query),
+		 "histogram_quantile(0.5, rate(test_latency_seconds_bucket[%lldms]))", span_ms);
+	got = query_at(port, query, at);
+	cr_assert_float_eq(got, 1e-7 + (1e-6 - 1e-7) * 0.5, 1e-18, "%s: %.17g", query, got);
+	snprintf(query, sizeof(query),
+		 "histogram_quantile(0.9, rate(test_latency_seconds_bucket[%lldms]))", span_ms);
+	got = query_at(port, query, at);
+	cr_assert_float_eq(got, 1e-6 + (1e-5 - 1e-6) * 0.6, 1e-17, "%s: %.17g", query, got);
+	prometheus_stop(prom);
 	cr_assert_eq(serve_stop(&s), 0);
 	cr_assert_eq(writer_stop(&w), 0);
 	cr_assert_geq(asprintf(&rm, "rm -rf '%s'", dir), 0);

@@ -1,6 +1,8 @@
 /* Domains to exposition points. */
 #include "metrics.h"
 
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,13 +51,79 @@ static const char *program_label(const char *name, char *buf, size_t len)
 	return buf;
 }
 
+/* v * scale; a scale that is 1/N for an integer N (1e-9: nanoseconds to seconds)
+ * divides by N instead, since 1e-9 is not exact in binary and 100 / 1e9 rounds to the
+ * double nearest 1e-07 where 100 * 1e-9 may not. */
+static double scaled(double v, double scale)
+{
+	double inv = 1 / scale, n = nearbyint(inv);
+
+	return scale < 1 && fabs(inv - n) <= n * 1e-12 ? v / n : v * scale;
+}
+
 static void value_text(const struct kvm_sym *s, uint64_t raw, double scale, char *buf, size_t len)
 {
 	if (scale == 1)
 		sample_format(s, raw, buf, len);
 	else
-		expo_double((sym_is_signed(s) ? (double)(int64_t)raw : (double)raw) * scale, buf,
-			    len);
+		expo_double(scaled(sym_is_signed(s) ? (double)(int64_t)raw : (double)raw, scale),
+			    buf, len);
+}
+
+/* A symbol's family and labels, from its metadata (l points into the struct). */
+struct sym_family {
+	struct kvm_symmeta m;
+	struct expo_desc desc;
+	char *name;
+	char help[160];					/* when the program gave none */
+	struct expo_label l[KVM_METRIC_LABELS_MAX + 2]; /* and room for cpu */
+	char renamed[KVM_METRIC_LABELS_MAX][48];
+	size_t n;
+	double created; /* counters and histograms: the domain's creation */
+};
+
+static const char *kind_help(const struct kvm_sym *s)
+{
+	return s->ks_type == N_COUNTER	   ? "counter(9)"
+	       : s->ks_type == N_HISTOGRAM ? "histogram"
+					   : "integer";
+}
+
+/* -1 when out of memory. */
+static int sym_family(const struct domain *d, const struct kvm_sym *s, struct sym_family *f)
+{
+	enum expo_type type;
+
+	sym_meta(d, s, &f->m);
+	type = expo_type_of(f->m.km_type);
+	f->name = *f->m.km_family ? expo_name("", f->m.km_family, type, f->m.km_unit)
+				  : expo_name("pcpu_", s->ks_name, type, f->m.km_unit);
+	if (!f->name)
+		return -1;
+	snprintf(f->help, sizeof(f->help), "pcpu %s %s", kind_help(s), s->ks_name);
+	f->n = 0;
+	f->l[f->n++] = (struct expo_label){"domain", d->id};
+	for (int k = 0; k < f->m.km_nlabels; k++)
+		f->l[f->n++] =
+			(struct expo_label){program_label(f->m.km_labels[k].kl_name, f->renamed[k],
+							  sizeof(f->renamed[k])),
+					    f->m.km_labels[k].kl_value};
+	f->desc = (struct expo_desc){f->name, type, f->m.km_unit,
+				     *f->m.km_help ? f->m.km_help : f->help};
+	f->created = type == EXPO_COUNTER || type == EXPO_HISTOGRAM ? d->created : 0;
+	return 0;
+}
+
+/* Says why a point was left out (rc 1: expo_add's conflict) and frees f. */
+static int sym_family_done(const struct domain *d, const struct kvm_sym *s, struct sym_family *f,
+			   int rc)
+{
+	if (rc == 1)
+		tool_err("%s: %s: family %s has another type or unit in an earlier domain: "
+			 "not exported",
+			 d->t->path, s->ks_name, f->name);
+	free(f->name);
+	return rc;
 }
 
 /* Adds a point of symbol i: its total, or one per CPU. 1 on a family conflict (said). */
@@ -63,47 +131,59 @@ static int add_symbol(struct expo *e, const struct domain *d, const struct selec
 		      const struct sample *smp, size_t i)
 {
 	const struct kvm_sym *s = &sel->syms[i];
-	struct kvm_symmeta m;
-	struct expo_label l[KVM_METRIC_LABELS_MAX + 2];
-	char renamed[KVM_METRIC_LABELS_MAX][48], help[160], value[32], cpu[16];
-	enum expo_type type;
-	size_t n = 0;
-	char *name;
+	struct sym_family f;
+	char value[32], cpu[16];
 	int rc = 0;
 
-	sym_meta(d, s, &m);
-	type = expo_type_of(m.km_type);
-	name = *m.km_family ? expo_name("", m.km_family, type, m.km_unit)
-			    : expo_name("pcpu_", s->ks_name, type, m.km_unit);
-	if (!name)
+	if (sym_family(d, s, &f) < 0)
 		return -1;
-	if (!*m.km_help)
-		snprintf(help, sizeof(help), "pcpu %s %s",
-			 s->ks_type == N_COUNTER ? "counter(9)" : "integer", s->ks_name);
-	l[n++] = (struct expo_label){"domain", d->id};
-	for (int k = 0; k < m.km_nlabels; k++)
-		l[n++] = (struct expo_label){
-			program_label(m.km_labels[k].kl_name, renamed[k], sizeof(renamed[k])),
-			m.km_labels[k].kl_value};
-	struct expo_desc desc = {name, type, m.km_unit, *m.km_help ? m.km_help : help};
-	double created = type == EXPO_COUNTER ? d->created : 0;
-
 	if (!sel->percpu || !sym_is_percpu(s)) {
-		value_text(s, smp->total[i], m.km_scale, value, sizeof(value));
-		rc = expo_add(e, &desc, l, n, value, created);
+		value_text(s, smp->total[i], f.m.km_scale, value, sizeof(value));
+		rc = expo_add(e, &f.desc, f.l, f.n, value, f.created);
 	}
-	l[n] = (struct expo_label){"cpu", cpu};
+	f.l[f.n] = (struct expo_label){"cpu", cpu};
 	for (size_t c = 0; rc == 0 && sel->percpu && sym_is_percpu(s) && c < sel->ncpus; c++) {
 		snprintf(cpu, sizeof(cpu), "%u", sel->cpus[c]);
-		value_text(s, smp->cpu[i * sel->ncpus + c], m.km_scale, value, sizeof(value));
-		rc = expo_add(e, &desc, l, n + 1, value, created);
+		value_text(s, smp->cpu[i * sel->ncpus + c], f.m.km_scale, value, sizeof(value));
+		rc = expo_add(e, &f.desc, f.l, f.n + 1, value, f.created);
 	}
-	if (rc == 1)
-		tool_err("%s: %s: family %s has another type or unit in an earlier domain: "
-			 "not exported",
-			 d->t->path, s->ks_name, name);
-	free(name);
-	return rc;
+	return sym_family_done(d, s, &f, rc);
+}
+
+/* Adds a histogram's point (its totals, also with -P): buckets made cumulative, bounds
+ * and sum scaled. -1 on a read error (printed) or no memory, 1 when left out (said). */
+static int add_histogram(struct expo *e, const struct domain *d, const struct kvm_sym *s)
+{
+	uint64_t buckets[KVM_HIST_BOUNDS_MAX + 1], cumul[KVM_HIST_BOUNDS_MAX + 1], sum;
+	double le[KVM_HIST_BOUNDS_MAX];
+	struct sym_family f;
+	char value[32];
+	struct expo_hist h = {.le = le, .cumul = cumul, .sum = value};
+	int rc;
+
+	if (sym_family(d, s, &f) < 0)
+		return -1;
+	if (f.desc.type != EXPO_HISTOGRAM) { /* kvm_sym_meta has no bounds for it */
+		tool_err("%s: %s: a histogram without its bounds: not exported", d->t->path,
+			 s->ks_name);
+		return sym_family_done(d, s, &f, 2);
+	}
+	if (kvm_histogram_fetch(d->t->kd, s, buckets, &sum) != 0) {
+		tool_err("%s: %s: %s", d->t->path, s->ks_name, kvm_geterr(d->t->kd));
+		return sym_family_done(d, s, &f, -1);
+	}
+	h.nbounds = (size_t)f.m.km_nbounds;
+	for (size_t i = 0; i <= h.nbounds; i++) {
+		cumul[i] = buckets[i] + (i ? cumul[i - 1] : 0);
+		if (i < h.nbounds)
+			le[i] = scaled((double)f.m.km_bounds[i], f.m.km_scale);
+	}
+	if (f.m.km_scale == 1)
+		snprintf(value, sizeof(value), "%" PRIu64, sum);
+	else
+		expo_double(scaled((double)sum, f.m.km_scale), value, sizeof(value));
+	rc = expo_add_hist(e, &f.desc, f.l, f.n, &h, f.created);
+	return sym_family_done(d, s, &f, rc);
 }
 
 /* Adds the values of one alive domain or snapshot; -1 on a read error (printed) or no
@@ -122,6 +202,9 @@ static int add_values(struct expo *e, const struct domain *d, const struct metri
 	}
 	for (size_t i = 0; rc >= 0 && i < sel.nsyms; i++)
 		rc = add_symbol(e, d, &sel, &smp, i);
+	for (size_t i = 0; rc >= 0 && i < d->t->nsyms; i++)
+		if (d->t->syms[i].ks_type == N_HISTOGRAM)
+			rc = add_histogram(e, d, &d->t->syms[i]);
 	sample_free(&smp);
 	selection_free(&sel);
 	return rc < 0 ? -1 : 0;
