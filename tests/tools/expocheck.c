@@ -6,36 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/testutil.h"
 #include "tools/toolrun.h"
-
-/* Runs cmd with text as its stdin (through a file); returns its run. */
-static void run_on(struct run *r, const char *cmd, const char *text)
-{
-	char dir[] = "/tmp/pcpu-expo.XXXXXX";
-	char *file, *line;
-	FILE *f;
-
-	cr_assert_not_null(mkdtemp(dir));
-	file = test_path(dir, "exposition.txt");
-	f = fopen(file, "w");
-
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-	cr_assert_geq(asprintf(&line, "%s < '%s'", cmd, file), 0);
-	run_sh(r, line);
-	remove_with_dir(file);
-	free(line);
-	free(file);
-}
 
 int promtool_check(const char *text)
 {
 	struct run r;
 	int status;
 
-	run_on(&r, "promtool check metrics", text);
+	run_sh_input(&r, "promtool check metrics", text);
 	status = r.status;
 	if (status != 0)
 		cr_log_error("promtool: %s%s\n%s", r.out, r.err, text);
@@ -55,7 +33,7 @@ int openmetrics_check(const char *text, char **families)
 	struct run r;
 	int status;
 
-	run_on(&r, OPENMETRICS_PARSE, text);
+	run_sh_input(&r, OPENMETRICS_PARSE, text);
 	status = r.status;
 	if (status != 0)
 		cr_log_error("OpenMetrics parser: %s%s\n%s", r.out, r.err, text);

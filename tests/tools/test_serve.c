@@ -314,6 +314,33 @@ Test(tools_serve, every_domain_is_served_without_a_target_and_found_again_at_eac
 	shm_remove(shm);
 }
 
+/* Two instances of one program without a domain name: the one running keeps the
+ * program's name as identity, a dead one left behind by a kill gets "#PID". */
+Test(tools_serve, a_dead_instance_does_not_take_the_identity_of_the_running_one)
+{
+	const char *shm = shm_private();
+	struct writer dead, live;
+	struct server s;
+	char *none[] = {NULL}, *body, up[128];
+
+	writer_start(&dead, NULL, 1, 5, NULL);
+	writer_kill(&dead);
+	writer_start(&live, NULL, 1, 7, NULL);
+	serve_start_args(&s, none);
+	body = get(s.port, NULL);
+	cr_assert_eq(promtool_check(body), 0);
+	cr_assert_str_eq(series(body, REQUESTS), "7", "%s", body);
+	cr_assert_str_eq(series(body, "pcpu_domain_up{domain=\"pcpu_test_writer\"}"), "1", "%s",
+			 body);
+	snprintf(up, sizeof(up), "pcpu_domain_up{domain=\"pcpu_test_writer#%d\"}", (int)dead.pid);
+	cr_assert_str_eq(series(body, up), "0", "%s not in %s", up, body);
+	free(body);
+	cr_assert_eq(serve_stop(&s), 0);
+	cr_assert_eq(writer_stop(&live), 0);
+	writer_cleanup(&dead);
+	shm_remove(shm);
+}
+
 Test(tools_serve, a_bad_interval_is_refused)
 {
 	struct run r;

@@ -246,9 +246,10 @@ static int add_domain(struct expo *e, const struct domain *d, const struct metri
 	return add_up(e, d->id, !dead);
 }
 
-/* The identity: name or program, "USER/" before another user's; "#PID" after it when an
- * earlier domain of this collection has it (two unnamed instances of one program). */
-static void identity(const struct target *t, char **ids, size_t nids, char *id, size_t len)
+/* The identity: name or program, "USER/" before another user's; "#PID" after it when
+ * one of taken has it (two unnamed instances of one program). */
+static void identity(const struct target *t, char *const *taken, size_t ntaken, char *id,
+		     size_t len)
 {
 	const struct kvm_dominfo *di = kvm_getdominfo(t->kd);
 	const char *base = *t->name ? t->name : t->progname;
@@ -262,35 +263,36 @@ static void identity(const struct target *t, char **ids, size_t nids, char *id, 
 		snprintf(id, len, "%s", base);
 	}
 	n = strlen(id);
-	for (size_t i = 0; i < nids; i++)
-		if (ids[i] && strcmp(ids[i], id) == 0)
+	for (size_t i = 0; i < ntaken; i++)
+		if (strcmp(taken[i], id) == 0)
 			snprintf(id + n, len - n, "#%d", (int)t->pid);
 }
 
-static struct metrics_slot *slot_of(struct metrics_keep *keep, const char *spec)
+/* The index of spec's slot, added when new; -1 when out of memory. */
+static long slot_of(struct metrics_keep *keep, const char *spec)
 {
 	struct metrics_slot *v;
 
 	for (size_t i = 0; i < keep->n; i++)
 		if (strcmp(keep->v[i].spec, spec) == 0)
-			return &keep->v[i];
+			return (long)i;
 	v = realloc(keep->v, (keep->n + 1) * sizeof(*v));
 	if (!v)
-		return NULL;
+		return -1;
 	keep->v = v;
 	v = &keep->v[keep->n];
 	memset(v, 0, sizeof(*v));
 	if (!(v->spec = strdup(spec)))
-		return NULL;
+		return -1;
 	snprintf(v->id, sizeof(v->id), "%s", spec); /* until it is read once */
-	keep->n++;
-	return v;
+	return (long)keep->n++;
 }
 
 static void slot_free(struct metrics_slot *s)
 {
 	target_close(&s->t);
 	free(s->spec);
+	free(s->real);
 }
 
 /* Closes the slots this collection did not name: their domains are gone. */
@@ -309,74 +311,94 @@ static void forget_unseen(struct metrics_keep *keep)
 	keep->n = n;
 }
 
-static bool seen_before(char **paths, size_t n, const char *path)
+/* Opens (or reuses) the slot; marks it dup when an earlier one has its file open. */
+static void open_slot(struct metrics_keep *keep, const long *idx, size_t k)
 {
-	for (size_t i = 0; i < n; i++)
-		if (paths[i] && strcmp(paths[i], path) == 0)
-			return true;
-	return false;
+	struct metrics_slot *s = &keep->v[idx[k]];
+
+	free(s->real);
+	s->real = NULL;
+	s->ok = target_reuse(&s->t, s->spec) == 0;
+	s->dup = false;
+	if (s->ok && (s->real = realpath(s->t.path, NULL)) != NULL)
+		for (size_t j = 0; j < k && !s->dup; j++)
+			s->dup = keep->v[idx[j]].real && strcmp(keep->v[idx[j]].real, s->real) == 0;
 }
 
-/* One TARGET: 0, or -1 when out of memory. paths[k] and ids[k] are set for it. */
-static int collect_one(struct expo *e, struct metrics_slot *s, bool keep, char **paths, char **ids,
-		       size_t k, const struct metrics_opts *o, struct metrics_stats *st)
+/* Identities, given first to the domains alive (or snapshots), then to the dead ones: a
+ * dead instance left behind does not push the one running now to a "#PID" name. */
+static void give_identities(struct metrics_keep *keep, const long *idx, size_t n, char **taken)
 {
+	size_t ntaken = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < n; k++) {
+			struct metrics_slot *s = &keep->v[idx[k]];
+			bool live = s->t.alive || s->t.snapshot;
+
+			if (!s->ok || s->dup || live != (pass == 0))
+				continue;
+			identity(&s->t, taken, ntaken, s->id, sizeof(s->id));
+			taken[ntaken++] = s->id;
+		}
+	}
+}
+
+/* Adds slot s's points, or its up 0 when it could not be read; -1 when out of memory. */
+static int collect_slot(struct expo *e, struct metrics_slot *s, const struct metrics_opts *o,
+			struct metrics_stats *st)
+{
+	const struct kvm_dominfo *di = s->ok ? kvm_getdominfo(s->t.kd) : NULL;
 	size_t before = e->npt;
-	int ok = (keep ? target_reuse(&s->t, s->spec) : target_open(&s->t, s->spec)) == 0;
-	const struct kvm_dominfo *di = ok ? kvm_getdominfo(s->t.kd) : NULL;
-	int rc = 0;
+	int ok = s->ok;
 
 	if (ok) {
-		paths[k] = realpath(s->t.path, NULL);
-		if (paths[k] && seen_before(paths, k, paths[k]))
-			goto done;
-		identity(&s->t, ids, k, s->id, sizeof(s->id));
 		struct domain d = {&s->t, s->id, di ? (double)di->di_created_ns / 1e9 : 0};
 
 		ok = add_domain(e, &d, o) == 0;
 	}
-	if (!ok) {
-		expo_truncate(e, before);
-		rc = add_up(e, s->id, 0);
-	}
 	st->domains += ok;
 	st->failed += !ok;
-	ids[k] = strdup(s->id);
-	rc = rc < 0 || !ids[k] ? -1 : 0;
-done:
-	if (!keep || !ok) /* a kept target that failed is opened afresh */
-		target_close(&s->t);
-	return rc;
+	if (ok)
+		return 0;
+	target_close(&s->t); /* opened afresh next time */
+	expo_truncate(e, before);
+	return add_up(e, s->id, 0) < 0 ? -1 : 0;
 }
 
 int metrics_collect(struct expo *e, char *const *specs, size_t nspecs, const struct metrics_opts *o,
 		    struct metrics_keep *keep, struct metrics_stats *st)
 {
-	char **paths = calloc(nspecs + 1, sizeof(*paths)), **ids = calloc(nspecs + 1, sizeof(*ids));
-	int rc = paths && ids ? 0 : -1;
+	struct metrics_keep once = {0}, *k = keep ? keep : &once;
+	long *idx = calloc(nspecs + 1, sizeof(*idx));
+	char **taken = calloc(nspecs + 1, sizeof(*taken));
+	size_t n = 0;
+	int rc = idx && taken ? 0 : -1;
 
 	memset(st, 0, sizeof(*st));
 	for (size_t i = 0; rc == 0 && i < nspecs; i++) {
-		struct metrics_slot one = {.spec = specs[i]},
-				    *s = keep ? slot_of(keep, specs[i]) : &one;
+		long j = slot_of(k, specs[i]);
 
-		if (!s) {
+		if (j < 0)
 			rc = -1;
-			break;
-		}
-		if (!keep)
-			snprintf(one.id, sizeof(one.id), "%s", specs[i]);
-		s->seen = true;
-		rc = collect_one(e, s, keep != NULL, paths, ids, i, o, st);
+		else if (!k->v[j].seen) /* a TARGET named twice is read once */
+			idx[n++] = j;
+		if (j >= 0)
+			k->v[j].seen = true;
 	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		open_slot(k, idx, i);
+	if (rc == 0)
+		give_identities(k, idx, n, taken);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (!k->v[idx[i]].dup)
+			rc = collect_slot(e, &k->v[idx[i]], o, st);
 	if (keep)
 		forget_unseen(keep);
-	for (size_t i = 0; i < nspecs && paths && ids; i++) {
-		free(paths[i]);
-		free(ids[i]);
-	}
-	free(paths);
-	free(ids);
+	else
+		metrics_keep_free(&once);
+	free(idx);
+	free(taken);
 	return rc;
 }
 

@@ -24,7 +24,10 @@ struct metrics_slot {
 	char *spec;
 	struct target t;
 	char id[KVM_DOMNAMELEN + 64];
-	bool seen; /* named by this collection */
+	bool seen;  /* named by this collection */
+	bool ok;    /* read by this collection */
+	bool dup;   /* the file an earlier TARGET of this collection names */
+	char *real; /* its realpath, when ok */
 };
 
 struct metrics_keep {
@@ -42,7 +45,7 @@ struct metrics_stats {
  * pcpu_domain_up; a TARGET that resolves to a file an earlier one named adds nothing.
  * With keep NULL each is closed again; else keep holds the targets that stay open
  * between calls while their TARGET names the same file (target_reuse), and forgets those
- * not named any more. Returns 0, or -1 when out of memory.
+ * not named any more. Returns 0, or -1 when out of memory (e is then partial).
  */
 int metrics_collect(struct expo *e, char *const *specs, size_t nspecs, const struct metrics_opts *o,
 		    struct metrics_keep *keep, struct metrics_stats *st);
