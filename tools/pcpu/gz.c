@@ -1,6 +1,7 @@
 /* One-shot gzip with zlib's deflate. */
 #include "gz.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -13,6 +14,8 @@ int gz_compress(const char *in, size_t len, char **out, size_t *outlen)
 	size_t cap;
 	int rc;
 
+	if (len > UINT_MAX) /* one deflate call takes at most a uInt of input */
+		return -1;
 	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, GZIP_WINDOW, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;

@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* Compresses in into a new buffer *out of *outlen bytes; 0, or -1 when out of memory. */
+/* Compresses in into a new buffer *out of *outlen bytes; 0, or -1 when out of memory
+ * (or len is above 4 GiB). */
 int gz_compress(const char *in, size_t len, char **out, size_t *outlen);
 
 #endif

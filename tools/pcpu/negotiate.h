@@ -11,9 +11,9 @@
 
 /*
  * OpenMetrics 1.0.0 when application/openmetrics-text (version 1.0.0 or none) has a
- * quality above 0 and at least that of the text format (text/plain version 0.0.4 or
- * none, text/ *, * / *); else the text format, also for no header or one that names
- * neither (as Prometheus' exporters answer).
+ * quality above 0 and at least that of the text format (text/plain of version 0.0.4 or
+ * none, or the ranges of any text type and of any type); else the text format, also for
+ * no header or one that names neither (as Prometheus' exporters answer).
  */
 enum expo_format negotiate_format(const char *accept);
 
