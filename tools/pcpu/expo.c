@@ -18,6 +18,7 @@ static bool ends_with(const char *s, const char *suffix)
 static bool is_own_family(const char *name)
 {
 	return strcmp(name, EXPO_FAMILY_UP) == 0 || strcmp(name, EXPO_FAMILY_INFO) == 0 ||
+	       strcmp(name, EXPO_FAMILY_INFO "_info") == 0 ||
 	       strncmp(name, EXPO_FAMILY_PREFIX_SELF, strlen(EXPO_FAMILY_PREFIX_SELF)) == 0;
 }
 
