@@ -8,7 +8,6 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,35 +16,25 @@
 #include <pcpu/pcpu.h>
 
 #include "arch/mode.h"
+#include "common/stress.h"
 #include "common/testutil.h"
 #include "domain/domtest.h"
 #include "histogram/histread.h"
 
-enum { OBSERVES = 1000000, CHILDREN = 3, MAXT = 32, NB = 12 };
+enum { OBSERVES = 1000000, CHILDREN = 3, NB = 12 };
 
 static const uint64_t bounds[NB] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000};
 static pcpu_histogram_t h;
-static int nthreads;
-static pthread_t workers[MAXT];
-static int stop;
-static long made[MAXT];
+static long made[STRESS_MAXT];
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
-#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
 static void setup(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
 	domtest_use_private_path();
-	nthreads = (int)(2 * (n > 0 ? n : 1));
-	if (nthreads < 8)
-		nthreads = 8;
-	if (nthreads > MAXT)
-		nthreads = MAXT;
+	stress_init();
 	h = pcpu_histogram_alloc_named("stress_latency", bounds, NB, NULL, M_WAITOK);
 	cr_assert_not_null(h);
-	stop = 0;
 }
 
 TestSuite(histogram_stress, .init = setup, .fini = domtest_cleanup, .timeout = 400);
@@ -87,59 +76,6 @@ static void *observe_loop(void *arg)
 {
 	observe_as((long)arg, OBSERVES);
 	return NULL;
-}
-
-/* Moves every worker to another single CPU, over and over, until stop. */
-static void *migrate_loop(void *arg)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-
-	(void)arg;
-	for (unsigned int round = 0; !LOAD(stop); round++) {
-		for (int t = 0; t < nthreads; t++) {
-			CPU_ZERO(&set);
-			CPU_SET((round + (unsigned int)t) % (unsigned int)ncpu, &set);
-			pthread_setaffinity_np(workers[t], sizeof(set), &set);
-		}
-		sched_yield();
-	}
-	return NULL;
-}
-
-static void *(*work)(void *);
-static int finished, go;
-
-/* Every worker starts when the last one exists, so that they really run at once. */
-static void *work_then_report(void *arg)
-{
-	while (!LOAD(go))
-		sched_yield();
-	work(arg);
-	__atomic_fetch_add(&finished, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/* The disturbing thread stops before any worker is joined. Closing gate (when not -1)
- * starts the forked children with the threads. */
-static void run_workers(void *(*fn)(void *), void *(*disturb)(void *), int gate)
-{
-	pthread_t other;
-
-	work = fn;
-	finished = go = 0;
-	for (long t = 0; t < nthreads; t++)
-		cr_assert_eq(pthread_create(&workers[t], NULL, work_then_report, (void *)t), 0);
-	cr_assert_eq(pthread_create(&other, NULL, disturb, NULL), 0);
-	if (gate >= 0)
-		close(gate);
-	STORE(go, 1);
-	while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < nthreads)
-		usleep(1000);
-	STORE(stop, 1);
-	pthread_join(other, NULL);
-	for (int t = 0; t < nthreads; t++)
-		pthread_join(workers[t], NULL);
 }
 
 static void assert_fetch_is(const struct expect *e)
@@ -185,18 +121,18 @@ Test(histogram_stress, threads_moved_between_cpus_and_forked_children_count_exac
 			close(gate[1]);
 			if (read(gate[0], &c, 1) != 0) /* end of file: the threads are ready */
 				_exit(1);
-			observe_as(MAXT + k, OBSERVES);
+			observe_as(STRESS_MAXT + k, OBSERVES);
 			_exit(0);
 		}
 	}
 	close(gate[0]);
-	run_workers(observe_loop, migrate_loop, gate[1]);
+	cr_assert_eq(stress_run(observe_loop, stress_migrate, gate[1]), 0);
 	for (int k = 0; k < CHILDREN; k++)
 		cr_assert_eq(test_wait_exit(pid[k]), 0);
-	for (long t = 0; t < nthreads; t++)
+	for (long t = 0; t < stress_nthreads; t++)
 		expect_observer(&e, t, OBSERVES);
 	for (int k = 0; k < CHILDREN; k++)
-		expect_observer(&e, MAXT + k, OBSERVES);
+		expect_observer(&e, STRESS_MAXT + k, OBSERVES);
 	assert_fetch_is(&e);
 	assert_reader_saw(&r, &e);
 }
@@ -223,17 +159,6 @@ static void on_signal(int sig)
 	__atomic_fetch_add(&handled, 1, __ATOMIC_RELAXED);
 }
 
-static void *signal_loop(void *arg)
-{
-	(void)arg;
-	while (!LOAD(stop)) {
-		for (int t = 0; t < nthreads; t++)
-			pthread_kill(workers[t], SIGUSR1);
-		usleep(50);
-	}
-	return NULL;
-}
-
 Test(histogram_stress, signals_during_observes_lose_and_double_nothing)
 {
 	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
@@ -241,8 +166,8 @@ Test(histogram_stress, signals_during_observes_lose_and_double_nothing)
 
 	handled = 0;
 	sigaction(SIGUSR1, &sa, NULL);
-	run_workers(observe_until_signalled, signal_loop, -1);
-	for (long t = 0; t < nthreads; t++)
+	cr_assert_eq(stress_run(observe_until_signalled, stress_signal, -1), 0);
+	for (long t = 0; t < stress_nthreads; t++)
 		expect_observer(&e, t, made[t]);
 	cr_assert_geq(LOAD(handled), 100);
 	e.buckets[reference_bucket(SIGNALLED)] += (uint64_t)handled;
