@@ -12,6 +12,8 @@
 #include "tools/toolrun.h"
 #include "tools/writer_values.h"
 
+#define REQUESTS_OF_WRITER "pcpu_test_requests_total{domain=\"pcpu_test_writer\"}"
+
 Test(tools_export, exposition_passes_promtool_and_holds_the_totals)
 {
 	struct writer w;
@@ -26,10 +28,7 @@ Test(tools_export, exposition_passes_promtool_and_holds_the_totals)
 	cr_assert_not_null(strstr(r.out, "# TYPE pcpu_test_balance untyped\n"),
 			   "a variable without metadata is untyped: %s", r.out);
 	/* The writer's domain is a path: it has no name, so its program identifies it. */
-	cr_assert_eq(
-		strtoull(series(r.out, "pcpu_test_requests_total{domain=\"pcpu_test_writer\"}"),
-			 NULL, 10),
-		w.requests);
+	cr_assert_eq(strtoull(series(r.out, REQUESTS_OF_WRITER), NULL, 10), w.requests);
 	cr_assert_eq(
 		strtoll(series(r.out, "pcpu_test_balance{domain=\"pcpu_test_writer\"}"), NULL, 10),
 		w.balance);
@@ -237,4 +236,35 @@ Test(tools_export, an_unreadable_target_is_up_0_and_exit_1_after_the_others)
 	cr_assert_eq(strtoull(series(r.out, "pcpu_test_requests_total{"), NULL, 10), 77);
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
+}
+
+/* A snapshot keeps the values of its moment: exported, up 1, state "snapshot", under the
+ * identity of the domain it was taken of. */
+Test(tools_export, a_snapshot_is_exported_with_its_state)
+{
+	char *snap = test_path(test_tmpdir(), "w.snap"), info[512];
+	struct writer w;
+	struct run r;
+	uint64_t then;
+
+	writer_start(&w, test_tmpdir(), 1, 40, NULL);
+	run_pcpu(&r, "snapshot", w.domain, snap, NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	run_free(&r);
+	then = w.requests;
+	writer_again(&w);
+	run_pcpu(&r, "export", snap, NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(promtool_check(r.out), 0);
+	cr_assert_eq(strtoull(series(r.out, REQUESTS_OF_WRITER), NULL, 10), then);
+	cr_assert_str_eq(series(r.out, "pcpu_domain_up{domain=\"pcpu_test_writer\"}"), "1");
+	snprintf(info, sizeof(info),
+		 "pcpu_domain_info{domain=\"pcpu_test_writer\",path=\"%s\",pid=\"%d\","
+		 "program=\"pcpu_test_writer\",state=\"snapshot\"}",
+		 snap, (int)w.pid);
+	cr_assert_str_eq(series(r.out, info), "1", "%s not in %s", info, r.out);
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
+	remove_with_dir(snap);
+	free(snap);
 }
