@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/testutil.h"
@@ -267,4 +268,31 @@ Test(tools_export, a_snapshot_is_exported_with_its_state)
 	cr_assert_eq(writer_stop(&w), 0);
 	remove_with_dir(snap);
 	free(snap);
+}
+
+/* Another user's domain is identified as USER/NAME (here root's, read by a member of its
+ * monitoring group): the same name in two users' directories stays two series. */
+Test(tools_export, another_users_domain_is_identified_with_the_user)
+{
+	struct writer_opts o = {.domain = "web", .extra_env = "PCPU_GROUP=64100"};
+	const char *shm;
+	struct writer w;
+	struct run r;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to make another user's domain");
+	shm = shm_private();
+	cr_assert_eq(chmod(shm, 0755), 0);
+	writer_start_opts(&w, &o, 1, 77);
+	run_pcpu_as(&r, 64102, 64100, "export", "root/web", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(series(r.out, "pcpu_test_requests_total{domain=\"root/web\"}"), "77", "%s",
+			 r.out);
+	run_free(&r);
+	run_pcpu(&r, "export", "web", NULL);
+	cr_assert_str_eq(series(r.out, "pcpu_test_requests_total{domain=\"web\"}"), "77",
+			 "its owner sees the name alone: %s", r.out);
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
+	shm_remove(shm);
 }
