@@ -58,6 +58,14 @@ static char *render(struct expo *e, enum expo_format fmt, size_t *dups)
 	return out;
 }
 
+/* The histogram's samples, the same in both formats (bounds are canonical: "1.0"). */
+#define LAT_SAMPLES                                        \
+	"lat_seconds_bucket{domain=\"a\",le=\"0.5\"} 2\n"  \
+	"lat_seconds_bucket{domain=\"a\",le=\"1.0\"} 5\n"  \
+	"lat_seconds_bucket{domain=\"a\",le=\"+Inf\"} 6\n" \
+	"lat_seconds_sum{domain=\"a\"} 4.5\n"              \
+	"lat_seconds_count{domain=\"a\"} 6\n"
+
 static void fill(struct expo *e)
 {
 	static const struct expo_desc reqs = {"http_requests", EXPO_COUNTER, "",
@@ -74,53 +82,42 @@ static void fill(struct expo *e)
 	cr_assert_eq(expo_add(e, &reqs, l2, 2, "7", 1700000000.5), 0);
 }
 
-Test(tools_expo, text_format_families_sorted_with_escapes)
+/* fill()'s points, written in fmt, are want. */
+static void renders_as(enum expo_format fmt, const char *want)
 {
 	struct expo e = {0};
 	char *out;
 
 	fill(&e);
-	out = render(&e, EXPO_TEXT, NULL);
-	cr_expect_str_eq(out, "# HELP http_requests_total requests \"by\" code\\\\class\n"
-			      "# TYPE http_requests_total counter\n"
-			      "http_requests_total{domain=\"a\",code=\"2\\\"x\\\\x\\n\"} 7\n"
-			      "http_requests_total{domain=\"a\",code=\"5xx\"} 3\n"
-			      "# HELP lat_seconds latency\n"
-			      "# TYPE lat_seconds histogram\n"
-			      "lat_seconds_bucket{domain=\"a\",le=\"0.5\"} 2\n"
-			      "lat_seconds_bucket{domain=\"a\",le=\"1.0\"} 5\n"
-			      "lat_seconds_bucket{domain=\"a\",le=\"+Inf\"} 6\n"
-			      "lat_seconds_sum{domain=\"a\"} 4.5\n"
-			      "lat_seconds_count{domain=\"a\"} 6\n");
+	out = render(&e, fmt, NULL);
+	cr_expect_str_eq(out, want);
 	free(out);
 	expo_free(&e);
 }
 
-Test(tools_expo, openmetrics_adds_unit_created_and_eof)
+Test(tools_expo, text_format_families_sorted_with_escapes)
 {
-	struct expo e = {0};
-	char *out;
-
-	fill(&e);
-	out = render(&e, EXPO_OPENMETRICS, NULL);
-	cr_expect_str_eq(out, "# HELP http_requests requests \\\"by\\\" code\\\\class\n"
-			      "# TYPE http_requests counter\n"
+	renders_as(EXPO_TEXT, "# HELP http_requests_total requests \"by\" code\\\\class\n"
+			      "# TYPE http_requests_total counter\n"
 			      "http_requests_total{domain=\"a\",code=\"2\\\"x\\\\x\\n\"} 7\n"
-			      "http_requests_created{domain=\"a\",code=\"2\\\"x\\\\x\\n\"} "
-			      "1700000000.5\n"
 			      "http_requests_total{domain=\"a\",code=\"5xx\"} 3\n"
 			      "# HELP lat_seconds latency\n"
-			      "# TYPE lat_seconds histogram\n"
-			      "# UNIT lat_seconds seconds\n"
-			      "lat_seconds_bucket{domain=\"a\",le=\"0.5\"} 2\n"
-			      "lat_seconds_bucket{domain=\"a\",le=\"1.0\"} 5\n"
-			      "lat_seconds_bucket{domain=\"a\",le=\"+Inf\"} 6\n"
-			      "lat_seconds_sum{domain=\"a\"} 4.5\n"
-			      "lat_seconds_count{domain=\"a\"} 6\n"
-			      "lat_seconds_created{domain=\"a\"} 1700000000.5\n"
-			      "# EOF\n");
-	free(out);
-	expo_free(&e);
+			      "# TYPE lat_seconds histogram\n" LAT_SAMPLES);
+}
+
+Test(tools_expo, openmetrics_adds_unit_created_and_eof)
+{
+	renders_as(EXPO_OPENMETRICS, "# HELP http_requests requests \\\"by\\\" code\\\\class\n"
+				     "# TYPE http_requests counter\n"
+				     "http_requests_total{domain=\"a\",code=\"2\\\"x\\\\x\\n\"} 7\n"
+				     "http_requests_created{domain=\"a\",code=\"2\\\"x\\\\x\\n\"} "
+				     "1700000000.5\n"
+				     "http_requests_total{domain=\"a\",code=\"5xx\"} 3\n"
+				     "# HELP lat_seconds latency\n"
+				     "# TYPE lat_seconds histogram\n"
+				     "# UNIT lat_seconds seconds\n" LAT_SAMPLES
+				     "lat_seconds_created{domain=\"a\"} 1700000000.5\n"
+				     "# EOF\n");
 }
 
 Test(tools_expo, a_repeated_series_is_written_once_and_a_conflict_refused)
