@@ -236,9 +236,9 @@ static void url_encode(const char *s, char *out, size_t len)
 	out[n] = '\0';
 }
 
-char *prometheus_query(int port, const char *query, const char *at, const char *program)
+char *prometheus_api(int port, const char *path, const char *program)
 {
-	char path[1024], q[768], *py, *value = NULL;
+	char *py, *value = NULL;
 	struct response resp;
 	struct run r;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -251,17 +251,14 @@ char *prometheus_query(int port, const char *query, const char *at, const char *
 		return NULL;
 	}
 	close(fd);
-	url_encode(query, q, sizeof(q));
-	snprintf(path, sizeof(path), "/api/v1/query?query=%s%s%s", q, *at ? "&time=" : "", at);
 	http_request(&resp, port, "GET", path, NULL);
-	cr_assert_geq(
-		asprintf(&py,
-			 "import json,sys\n"
-			 "d=json.load(sys.stdin)\n"
-			 "r=d[\"data\"][\"result\"] if d.get(\"status\")==\"success\" else []\n"
-			 "%s",
-			 program),
-		0);
+	cr_assert_geq(asprintf(&py,
+			       "import json,sys\n"
+			       "d=json.load(sys.stdin)\n"
+			       "r=d[\"data\"] if d.get(\"status\")==\"success\" else None\n"
+			       "%s",
+			       program),
+		      0);
 	if (strstr(resp.head, " 200 ")) {
 		run_python_json(&r, resp.body, py);
 		if (r.status == 0 && r.out[0])
@@ -270,5 +267,17 @@ char *prometheus_query(int port, const char *query, const char *at, const char *
 	}
 	free(py);
 	response_free(&resp);
+	return value;
+}
+
+char *prometheus_query(int port, const char *query, const char *at, const char *program)
+{
+	char path[1024], q[768], *py, *value;
+
+	url_encode(query, q, sizeof(q));
+	snprintf(path, sizeof(path), "/api/v1/query?query=%s%s%s", q, *at ? "&time=" : "", at);
+	cr_assert_geq(asprintf(&py, "r=r[\"result\"] if r else []\n%s", program), 0);
+	value = prometheus_api(port, path, py);
+	free(py);
 	return value;
 }

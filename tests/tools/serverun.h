@@ -47,6 +47,10 @@ int free_port(void);
 /* Prometheus scraping 127.0.0.1:target_port every second, its data in dir. */
 pid_t prometheus_start(const char *dir, int port, int target_port);
 void prometheus_stop(pid_t pid);
+/* GET path of Prometheus' HTTP API; program prints what it needs of the answer's data,
+ * given as r (None unless the answer's status is success). NULL while Prometheus is not
+ * up or program printed nothing. Caller frees. */
+char *prometheus_api(int port, const char *path, const char *program);
 /*
  * The data of Prometheus' answer to the instant query query (URL-encoded here), at time
  * at ("" for now), as a python expression prints it: program gets the result list as r.

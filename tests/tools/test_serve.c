@@ -416,7 +416,8 @@ static double query_at(int port, const char *query, const char *at)
  * span of the stored samples, evaluated at the last one, is their difference over that
  * span: no extrapolation then, so the value is exact. Over the same span the latency
  * histogram's quantiles are the interpolations its buckets give (writer_values.h: a
- * quarter at most 100 ns, three quarters at most 1 us, all at most 10 us).
+ * quarter at most 100 ns, three quarters at most 1 us, all at most 10 us). Its metadata
+ * has the unit: Prometheus asked for OpenMetrics and got it.
  */
 Test(tools_serve, prometheus_answers_rate_and_histogram_quantile, .timeout = 60)
 {
@@ -469,7 +470,15 @@ Test(tools_serve, prometheus_answers_rate_and_histogram_quantile, .timeout = 60)
 		 "histogram_quantile(0.9, rate(test_latency_seconds_bucket[%lldms]))", span_ms);
 	got = query_at(port, query, at);
 	cr_assert_float_eq(got, 1e-6 + (1e-5 - 1e-6) * 0.6, 1e-17, "%s: %.17g", query, got);
+	/* Metadata as Prometheus took it: the unit only OpenMetrics' # UNIT gives. */
+	v = prometheus_api(
+		port, "/api/v1/targets/metadata?metric=test_latency_seconds",
+		"m=r[0] if r else {}\n"
+		"print(m.get(\"type\"), m.get(\"unit\") or \"-\", m.get(\"help\"), end=\"\")");
 	prometheus_stop(prom);
+	cr_assert_not_null(v, "no metadata");
+	cr_assert_str_eq(v, "histogram seconds request latency", "negotiated OpenMetrics");
+	free(v);
 	cr_assert_eq(serve_stop(&s), 0);
 	cr_assert_eq(writer_stop(&w), 0);
 	cr_assert_geq(asprintf(&rm, "rm -rf '%s'", dir), 0);
