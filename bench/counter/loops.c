@@ -2,17 +2,11 @@
  * The loops themselves (see loops.h). Each round-robin loop makes RR adds per iteration to
  * RR different targets; each "amid" loop makes one add per step of a dependent chain of
  * ALU work that the add does not touch, so the add's net cost is the loop's time minus
- * work_only's.
- *
- * The bare add is the baseline the issue asks for: a critical section written here from
- * the rseq ABI (linux/rseq.h, glibc's __rseq_offset) and nothing else -- store rseq_cs,
- * load cpu_id, index by the stride, add -- with no check, no fallback and no retry: it
- * is only run while this thread is registered, and an abort simply loses that add.
+ * work_only's. The bare add is the baseline the issue asks for (bare_rseq.h).
  */
-#include <sys/rseq.h>
-
 #include <pcpu/pcpu.h>
 
+#include "bare_rseq.h"
 #include "harness.h"
 #include "loops.h"
 
@@ -39,30 +33,7 @@ static inline uint64_t work(uint64_t x)
 
 static inline void bare_add(char *slot0, uint64_t v)
 {
-	__asm__ goto(".pushsection __rseq_cs, \"aw\"\n\t"
-		     ".balign 32\n\t"
-		     "3: .long 0, 0\n\t"
-		     ".quad 1f, 2f - 1f, 4f\n\t"
-		     ".popsection\n\t"
-		     "leaq 3b(%%rip), %%rax\n\t"
-		     "movq %%rax, %%fs:8(%[off])\n\t"
-		     "1:\n\t"
-		     "movl %%fs:4(%[off]), %%eax\n\t"
-		     "imulq %[stride], %%rax\n\t"
-		     "addq %[v], (%[slot0], %%rax)\n\t"
-		     "2:\n\t"
-		     ".pushsection __rseq_failure, \"ax\"\n\t"
-		     ".byte 0x0f, 0xb9, 0x3d\n\t"
-		     ".long 0x53053053\n\t"
-		     "4: jmp %l[aborted]\n\t"
-		     ".popsection\n\t"
-		     :
-		     : [off] "r"(__rseq_offset), [slot0] "r"(slot0),
-		       [stride] "r"(loop_targets.stride), [v] "r"(v)
-		     : "rax", "memory", "cc"
-		     : aborted);
-aborted:
-	return;
+	bench_bare_rseq_add(slot0, loop_targets.stride, v);
 }
 
 /* An "amid" loop: one add per step of the four lanes of work. */

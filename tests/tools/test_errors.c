@@ -52,7 +52,7 @@ Test(tools_errors, a_pid_without_a_domain_says_so)
 {
 	pid_t child = fork();
 	struct run r;
-	char pid[16];
+	char pid[16], up[64];
 
 	if (child == 0) {
 		execl("/bin/sleep", "sleep", "30", (char *)NULL);
@@ -62,7 +62,8 @@ Test(tools_errors, a_pid_without_a_domain_says_so)
 	run_pcpu(&r, "export", pid, NULL);
 	cr_assert_eq(r.status, 1, "stderr: %s", r.err);
 	cr_assert_not_null(strstr(r.err, "no pcpu domain"), "%s", r.err);
-	cr_assert_not_null(strstr(r.out, "pcpu_domain_up{target=\""), "%s", r.out);
+	snprintf(up, sizeof(up), "pcpu_domain_up{domain=\"%s\"} 0\n", pid);
+	cr_assert_not_null(strstr(r.out, up), "a target not read is up 0 as named: %s", r.out);
 	run_free(&r);
 	run_pcpu(&r, "stat", pid, NULL);
 	assert_error(&r, 1, pid, "no pcpu domain");

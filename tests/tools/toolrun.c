@@ -384,22 +384,31 @@ const char *field_of(const char *out, const char *name, int n)
 	return NULL;
 }
 
-void run_python_json(struct run *r, const char *json, const char *program)
+void run_sh_input(struct run *r, const char *cmd, const char *input)
 {
-	char dir[] = "/tmp/pcpu-json.XXXXXX";
-	char *file, *cmd;
+	char dir[] = "/tmp/pcpu-input.XXXXXX";
+	char *file, *line;
 	FILE *f;
 
 	cr_assert_not_null(mkdtemp(dir));
-	file = test_path(dir, "in.json");
+	file = test_path(dir, "input");
 	f = fopen(file, "w");
 	cr_assert_not_null(f);
-	fputs(json, f);
+	fputs(input, f);
 	fclose(f);
-	cr_assert_geq(asprintf(&cmd, "python3 -c '%s' < %s", program, file), 0);
-	run_sh(r, cmd);
+	cr_assert_geq(asprintf(&line, "%s < %s", cmd, file), 0);
+	run_sh(r, line);
 	unlink(file);
 	rmdir(dir);
-	free(cmd);
+	free(line);
 	free(file);
+}
+
+void run_python_json(struct run *r, const char *json, const char *program)
+{
+	char *cmd;
+
+	cr_assert_geq(asprintf(&cmd, "python3 -c '%s'", program), 0);
+	run_sh_input(r, cmd, json);
+	free(cmd);
 }

@@ -31,6 +31,8 @@ void run_free(struct run *r);
 
 /* Runs a shell command line, capturing as run_argv does. */
 void run_sh(struct run *r, const char *cmd);
+/* The same with input as its standard input. */
+void run_sh_input(struct run *r, const char *cmd, const char *input);
 
 /* Path of the built pcpu binary (static storage). */
 const char *pcpu_binary(void);

@@ -5,7 +5,8 @@
  * it runs on private memory). Each "again" line on stdin repeats the round; "fork"
  * forks a child that holds the domain too, printing "forked PID", until SIGTERM makes
  * it exit normally (SIGKILL kills it); end of input makes the writer exit 0 (removing
- * its domain when it is the last holder).
+ * its domain when it is the last holder). With PCPU_TEST_METRICS set it also keeps
+ * described metrics (writer_metrics.h).
  *
  * usage: pcpu_test_writer THREADS ITERATIONS
  */
@@ -20,6 +21,8 @@
 #include <pcpu/counter.h>
 #include <pcpu/metric.h>
 #include <pcpu/pcpu.h>
+
+#include "writer_metrics.h"
 
 COUNTER_U64_DEFINE_EARLY(test_requests);
 DPCPU_DEFINE_STATIC(unsigned long, test_hits);
@@ -54,6 +57,7 @@ static void *work(void *arg)
 		counter_u64_add(test_requests, 1);
 		DPCPU_ADD(test_hits, 3);
 		DPCPU_ADD(test_balance, -2);
+		writer_metrics_add();
 	}
 	counter_u64_add(weird, 7);
 	return NULL;
@@ -144,7 +148,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	iterations = strtoull(argv[2], NULL, 10);
-	if (pcpu_counter_define_early(&weird, WEIRD_NAME) != 0) {
+	if (pcpu_counter_define_early(&weird, WEIRD_NAME) != 0 || writer_metrics_init() != 0) {
 		perror("pcpu_test_writer: counter");
 		return 1;
 	}

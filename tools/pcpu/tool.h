@@ -25,6 +25,11 @@ extern const struct tool_cmd tool_cmds[];
 /* Prints "pcpu CMD: MESSAGE\n" on stderr as one line; returns TOOL_EXIT_FAIL. */
 int tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Where tool_err's lines go instead of stderr (NULL: stderr again): the line has no
+ * newline and is the caller's only during the call. */
+typedef void tool_err_sink_fn(const char *line);
+void tool_err_sink(tool_err_sink_fn *sink);
+
 /* Prints the usage line of the running subcommand on stderr; returns TOOL_EXIT_USAGE. */
 int tool_usage(void);
 
@@ -48,6 +53,8 @@ int tool_parse_u64(const char *what, const char *s, uint64_t *v);
  * Returns false when interrupted by SIGINT/SIGTERM (see tool_stop_requested). */
 bool tool_sleep_until(double *next, double seconds);
 double tool_now(void);
+/* CLOCK_REALTIME seconds since the epoch. */
+double tool_realtime(void);
 
 /* SIGINT and SIGTERM set a flag instead of killing: watch loops end cleanly. */
 void tool_catch_stop_signals(void);
