@@ -45,7 +45,7 @@ void LOOP(counter_rr)(void *arg, uint64_t n)
 			counter_u64_add(loop_targets.rr[k], 1);
 }
 
-AMID(counter_amid, counter_u64_add(loop_targets.one, 1))
+AMID(counter_amid, counter_u64_add(loop_targets.one, 1));
 
 void LOOP(dpcpu_tight)(void *arg, uint64_t n)
 {
@@ -63,7 +63,7 @@ void LOOP(dpcpu_rr)(void *arg, uint64_t n)
 	}
 }
 
-AMID(dpcpu_amid, DPCPU_ADD(tight, 1))
+AMID(dpcpu_amid, DPCPU_ADD(tight, 1));
 
 void LOOP(bare_tight)(void *arg, uint64_t n)
 {
@@ -80,6 +80,6 @@ void LOOP(bare_rr)(void *arg, uint64_t n)
 			bare_add(loop_targets.slots + k * sizeof(uint64_t), 1);
 }
 
-AMID(bare_amid, bare_add(loop_targets.slots, 1))
+AMID(bare_amid, bare_add(loop_targets.slots, 1));
 
-AMID(work_only, BENCH_AMID_NOTHING)
+AMID(work_only, BENCH_AMID_NOTHING);

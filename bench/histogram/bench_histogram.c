@@ -31,74 +31,35 @@ static counter_u64_t counter;
 static char *slots;
 static size_t stride;
 
-static void observe_varied(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++)
-		pcpu_histogram_observe(hist, vals[i % NVALS]);
-}
+/* Defines a loop of n steps making op with the value v of step i. */
+#define OVER(fn, value, op)                        \
+	static void fn(void *arg, uint64_t n)      \
+	{                                          \
+		(void)arg;                         \
+		for (uint64_t i = 0; i < n; i++) { \
+			uint64_t v = (value);      \
+			op;                        \
+		}                                  \
+	}                                          \
+	_Static_assert(1, "")
 
-static void counter_varied(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++)
-		counter_u64_add(counter, (int64_t)vals[i % NVALS]);
-}
-
-static void bare_varied(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++)
-		bench_bare_rseq_add(slots, stride, vals[i % NVALS]);
-}
-
+OVER(observe_varied, vals[i % NVALS], pcpu_histogram_observe(hist, v));
+OVER(counter_varied, vals[i % NVALS], counter_u64_add(counter, (int64_t)v));
+OVER(bare_varied, vals[i % NVALS], bench_bare_rseq_add(slots, stride, v));
 /* The floor under observe: its two adds, to a cell chosen without a search. */
-static void two_adds_varied(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t v = vals[i % NVALS];
+OVER(two_adds_varied, vals[i % NVALS],
+     (counter_u64_add(hist->ph_cells + 2 * (v % 13), 1),
+      counter_u64_add(hist->ph_sum, (int64_t)v)));
+OVER(observe_near, near[i % NVALS], pcpu_histogram_observe(hist, v));
+OVER(counter_near, near[i % NVALS], counter_u64_add(counter, (int64_t)v));
+OVER(observe_one, 42, pcpu_histogram_observe(hist, v));
+OVER(counter_one, 42, counter_u64_add(counter, (int64_t)v));
 
-		counter_u64_add(hist->ph_cells + 2 * (v % 13), 1);
-		counter_u64_add(hist->ph_sum, (int64_t)v);
-	}
-}
+static BENCH_AMID(observe_amid, pcpu_histogram_observe(hist, vals[i % NVALS]));
+static BENCH_AMID(counter_amid, counter_u64_add(counter, (int64_t)vals[i % NVALS]));
+static BENCH_AMID(work_only, bench_keep(vals[i % NVALS]));
 
-static void observe_near(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++)
-		pcpu_histogram_observe(hist, near[i % NVALS]);
-}
-
-static void counter_near(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++)
-		counter_u64_add(counter, (int64_t)near[i % NVALS]);
-}
-
-static void observe_one(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++)
-		pcpu_histogram_observe(hist, 42);
-}
-
-static void counter_one(void *arg, uint64_t n)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++)
-		counter_u64_add(counter, 42);
-}
-
-static BENCH_AMID(observe_amid, pcpu_histogram_observe(hist, vals[i % NVALS])) static BENCH_AMID(
-	counter_amid,
-	counter_u64_add(counter,
-			(int64_t)vals[i % NVALS])) static BENCH_AMID(work_only,
-								     bench_keep(vals[i % NVALS]))
-
-	static double ns_per_op(bench_body_fn *fn, int t)
+static double ns_per_op(bench_body_fn *fn, int t)
 {
 	return 1e9 * t / bench_ops_per_sec(fn, NULL, ITERS / 2, t);
 }

@@ -17,6 +17,5 @@ int cxx_include_probe(counter_u64_t c, pcpu_histogram_t h)
 
 	counter_u64_add(c, 1);
 	pcpu_histogram_observe(h, 42);
-	return pcpu_find(0) != nullptr && zpcpu_stride() != 0 &&
-	       pcpu_metric_describe("x", &m) == 0;
+	return pcpu_find(0) != nullptr && zpcpu_stride() != 0 && pcpu_metric_describe("x", &m) == 0;
 }
