@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define PCPU_HISTOGRAM_BOUNDS_MAX 28 /* finite upper bounds; the +Inf bucket is implicit */
-#define PCPU_HISTOGRAM_SEARCH 32     /* entries of ph_search: 4 blocks of 8, above the max */
+#define PCPU_HISTOGRAM_SEARCH 32     /* entries of ph_search: a power of two above the max */
 
 struct pcpu_metric;
 
@@ -50,20 +50,26 @@ PCPU_EXPORT void pcpu_histogram_zero(pcpu_histogram_t h);
 PCPU_EXPORT void pcpu_histogram_free(pcpu_histogram_t h);
 
 /*
- * The bucket of v: the number of bounds below v, counted without a branch or a chain of
- * dependent loads, in two levels over the 32 entries of ph_search: which block of 8 holds
- * the first entry >= v (its last entry is >= v unless a later block's is), then how many
- * of that block's first 7 are below v. Entries from nbounds on are UINT64_MAX, never
- * below v, so the answer is at most nbounds. A binary search does fewer compares but
- * makes the cell's address wait for five dependent loads, which costs more here.
+ * The bucket of v: the number of bounds below v, over the 32 entries of ph_search.
+ * Entries from nbounds on are UINT64_MAX, never below v, so the answer is at most
+ * nbounds. Three halving steps are branches, which the CPU predicts when values keep to
+ * a few buckets, as latencies do: the cell's address is then known before the compares
+ * finish, and an add to the cell the last observe added to need not wait for them (with
+ * the whole search branch-free, that wait doubled the cost of observing one value over
+ * and over). The last 4 entries are compared without a branch, the last one being >= v,
+ * so that values spread over every bucket mispredict at most three times.
  */
 static inline unsigned int pcpu_histogram_bucket(const struct pcpu_histogram *h, uint64_t v)
 {
-	const uint64_t *b = h->ph_search;
-	const uint64_t *p = b + 8 * ((b[7] < v) + (b[15] < v) + (b[23] < v));
+	const uint64_t *b = h->ph_search, *p = b;
 
-	return (unsigned int)(p - b) + (p[0] < v) + (p[1] < v) + (p[2] < v) + (p[3] < v) +
-	       (p[4] < v) + (p[5] < v) + (p[6] < v);
+	if (p[15] < v)
+		p += 16;
+	if (p[7] < v)
+		p += 8;
+	if (p[3] < v)
+		p += 4;
+	return (unsigned int)(p - b) + (p[0] < v) + (p[1] < v) + (p[2] < v);
 }
 
 /*

@@ -14,7 +14,7 @@
 
 _Static_assert(PCPU_COUNTER_SIZE == 2 * sizeof(uint64_t), "a cell is ph_cells[2 * i]");
 _Static_assert(PCPU_HISTOGRAM_SEARCH == 32 && PCPU_HISTOGRAM_BOUNDS_MAX < 32,
-	       "pcpu_histogram_bucket searches 4 blocks of 8, the last ending in UINT64_MAX");
+	       "pcpu_histogram_bucket halves 32 entries down to 4, the last one UINT64_MAX");
 
 static size_t cells_of(size_t nbounds)
 {
