@@ -5,12 +5,13 @@
 
 #include "arch/percpu.h"
 #include "domain/domain.h"
+#include "domain/zpcpu_cache.h"
 
 void *zpcpu_alloc(size_t size)
 {
 	struct pcpu_domain *d = pcpu_domain_get();
 
-	return d == NULL ? NULL : pcpu_arena_alloc(d, size, PCPU_SYM_ZPCPU);
+	return d == NULL ? NULL : pcpu_zcache_alloc(d, size);
 }
 
 void *zpcpu_alloc_named(const char *name, size_t size)
@@ -25,7 +26,7 @@ void zpcpu_free(void *base)
 
 	if (base == NULL || d == NULL)
 		return;
-	err = pcpu_arena_free(d, base, PCPU_SYM_ZPCPU);
+	err = pcpu_zcache_free(d, base);
 	if (err != 0)
 		errno = err;
 }

@@ -1,0 +1,15 @@
+/* The per-thread caches in front of the arena for small zpcpu allocations
+ * (zpcpu_cache.c). */
+#ifndef PCPU_DOMAIN_ZPCPU_CACHE_H
+#define PCPU_DOMAIN_ZPCPU_CACHE_H
+
+#include <stddef.h>
+
+#include "domain/domain.h"
+
+/* zpcpu_alloc: a zeroed allocation of size bytes per CPU, or NULL with errno. */
+void *pcpu_zcache_alloc(struct pcpu_domain *d, size_t size);
+/* zpcpu_free: 0, or EINVAL when base is not a live zpcpu allocation. */
+int pcpu_zcache_free(struct pcpu_domain *d, void *base);
+
+#endif
