@@ -155,7 +155,7 @@ void *pcpu_arena_take_locked(struct pcpu_domain *d, size_t size, int kind)
 	}
 }
 
-void pcpu_arena_zero(struct pcpu_domain *d, void *base, size_t size)
+static void zero(struct pcpu_domain *d, void *base, size_t size)
 {
 	for (unsigned int c = 0; c < d->lay.maxcpu; c++)
 		memset((char *)base + (size_t)c * d->lay.stride, 0, size);
@@ -166,7 +166,7 @@ void *pcpu_arena_alloc_locked(struct pcpu_domain *d, size_t size, int kind)
 	void *base = pcpu_arena_take_locked(d, size, kind);
 
 	if (base != NULL)
-		pcpu_arena_zero(d, base, size);
+		zero(d, base, size);
 	return base;
 }
 
@@ -224,12 +224,12 @@ static int find_head(struct pcpu_domain *d, const void *addr, size_t *granule)
 size_t pcpu_arena_granules(struct pcpu_domain *d, const void *base, size_t max)
 {
 	size_t i, n = 1;
-	int k = (uintptr_t)base == d->hdr->dpcpu_addr ? -1 : find_head(d, base, &i);
+	int k = (uintptr_t)base == d->hdr->dpcpu_addr ? -1 : locate(d, base, &i);
 
-	if (k < 0)
+	if (k < 0 || i < d->lay.map_len / PCPU_GRANULE)
 		return 0;
 	struct chunk_map m = chunk_map(d, (unsigned int)k);
-	if (test_bit(m.counter, i))
+	if (!test_bit(m.head, i) || test_bit(m.counter, i))
 		return 0;
 	while (n <= max && i + n < m.granules && test_bit(m.used, i + n) &&
 	       !test_bit(m.head, i + n))

@@ -135,10 +135,9 @@ int pcpu_arena_holds(struct pcpu_domain *d, uint64_t addr);
 void pcpu_arena_init_chunk(struct pcpu_domain *d, unsigned int k);
 
 /* The same, caller holding the lock; take_locked leaves the copies as they are, for a
- * caller that zeroes them itself with pcpu_arena_zero (every CPU's size bytes). */
+ * caller that zeroes every CPU's copy itself. */
 void *pcpu_arena_alloc_locked(struct pcpu_domain *d, size_t size, int kind);
 void *pcpu_arena_take_locked(struct pcpu_domain *d, size_t size, int kind);
-void pcpu_arena_zero(struct pcpu_domain *d, void *base, size_t size);
 int pcpu_arena_free_locked(struct pcpu_domain *d, void *base, int kind);
 
 /*

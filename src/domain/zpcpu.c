@@ -9,9 +9,7 @@
 
 void *zpcpu_alloc(size_t size)
 {
-	struct pcpu_domain *d = pcpu_domain_get();
-
-	return d == NULL ? NULL : pcpu_zcache_alloc(d, size);
+	return pcpu_zcache_alloc(size);
 }
 
 void *zpcpu_alloc_named(const char *name, size_t size)
@@ -21,12 +19,11 @@ void *zpcpu_alloc_named(const char *name, size_t size)
 
 void zpcpu_free(void *base)
 {
-	struct pcpu_domain *d = pcpu_domain_get();
 	int err;
 
-	if (base == NULL || d == NULL)
+	if (base == NULL)
 		return;
-	err = pcpu_zcache_free(d, base);
+	err = pcpu_zcache_free(base);
 	if (err != 0)
 		errno = err;
 }

@@ -32,6 +32,7 @@ enum { ZC_CLASSES = 8, ZC_CAP = 32, ZC_BATCH = 16 };
 
 struct zcache {
 	struct pcpu_domain *d;
+	const uint32_t *syms; /* the domain's zpcpu_syms */
 	unsigned int n[ZC_CLASSES];
 	void *blk[ZC_CLASSES][ZC_CAP];
 };
@@ -106,6 +107,7 @@ static struct zcache *mine(struct pcpu_domain *d)
 	if (!zc_ok || (z = calloc(1, sizeof(*z))) == NULL)
 		return NULL;
 	z->d = d;
+	z->syms = &pcpu_dom_priv(d)->zpcpu_syms;
 	if (pthread_setspecific(zc_key, z) != 0) {
 		free(z);
 		return NULL;
@@ -134,28 +136,61 @@ static int refill(struct zcache *z, unsigned int c)
 	return z->n[c] > 0 ? 0 : err;
 }
 
-void *pcpu_zcache_alloc(struct pcpu_domain *d, size_t size)
+/* This thread's cache, or NULL with *d the domain (NULL with errno when none). The
+ * domain of a thread that has a cache is that cache's: the process has one domain. */
+static struct zcache *cache_and_domain(struct pcpu_domain **d)
 {
-	struct zcache *z;
+	struct zcache *z = zc_mine;
+
+	if (__builtin_expect(z != NULL, 1)) {
+		*d = z->d;
+		return z;
+	}
+	*d = pcpu_domain_get();
+	return *d != NULL ? mine(*d) : NULL;
+}
+
+/* Every CPU's copy of a block of granules, word by word: a few stores, where memset
+ * (or the rep stos gcc makes of a plain loop) costs tens of cycles to start per CPU.
+ * Whole-word stores also keep a reader in another process from seeing a torn value. */
+static void zero_block(const struct pcpu_domain *d, void *p, unsigned int granules)
+{
+	for (unsigned int c = 0; c < d->lay.maxcpu; c++) {
+		uint64_t *w = (uint64_t *)((char *)p + (size_t)c * d->lay.stride);
+
+		for (unsigned int g = 0; g < granules; g++)
+			__atomic_store_n(&w[g], 0, __ATOMIC_RELAXED);
+	}
+}
+
+void *pcpu_zcache_alloc(size_t size)
+{
+	struct pcpu_domain *d;
+	struct zcache *z = cache_and_domain(&d);
 	unsigned int c = (unsigned int)((size + PCPU_GRANULE - 1) / PCPU_GRANULE) - 1;
 	int err;
 
-	if (size == 0 || c >= ZC_CLASSES || (z = mine(d)) == NULL)
+	if (d == NULL)
+		return NULL;
+	if (size == 0 || c >= ZC_CLASSES || z == NULL)
 		return pcpu_arena_alloc(d, size, PCPU_SYM_ZPCPU);
 	if (z->n[c] == 0 && (err = refill(z, c)) != 0)
 		return errno = err, NULL;
 	void *p = z->blk[c][--z->n[c]];
-	pcpu_arena_zero(d, p, (c + 1) * PCPU_GRANULE);
+	zero_block(d, p, c + 1);
 	return p;
 }
 
-int pcpu_zcache_free(struct pcpu_domain *d, void *base)
+int pcpu_zcache_free(void *base)
 {
-	struct zcache *z;
+	struct pcpu_domain *d;
+	struct zcache *z = cache_and_domain(&d);
 	size_t n;
 
-	if (__atomic_load_n(&pcpu_dom_priv(d)->zpcpu_syms, __ATOMIC_RELAXED) != 0 ||
-	    (n = pcpu_arena_granules(d, base, ZC_CLASSES)) == 0 || (z = mine(d)) == NULL)
+	if (d == NULL)
+		return 0;
+	if (z == NULL || __atomic_load_n(z->syms, __ATOMIC_RELAXED) != 0 ||
+	    (n = pcpu_arena_granules(d, base, ZC_CLASSES)) == 0)
 		return pcpu_arena_free(d, base, PCPU_SYM_ZPCPU);
 	if (*(uint64_t *)base == tag_of(base))
 		return EINVAL;

@@ -7,9 +7,11 @@
 
 #include "domain/domain.h"
 
-/* zpcpu_alloc: a zeroed allocation of size bytes per CPU, or NULL with errno. */
-void *pcpu_zcache_alloc(struct pcpu_domain *d, size_t size);
-/* zpcpu_free: 0, or EINVAL when base is not a live zpcpu allocation. */
-int pcpu_zcache_free(struct pcpu_domain *d, void *base);
+/* zpcpu_alloc: a zeroed allocation of size bytes per CPU in the process's domain, or
+ * NULL with errno. */
+void *pcpu_zcache_alloc(size_t size);
+/* zpcpu_free of a base other than NULL: 0 (also when the process has no domain), or
+ * EINVAL when base is not a live zpcpu allocation. */
+int pcpu_zcache_free(void *base);
 
 #endif
