@@ -56,7 +56,7 @@ static void local_get(void *arg, uint64_t n)
 /* Each figure is the best of PAIR_ROUNDS calls of bench_ns_per_op taken in turn with its
  * baseline's, so that a burst of load from other processes on this shared machine hits
  * both alike and the best of each is an unloaded run. */
-enum { PAIR_ROUNDS = 5 };
+enum { PAIR_ROUNDS = 15 };
 
 static void report_pair(const char *name, bench_body_fn *fn, const char *base_name,
 			bench_body_fn *base, uint64_t iters)
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 	bench_header("domain");
 	report_pair("zpcpu_alloc(8) + zpcpu_free", zpcpu_pair, "malloc(8) + free", malloc_pair,
 		    200000);
-	report_pair("DPCPU_GET", dpcpu_get, "thread-local read", local_get, 10000000);
+	report_pair("DPCPU_GET", dpcpu_get, "thread-local read", local_get, 2000000);
 	double two = creation_ms(self, 2);
 	bench_report("process start + domain, maxcpu 4096", creation_ms(self, 4096),
 		     "same, maxcpu 2", two, "ms");
