@@ -1,8 +1,8 @@
 /*
  * libFuzzer target for the reader: the input is a domain file. It is written to a private
  * file, opened with kvm_openfiles, and every reader call runs on it: the per-CPU calls,
- * nlist, reads at the addresses found, the domain's state and process table, a
- * snapshot, and the cache clear and re-check.
+ * nlist, reads at the addresses found, every symbol's total and metadata, the domain's
+ * state and process table, a snapshot, and the cache clear and re-check.
  * Further addresses, a CPU and a size come from writer_private (offset 2048), which the
  * reader never interprets, so mutations there steer the calls without breaking the
  * header. Any crash, sanitizer report or hang is a bug: every byte is untrusted.
@@ -79,7 +79,24 @@ static void address_calls(kvm_t *kd, uint64_t addr, const struct steer *st)
 	kvm_counter_u64_fetch(kd, addr);
 }
 
-/* Every symbol the walker passes is totalled, and a forged one too. */
+/* Touches every byte of a metadata answer, so that a sanitizer sees a bad one. */
+static size_t meta_bytes(kvm_t *kd, const struct kvm_sym *ks)
+{
+	struct kvm_symmeta m;
+	size_t n;
+
+	if (kvm_sym_meta(kd, ks, &m) != 0)
+		return strlen(kvm_geterr(kd));
+	n = strlen(m.km_family) + strlen(m.km_unit) + strlen(m.km_help) + (size_t)m.km_type;
+	for (int i = 0; i < m.km_nlabels; i++)
+		n += strlen(m.km_labels[i].kl_name) + strlen(m.km_labels[i].kl_value);
+	for (int i = 0; i < m.km_nbounds; i++)
+		n += (size_t)m.km_bounds[i];
+	return n + (size_t)(m.km_scale > 1);
+}
+
+/* Every symbol the walker passes is totalled and its metadata read, and a forged one
+ * too (whose wrong index makes kvm_sym_meta search the table). */
 static int total_each(const struct kvm_sym *ks, void *kd)
 {
 	struct kvm_sym forged = *ks;
@@ -87,9 +104,12 @@ static int total_each(const struct kvm_sym *ks, void *kd)
 	volatile size_t sink = strlen(ks->ks_name);
 
 	kvm_sym_total(kd, ks, 1, &total);
+	sink += meta_bytes(kd, ks);
 	forged.ks_size = 8;
 	forged.ks_flags |= KVM_SYMF_INTEGER;
+	forged.ks_index = ks->ks_index + 1;
 	kvm_sym_total(kd, &forged, 1, &total);
+	sink += meta_bytes(kd, &forged);
 	(void)sink;
 	return 0;
 }

@@ -37,11 +37,12 @@ struct nlist {
 };
 #endif
 
-#define N_UNDF 0x00    /* not found */
-#define N_DATA 0x06    /* a pcpu_register()ed object */
-#define N_DPCPU 0x20   /* a DPCPU variable: n_value is the selected CPU's copy */
-#define N_COUNTER 0x22 /* a counter(9): n_value is its base */
-#define N_ZPCPU 0x24   /* a named zpcpu allocation: n_value is its base */
+#define N_UNDF 0x00	 /* not found */
+#define N_DATA 0x06	 /* a pcpu_register()ed object */
+#define N_DPCPU 0x20	 /* a DPCPU variable: n_value is the selected CPU's copy */
+#define N_COUNTER 0x22	 /* a counter(9): n_value is its base */
+#define N_ZPCPU 0x24	 /* a named zpcpu allocation: n_value is its base */
+#define N_HISTOGRAM 0x26 /* a histogram (pcpu_histogram(3)): n_value is its base */
 
 /*
  * kvm(3). corefile: a domain file (live or post-mortem) or a snapshot, or NULL for the
@@ -96,10 +97,11 @@ PCPU_EXPORT uint64_t kvm_counter_u64_fetch(kvm_t *kd, unsigned long base);
 
 struct kvm_sym {
 	char ks_name[KVM_SYMNAMELEN];
-	unsigned char ks_type; /* N_DATA, N_DPCPU, N_COUNTER or N_ZPCPU */
+	unsigned char ks_type; /* N_DATA, N_DPCPU, N_COUNTER, N_ZPCPU or N_HISTOGRAM */
 	unsigned int ks_flags; /* KVM_SYMF_*; a counter is an unsigned 8-byte integer */
-	size_t ks_size;	       /* bytes, per CPU for N_DPCPU, N_COUNTER and N_ZPCPU */
+	size_t ks_size;	       /* bytes, per CPU for all but N_DATA */
 	unsigned long ks_addr; /* the writer's address: CPU 0's copy, or the base */
+	unsigned int ks_index; /* its entry in the symbol table (kvm_sym_meta's hint) */
 };
 
 typedef int kvm_walk_syms_cb_t(const struct kvm_sym *ks, void *closure);
@@ -107,6 +109,37 @@ PCPU_EXPORT int kvm_walk_syms(kvm_t *kd, kvm_walk_syms_cb_t *cb, void *closure);
 PCPU_EXPORT int kvm_sym_total(kvm_t *kd, const struct kvm_sym *ks, size_t nsyms, uint64_t *totals);
 PCPU_EXPORT int kvm_sym_cpu(kvm_t *kd, const struct kvm_sym *ks, size_t nsyms, int cpu,
 			    uint64_t *values);
+
+/*
+ * kvm_sym_meta(3): the metric metadata the writer gave a symbol (pcpu_metric(3)): type,
+ * family, unit, help, labels, scale and, for a histogram, its bucket bounds. A symbol
+ * without any gets the defaults: KVM_METRIC_COUNTER for N_COUNTER, KVM_METRIC_UNTYPED
+ * otherwise, empty strings (km_family "": the family is ks_name), no labels, scale 1.
+ * 0, or -1 on error, also when the entry is malformed (kvm_geterr names the field).
+ */
+#define KVM_METRIC_UNTYPED 0
+#define KVM_METRIC_COUNTER 1
+#define KVM_METRIC_GAUGE 2
+#define KVM_METRIC_HISTOGRAM 3
+#define KVM_METRIC_LABELS_MAX 4
+#define KVM_HIST_BOUNDS_MAX 28
+
+struct kvm_symmeta {
+	int km_type;	    /* KVM_METRIC_* */
+	char km_family[96]; /* [a-zA-Z_:][a-zA-Z0-9_:]*, or "" */
+	char km_unit[32];   /* [a-zA-Z0-9_]*, "" for none */
+	char km_help[256];  /* printable UTF-8, "" for none */
+	int km_nlabels;	    /* km_labels[0 .. km_nlabels-1] */
+	struct {
+		char kl_name[32];  /* [a-zA-Z_][a-zA-Z0-9_]* */
+		char kl_value[64]; /* printable UTF-8 */
+	} km_labels[KVM_METRIC_LABELS_MAX];
+	double km_scale; /* exported value = raw * km_scale; finite, > 0; 1 when none */
+	int km_nbounds;	 /* histograms: finite upper bounds, raw units, ascending */
+	uint64_t km_bounds[KVM_HIST_BOUNDS_MAX];
+};
+
+PCPU_EXPORT int kvm_sym_meta(kvm_t *kd, const struct kvm_sym *ks, struct kvm_symmeta *m);
 
 /*
  * kvm_getdominfo(3): the domain's name and state, and the processes that hold it. Both

@@ -8,6 +8,7 @@
  * the sections of every process that shares the domain, with no fence.
  */
 #include <pcpu/counter.h>
+#include <pcpu/metric.h>
 #include <pcpu/pcpu.h>
 
 #include <errno.h>
@@ -95,10 +96,18 @@ void counter_u64_zero(counter_u64_t c)
 
 counter_u64_t counter_u64_alloc_named(const char *name, int flags)
 {
-	if (bad_flags(flags))
-		return errno = EINVAL, NULL;
+	return counter_u64_alloc_metric(name, NULL, flags);
+}
+
+counter_u64_t counter_u64_alloc_metric(const char *name, const struct pcpu_metric *m, int flags)
+{
+	struct pcpu_dom_meta meta;
+	int err = bad_flags(flags) ? EINVAL : m != NULL ? pcpu_meta_build(&meta, m, NULL, 0) : 0;
+
+	if (err != 0)
+		return errno = err, NULL;
 	return pcpu_named_alloc(name, PCPU_COUNTER_SIZE, sizeof(uint64_t), PCPU_SYM_COUNTER,
-				PCPU_SYMF_INTEGER);
+				PCPU_SYMF_INTEGER, m != NULL ? &meta : NULL);
 }
 
 /* Release: an adder in another thread that sees the new pointer sees the counter

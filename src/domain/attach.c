@@ -28,7 +28,8 @@ static int check_geometry(struct pcpu_domain *d, const struct pcpu_dom_header *h
 {
 	struct pcpu_layout lay;
 
-	if (h->version_major != PCPU_DOM_VERSION_MAJOR)
+	/* A 2.0 file has no metadata table, and its chunks lie where ours would hold one. */
+	if (h->version_major != PCPU_DOM_VERSION_MAJOR || h->version_minor < PCPU_DOM_VERSION_MINOR)
 		return EPROTO;
 	if (h->maxcpu < pcpu_maxcpu() || h->maxcpu > PCPU_DOM_MAXCPU_LIMIT)
 		return ERANGE;
@@ -36,6 +37,7 @@ static int check_geometry(struct pcpu_domain *d, const struct pcpu_dom_header *h
 	if (h->page_size != lay.page || h->stride != lay.stride || h->pcpu_off != lay.pcpu_off ||
 	    h->sym_off != lay.sym_off || h->sym_cap != PCPU_SYM_CAP ||
 	    h->proc_off != lay.proc_off || h->proc_cap != PCPU_PROC_CAP ||
+	    h->meta_off != lay.meta_off || h->meta_cap != PCPU_SYM_CAP ||
 	    h->chunk_off[0] != lay.chunk0_off || h->writer_base % lay.page != 0)
 		return EPROTO;
 	d->lay = lay;

@@ -21,7 +21,7 @@
  * 64 MiB of file; each CPU's copy sits on its own pages, so CPUs never share a cache line.
  */
 #define PCPU_STRIDE_MIN 16384u
-#define PCPU_SYM_CAP 4096u	 /* symbol entries: 512 KiB of file, ample for 1000s */
+#define PCPU_SYM_CAP 4096u	 /* symbol entries: 512 KiB of file (and 4 MiB of metadata) */
 #define PCPU_DPCPU_RESERVE 4096u /* bytes per CPU kept at the start of chunk 0 for DPCPU */
 #define PCPU_GRANULE 8u		 /* allocation unit of the zpcpu arena */
 #define PCPU_PROC_CAP 1024u	 /* process slots: 64 KiB of file */
@@ -34,6 +34,7 @@ struct pcpu_layout {
 	size_t pcpu_off;
 	size_t sym_off;
 	size_t proc_off;
+	size_t meta_off; /* PCPU_SYM_CAP metadata entries, one per symbol entry */
 	size_t chunk0_off;
 	size_t chunk_len; /* maxcpu * stride */
 	size_t map_len;	  /* bytes of allocation map at the start of each chunk (CPU 0) */
@@ -142,17 +143,38 @@ int pcpu_arena_free_locked(struct pcpu_domain *d, void *base, int kind);
 
 /*
  * Objects found by name (named.c), so that a process attaching to a domain, or a program
- * restarted, continues what is there: the allocation of kind (COUNTER or ZPCPU) listed
- * under name with size, made (bytes per CPU) and listed now if there is none. NULL with
- * errno: EEXIST when the name stands for something else (another kind or size), EINVAL
- * for a bad name, or the allocation's error.
+ * restarted, continues what is there: the allocation of kind (COUNTER, ZPCPU or
+ * HISTOGRAM) listed under name with size, made (bytes per CPU) and listed now if there is
+ * none, and described by meta unless it is NULL (pcpu_meta_build). NULL with errno:
+ * EEXIST when the name stands for something else (another kind or size) or meta
+ * conflicts with its family, EINVAL for a bad name, or the allocation's error.
  */
-void *pcpu_named_alloc(const char *name, size_t bytes, size_t size, int kind, uint32_t flags);
+void *pcpu_named_alloc(const char *name, size_t bytes, size_t size, int kind, uint32_t flags,
+		       const struct pcpu_dom_meta *meta);
 
-/* Symbols (symtab.c). Caller holds the lock. */
+/*
+ * Symbols (symtab.c). Caller holds the lock. add_locked lists name, described by meta
+ * (NULL: no metadata), both visible to readers at once: 0, or an errno value (EEXIST
+ * also when meta conflicts with its family, see pcpu_meta_set_locked).
+ */
 const struct pcpu_dom_sym *pcpu_sym_find_locked(struct pcpu_domain *d, const char *name);
+uint32_t pcpu_sym_index(struct pcpu_domain *d, const struct pcpu_dom_sym *s);
 int pcpu_sym_add_locked(struct pcpu_domain *d, const char *name, uint64_t addr, uint64_t size,
-			uint32_t kind, uint32_t flags);
+			uint32_t kind, uint32_t flags, const struct pcpu_dom_meta *meta);
+
+/*
+ * Metadata (meta.c). build fills *out from a public description (bounds: a histogram's,
+ * NULL for any other type): 0 or EINVAL. set_locked writes entry index for symbol name
+ * whose entry has (or is about to have) seq sym_seq, or clears it when v is NULL: 0, or
+ * EEXIST when another member of v's family has another type, unit or help, or the same
+ * labels. get_locked gives the entry that describes symbol index now, or NULL.
+ */
+struct pcpu_metric;
+int pcpu_meta_build(struct pcpu_dom_meta *out, const struct pcpu_metric *m, const uint64_t *bounds,
+		    size_t nbounds);
+int pcpu_meta_set_locked(struct pcpu_domain *d, uint32_t index, const char *name, uint64_t sym_seq,
+			 const struct pcpu_dom_meta *v);
+const struct pcpu_dom_meta *pcpu_meta_get_locked(struct pcpu_domain *d, uint32_t index);
 void pcpu_sym_drop_range_locked(struct pcpu_domain *d, uint64_t lo, uint64_t hi);
 
 /* 1 when [addr, addr + len) lies in the part of the domain in use. */

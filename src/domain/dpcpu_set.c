@@ -68,7 +68,7 @@ static void list_symbols(struct pcpu_domain *d, const char *cpu0, const char *st
 	for (const struct pcpu_dpcpu_desc *x = ds; x < de; x++)
 		pcpu_sym_add_locked(d, x->name,
 				    (uintptr_t)cpu0 + (uintptr_t)((char *)x->addr - start), x->size,
-				    PCPU_SYM_DPCPU, x->flags);
+				    PCPU_SYM_DPCPU, x->flags, NULL);
 }
 
 static char *place_set(struct pcpu_domain *d, char *start, size_t size,

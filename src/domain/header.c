@@ -30,6 +30,8 @@ static const struct pcpu_dom_toc toc[] = {
 	TOC(DOMTYPE_NAME, name),
 	TOC(DOMTYPE_PROC_OFF, proc_off),
 	TOC(DOMTYPE_PROC_CAP, proc_cap),
+	TOC(DOMTYPE_META_OFF, meta_off),
+	TOC(DOMTYPE_META_CAP, meta_cap),
 };
 
 static int init_lock(pthread_mutex_t *m)
@@ -69,6 +71,8 @@ static void fill_identity(struct pcpu_dom_header *h, const struct pcpu_domain *d
 	memcpy(h->name, d->name, sizeof(h->name));
 	h->proc_off = lay->proc_off;
 	h->proc_cap = PCPU_PROC_CAP;
+	h->meta_off = lay->meta_off;
+	h->meta_cap = PCPU_SYM_CAP;
 	memcpy(h->toc, toc, sizeof(toc));
 	h->version_major = PCPU_DOM_VERSION_MAJOR;
 	h->version_minor = PCPU_DOM_VERSION_MINOR;

@@ -5,9 +5,10 @@
 #include <string.h>
 
 /* Caller holds the lock. An existing name must be the same kind and size: two programs
- * that disagree about what a name is must never share its bytes under two readings. */
+ * that disagree about what a name is must never share its bytes under two readings. A
+ * description (meta not NULL) replaces the one an existing object has. */
 static void *find_or_make(struct pcpu_domain *d, const char *name, size_t bytes, size_t size,
-			  int kind, uint32_t flags)
+			  int kind, uint32_t flags, const struct pcpu_dom_meta *meta)
 {
 	const struct pcpu_dom_sym *s = pcpu_sym_find_locked(d, name);
 	void *p;
@@ -16,12 +17,15 @@ static void *find_or_make(struct pcpu_domain *d, const char *name, size_t bytes,
 	if (s != NULL) {
 		if (s->kind != (uint32_t)kind || s->size != size)
 			return errno = EEXIST, NULL;
-		return (void *)(uintptr_t)s->addr;
+		err = meta == NULL
+			      ? 0
+			      : pcpu_meta_set_locked(d, pcpu_sym_index(d, s), name, s->seq, meta);
+		return err != 0 ? (errno = err, NULL) : (void *)(uintptr_t)s->addr;
 	}
 	p = pcpu_arena_alloc_locked(d, bytes, kind);
 	if (p == NULL)
 		return NULL;
-	err = pcpu_sym_add_locked(d, name, (uintptr_t)p, size, (uint32_t)kind, flags);
+	err = pcpu_sym_add_locked(d, name, (uintptr_t)p, size, (uint32_t)kind, flags, meta);
 	if (err != 0) {
 		pcpu_arena_free_locked(d, p, kind);
 		return errno = err, NULL;
@@ -29,7 +33,8 @@ static void *find_or_make(struct pcpu_domain *d, const char *name, size_t bytes,
 	return p;
 }
 
-void *pcpu_named_alloc(const char *name, size_t bytes, size_t size, int kind, uint32_t flags)
+void *pcpu_named_alloc(const char *name, size_t bytes, size_t size, int kind, uint32_t flags,
+		       const struct pcpu_dom_meta *meta)
 {
 	struct pcpu_domain *d;
 	void *p;
@@ -43,7 +48,7 @@ void *pcpu_named_alloc(const char *name, size_t bytes, size_t size, int kind, ui
 	err = pcpu_dom_lock(d);
 	if (err != 0)
 		return errno = err, NULL;
-	p = find_or_make(d, name, bytes, size, kind, flags);
+	p = find_or_make(d, name, bytes, size, kind, flags, meta);
 	err = errno;
 	pcpu_dom_unlock(d);
 	errno = err;

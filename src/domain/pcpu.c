@@ -105,7 +105,7 @@ static int add_or_match(struct pcpu_domain *d, const char *name, const void *add
 		return s->kind == kind && s->addr == (uintptr_t)addr && s->size == size ? 0
 											: EEXIST;
 	return pcpu_sym_add_locked(d, name, (uintptr_t)addr, size, kind,
-				   kind == PCPU_SYM_COUNTER ? PCPU_SYMF_INTEGER : 0);
+				   kind == PCPU_SYM_COUNTER ? PCPU_SYMF_INTEGER : 0, NULL);
 }
 
 int pcpu_register(const char *name, const void *addr, size_t size)

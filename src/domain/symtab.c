@@ -40,11 +40,20 @@ static void count_zpcpu_sym(struct pcpu_domain *d, uint64_t addr, uint32_t kind,
 				   __ATOMIC_RELAXED);
 }
 
+uint32_t pcpu_sym_index(struct pcpu_domain *d, const struct pcpu_dom_sym *s)
+{
+	return (uint32_t)(s - symbols(d));
+}
+
+/* The metadata entry is written first, naming the seq the symbol entry is about to get
+ * (a reused slot's rewrite adds 2, a new one keeps 0): a reader that sees the symbol
+ * then sees its metadata (format/publish.h, publication 5). */
 int pcpu_sym_add_locked(struct pcpu_domain *d, const char *name, uint64_t addr, uint64_t size,
-			uint32_t kind, uint32_t flags)
+			uint32_t kind, uint32_t flags, const struct pcpu_dom_meta *meta)
 {
 	struct pcpu_dom_sym *tab = symbols(d), *slot = NULL;
 	uint32_t n = d->hdr->sym_count;
+	int err;
 
 	if (name == NULL || *name == '\0' || strlen(name) >= PCPU_DOM_SYM_NAME_MAX)
 		return EINVAL;
@@ -60,6 +69,11 @@ int pcpu_sym_add_locked(struct pcpu_domain *d, const char *name, uint64_t addr, 
 		return ENOSPC;
 	struct pcpu_dom_sym v = {.addr = addr, .size = size, .kind = kind, .flags = flags};
 	strcpy(v.name, name);
+	err = slot != NULL
+		      ? pcpu_meta_set_locked(d, pcpu_sym_index(d, slot), name, slot->seq + 2, meta)
+		      : pcpu_meta_set_locked(d, n, name, 0, meta);
+	if (err != 0)
+		return err;
 	count_zpcpu_sym(d, addr, kind, 1);
 	if (slot != NULL) {
 		pcpu_sym_rewrite(slot, &v);

@@ -14,7 +14,7 @@ void *zpcpu_alloc(size_t size)
 
 void *zpcpu_alloc_named(const char *name, size_t size)
 {
-	return pcpu_named_alloc(name, size, size, PCPU_SYM_ZPCPU, 0);
+	return pcpu_named_alloc(name, size, size, PCPU_SYM_ZPCPU, 0, NULL);
 }
 
 void zpcpu_free(void *base)

@@ -16,7 +16,7 @@
 
 #define PCPU_DOM_MAGIC "PCPUDOM\n" /* 8 bytes, no terminator */
 #define PCPU_DOM_VERSION_MAJOR 2   /* a reader refuses any other major */
-#define PCPU_DOM_VERSION_MINOR 0   /* a newer minor only appends fields */
+#define PCPU_DOM_VERSION_MINOR 1   /* a newer minor only appends fields */
 #define PCPU_DOM_HDR_SIZE 4096u
 #define PCPU_DOM_READY 0x59444552u /* "REDY": ready is written last, with release */
 #define PCPU_DOM_TOC_MAX 32
@@ -57,6 +57,8 @@ struct pcpu_dom_toc {
 #define DOMTYPE_NAME 0x460E	    /* 64 */
 #define DOMTYPE_PROC_OFF 0x430F	    /* 8 */
 #define DOMTYPE_PROC_CAP 0x4210	    /* 4 */
+#define DOMTYPE_META_OFF 0x4311	    /* 8, since 2.1 */
+#define DOMTYPE_META_CAP 0x4212	    /* 4, since 2.1 */
 
 /* Symbol kinds. */
 #define PCPU_SYM_FREE 0	   /* tombstone of a freed object; readers skip it */
@@ -64,6 +66,10 @@ struct pcpu_dom_toc {
 #define PCPU_SYM_COUNTER 2 /* addr: counter base (CPU 0's copy, below); size 8 */
 #define PCPU_SYM_OBJECT 3  /* addr: a pcpu_register()ed object of size bytes */
 #define PCPU_SYM_ZPCPU 4   /* addr: zpcpu base; size bytes per CPU */
+/* addr: zpcpu base of (nbounds + 2) counters (the bounds in its metadata entry): the
+ * count of each bucket 0..nbounds (the last one is +Inf), then the sum. size bytes per
+ * CPU: (nbounds + 2) * PCPU_COUNTER_SIZE. Since 2.1. */
+#define PCPU_SYM_HISTOGRAM 5
 
 /*
  * A counter's words in each CPU's copy (doc/domain-format.md, "Counters"): the value,
@@ -128,7 +134,10 @@ struct pcpu_dom_header {
 	uint64_t proc_off;	      /* 904: struct pcpu_dom_proc[proc_cap] */
 	uint32_t proc_cap;	      /* 912: process slots */
 	uint32_t spare32b;	      /* 916 */
-	uint8_t reserved[2048 - 920]; /* 920: zero; future minors append here */
+	uint64_t meta_off;	      /* 920: struct pcpu_dom_meta[meta_cap]; 0 before 2.1 */
+	uint32_t meta_cap;	      /* 928: == sym_cap */
+	uint32_t spare32c;	      /* 932 */
+	uint8_t reserved[2048 - 936]; /* 936: zero; future minors append here */
 	uint8_t writer_private[2048]; /* 2048: allocator state of the writer; readers
 					 never interpret it and snapshots zero it */
 };
@@ -142,7 +151,54 @@ _Static_assert(offsetof(struct pcpu_dom_header, chunk_off) == 320, "format v1");
 _Static_assert(offsetof(struct pcpu_dom_header, ready) == 832, "format v1");
 _Static_assert(offsetof(struct pcpu_dom_header, name) == 840, "format v2");
 _Static_assert(offsetof(struct pcpu_dom_header, proc_off) == 904, "format v2");
+_Static_assert(offsetof(struct pcpu_dom_header, meta_off) == 920, "format v2.1");
+_Static_assert(offsetof(struct pcpu_dom_header, meta_cap) == 928, "format v2.1");
 _Static_assert(offsetof(struct pcpu_dom_header, writer_private) == 2048, "format v1");
+
+/*
+ * Metric metadata (since 2.1): what a symbol means to a monitoring system, in a table
+ * parallel to the symbol table: entry i describes symbol i, and only the incarnation of
+ * it whose seq is sym_seq (a reused symbol slot has a newer seq, so an entry left from
+ * the slot's earlier symbol describes nothing). An entry is rewritten under the same
+ * sequence lock as symbols (format/publish.h). Strings are NUL-terminated, NUL-padded;
+ * readers check every byte (doc/domain-format.md, "Metadata").
+ */
+#define PCPU_META_UNTYPED 0
+#define PCPU_META_COUNTER 1
+#define PCPU_META_GAUGE 2
+#define PCPU_META_HISTOGRAM 3
+
+#define PCPU_METAF_SET 0x1u /* the entry describes symbol i at sym_seq */
+
+#define PCPU_META_FAMILY_MAX 96 /* bytes, each with the terminating NUL */
+#define PCPU_META_UNIT_MAX 32
+#define PCPU_META_HELP_MAX 256
+#define PCPU_META_LABELS_MAX 4
+#define PCPU_META_LNAME_MAX 32
+#define PCPU_META_LVALUE_MAX 64
+#define PCPU_META_BOUNDS_MAX 28
+
+struct pcpu_dom_label {
+	char name[PCPU_META_LNAME_MAX];
+	char value[PCPU_META_LVALUE_MAX];
+};
+
+struct pcpu_dom_meta {
+	uint16_t type;			   /* PCPU_META_* */
+	uint16_t flags;			   /* PCPU_METAF_* */
+	uint16_t nlabels;		   /* labels[0 .. nlabels-1] are set, the rest zero */
+	uint16_t nbounds;		   /* histograms: bounds[0 .. nbounds-1], ascending */
+	double scale;			   /* exported value = raw * scale; 0 means 1 */
+	uint64_t sym_seq;		   /* the seq of the symbol entry this describes */
+	char family[PCPU_META_FAMILY_MAX]; /* "": the symbol's own name */
+	char unit[PCPU_META_UNIT_MAX];
+	char help[PCPU_META_HELP_MAX];
+	struct pcpu_dom_label labels[PCPU_META_LABELS_MAX];
+	uint64_t bounds[PCPU_META_BOUNDS_MAX]; /* finite upper bounds (le), raw units */
+	uint64_t seq; /* even; odd while the entry is rewritten (format/publish.h) */
+};
+_Static_assert(sizeof(struct pcpu_dom_meta) == 1024, "metadata entries are 1024 bytes");
+_Static_assert(offsetof(struct pcpu_dom_meta, seq) == 1016, "seq is the last word");
 
 /*
  * The processes that hold a domain: its creator, the children it forks and every process

@@ -78,33 +78,67 @@ static inline uint32_t pcpu_obs_sym_count(const struct pcpu_dom_header *h)
  */
 #define PCPU_SYM_WORDS (offsetof(struct pcpu_dom_sym, seq) / 8) /* all but seq */
 
+static inline void pcpu_seq_rewrite(uint64_t *seqp, uint64_t *dst, const uint64_t *src,
+				    size_t words)
+{
+	uint64_t seq = *seqp; /* only the writer, under its lock, stores seq */
+
+	__atomic_store_n(seqp, seq + 1, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < words; i++)
+		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELEASE);
+	__atomic_store_n(seqp, seq + 2, __ATOMIC_RELEASE);
+}
+
+static inline void pcpu_seq_copy(uint64_t *dst, const uint64_t *src, size_t words)
+{
+	for (size_t i = 0; i < words; i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_ACQUIRE);
+}
+
 static inline void pcpu_sym_rewrite(struct pcpu_dom_sym *s, const struct pcpu_dom_sym *v)
 {
-	uint64_t seq = s->seq; /* only the writer, under its lock, stores seq */
-	uint64_t *dst = (uint64_t *)(void *)s;
-	const uint64_t *src = (const uint64_t *)(const void *)v;
-
-	__atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELAXED);
-	for (size_t i = 0; i < PCPU_SYM_WORDS; i++)
-		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELEASE);
-	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+	pcpu_seq_rewrite(&s->seq, (uint64_t *)(void *)s, (const uint64_t *)(const void *)v,
+			 PCPU_SYM_WORDS);
 }
 
 /* Copies *s into *out: 0, or -1 when a rewrite may have torn the copy (copy again). */
 static inline int pcpu_sym_read(const struct pcpu_dom_sym *s, struct pcpu_dom_sym *out)
 {
-	const uint64_t *src = (const uint64_t *)(const void *)s;
-	uint64_t *dst = (uint64_t *)(void *)out;
 	uint64_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 	uint32_t kind = __atomic_load_n(&s->kind, __ATOMIC_ACQUIRE);
 
-	for (size_t i = 0; i < PCPU_SYM_WORDS; i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_ACQUIRE);
+	pcpu_seq_copy((uint64_t *)(void *)out, (const uint64_t *)(const void *)s, PCPU_SYM_WORDS);
 	out->seq = seq;
 	return (seq & 1) != 0 || __atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq ||
 			       out->kind != kind
 		       ? -1
 		       : 0;
+}
+
+/*
+ * 5. A metadata entry (since 2.1) is written, at any time, under the same sequence lock
+ * as 4, whether or not its symbol is below sym_count yet (pcpu_meta_rewrite pairs with
+ * pcpu_meta_read). A writer that describes a symbol as it adds it writes the entry
+ * first, naming the seq the symbol entry will have, and then publishes the symbol (3 or
+ * 4): a reader that sees the symbol sees its metadata. Every 2.1 writer stores seq, so
+ * seq alone tells a rewrite.
+ */
+#define PCPU_META_WORDS (offsetof(struct pcpu_dom_meta, seq) / 8) /* all but seq */
+
+static inline void pcpu_meta_rewrite(struct pcpu_dom_meta *m, const struct pcpu_dom_meta *v)
+{
+	pcpu_seq_rewrite(&m->seq, (uint64_t *)(void *)m, (const uint64_t *)(const void *)v,
+			 PCPU_META_WORDS);
+}
+
+/* Copies *m into *out: 0, or -1 when a rewrite may have torn the copy (copy again). */
+static inline int pcpu_meta_read(const struct pcpu_dom_meta *m, struct pcpu_dom_meta *out)
+{
+	uint64_t seq = __atomic_load_n(&m->seq, __ATOMIC_ACQUIRE);
+
+	pcpu_seq_copy((uint64_t *)(void *)out, (const uint64_t *)(const void *)m, PCPU_META_WORDS);
+	out->seq = seq;
+	return (seq & 1) != 0 || __atomic_load_n(&m->seq, __ATOMIC_RELAXED) != seq ? -1 : 0;
 }
 
 #endif

@@ -250,19 +250,21 @@ int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, ui
  * that keeps meeting rewrites gives up rather than spin without bound. */
 #define SYM_TRIES 10000
 
-/* The reader half of publication 4 (format/publish.h): a copy no rewrite tore. */
-static int copy_sym(kvm_t *kd, uint64_t off, struct pcpu_dom_sym *sym)
+/* The reader halves of publications 4 and 5 (format/publish.h): a copy of the symbol
+ * entry (meta NULL) or the metadata entry at off that no rewrite tore. */
+static int copy_entry(kvm_t *kd, uint64_t off, struct pcpu_dom_sym *sym, struct pcpu_dom_meta *meta)
 {
-	const struct pcpu_dom_sym *s = (const struct pcpu_dom_sym *)(kd->map + off);
+	const void *at = kd->map + off;
 	int torn = 1;
 
 	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
 	for (int i = 0; torn && i < SYM_TRIES; i++)
-		torn = pcpu_sym_read(s, sym) != 0;
+		torn = (meta != NULL ? pcpu_meta_read(at, meta) : pcpu_sym_read(at, sym)) != 0;
 	if (guard_end(kd) != 0)
 		return -1;
 	if (torn) {
-		kvm_err(kd, EAGAIN, "symbol entry at offset %" PRIu64 " is being rewritten", off);
+		kvm_err(kd, EAGAIN, "%s entry at offset %" PRIu64 " is being rewritten",
+			meta != NULL ? "metadata" : "symbol", off);
 		return -1;
 	}
 	return 0;
@@ -273,9 +275,18 @@ int kvm_domain_sym(kvm_t *kd, uint32_t index, struct pcpu_dom_sym *sym)
 	uint64_t off = kd->lay.sym_off + (uint64_t)index * sizeof(*sym);
 
 	if (kvm_domain_span(kd, off, sizeof(*sym), "symbol table") != 0 ||
-	    copy_sym(kd, off, sym) != 0)
+	    copy_entry(kd, off, sym, NULL) != 0)
 		return -1;
 	return kvm_sym_check(kd, index, sym);
+}
+
+int kvm_domain_meta(kvm_t *kd, uint32_t index, struct pcpu_dom_meta *meta)
+{
+	uint64_t off = kd->lay.meta_off + (uint64_t)index * sizeof(*meta);
+
+	if (kvm_domain_span(kd, off, sizeof(*meta), "metadata table") != 0)
+		return -1;
+	return copy_entry(kd, off, NULL, meta);
 }
 
 static int find_chunk(const kvm_t *kd, uint64_t off, uint64_t *chunk)

@@ -171,6 +171,25 @@ static int check_tables(kvm_t *kd, const struct pcpu_dom_header *h)
 	return 0;
 }
 
+/* The metadata table (2.1) is optional: meta_off 0 is a file without one. */
+static int check_meta(kvm_t *kd, const struct pcpu_dom_header *h)
+{
+	uint64_t meta_bytes = (uint64_t)h->meta_cap * sizeof(struct pcpu_dom_meta);
+
+	if (h->meta_off == 0)
+		return 0;
+	if (h->meta_cap != h->sym_cap)
+		return bad(kd, "bad domain header: meta_cap %u is not sym_cap %u", h->meta_cap,
+			   h->sym_cap);
+	if (h->meta_off % h->page_size != 0 || h->meta_off < PCPU_DOM_HDR_SIZE ||
+	    !kvm_inside(h->meta_off, meta_bytes, h->file_size))
+		return bad(kd,
+			   "bad domain header: meta_off %" PRIu64 ": the metadata table (%" PRIu64
+			   " bytes) is not page-aligned inside file_size",
+			   h->meta_off, meta_bytes);
+	return 0;
+}
+
 /* The DPCPU block of CPU 0 is an allocation in chunk 0, so every CPU's block is inside it. */
 static int check_dpcpu(kvm_t *kd, const struct pcpu_dom_header *h)
 {
@@ -198,7 +217,8 @@ int kvm_header_load(kvm_t *kd, const struct pcpu_dom_header *h, uint64_t file_le
 		    struct kvm_layout *lay)
 {
 	if (check_identity(kd, h) != 0 || check_geometry(kd, h, file_len) != 0 ||
-	    check_chunks(kd, h) != 0 || check_tables(kd, h) != 0 || check_dpcpu(kd, h) != 0)
+	    check_chunks(kd, h) != 0 || check_tables(kd, h) != 0 || check_meta(kd, h) != 0 ||
+	    check_dpcpu(kd, h) != 0)
 		return -1;
 	*lay = (struct kvm_layout){
 		.maxcpu = h->maxcpu,
@@ -215,6 +235,8 @@ int kvm_header_load(kvm_t *kd, const struct pcpu_dom_header *h, uint64_t file_le
 		.dpcpu_size = h->dpcpu_size,
 		.proc_off = h->proc_off,
 		.proc_cap = h->proc_cap,
+		.meta_off = h->meta_off,
+		.meta_cap = h->meta_off != 0 ? h->meta_cap : 0,
 		.writer_pid = h->writer_pid,
 		.writer_start = h->writer_start,
 		.created_ns = h->created_ns,

@@ -12,6 +12,7 @@
  * kvm_args.c     kvm_getdomargv
  * kvm_snapshot.c kvm_snapshot
  * kvm_syms.c     symbol checks, kvm_walk_syms, kvm_sym_total
+ * kvm_meta.c     kvm_sym_meta: a symbol's metric metadata
  * kvm_target.c   the table of each target (struct kvm_target_ops)
  * kvm_trust.c    which files a reader opens (doc/security.md, "Readers")
  *
@@ -75,6 +76,8 @@ struct kvm_layout {
 	uint64_t chunk_off[PCPU_DOM_MAX_CHUNKS];
 	uint64_t proc_off;
 	uint32_t proc_cap;
+	uint32_t meta_cap; /* == sym_cap; 0 when meta_off is 0 */
+	uint64_t meta_off; /* 0: no metadata table (format 2.0) */
 	int32_t writer_pid;
 	uint64_t writer_start;
 	uint64_t created_ns;
@@ -158,11 +161,12 @@ int kvm_header_load(kvm_t *kd, const struct pcpu_dom_header *h, uint64_t file_le
 int kvm_sym_check(kvm_t *kd, uint32_t index, const struct pcpu_dom_sym *sym);
 
 /* kvm_syms.c. Our kinds: DPCPU variables, counters, pcpu_register()ed objects, zpcpu
- * allocations; a reader skips any other (a freed entry, a kind of a newer minor). */
+ * allocations, histograms; a reader skips any other (a freed entry, a kind of a newer
+ * minor). */
 static inline int kvm_sym_known(uint32_t kind)
 {
 	return kind == PCPU_SYM_DPCPU || kind == PCPU_SYM_COUNTER || kind == PCPU_SYM_OBJECT ||
-	       kind == PCPU_SYM_ZPCPU;
+	       kind == PCPU_SYM_ZPCPU || kind == PCPU_SYM_HISTOGRAM;
 }
 /* Checks a known entry's address against the domain (a DPCPU variable inside the DPCPU
  * block, a counter or zpcpu allocation inside a zpcpu chunk, an object inside the file)
@@ -226,6 +230,8 @@ struct kvm_live {
 int kvm_domain_live(kvm_t *kd, struct kvm_live *live);
 /* Copies the symbol entry index (< the live sym_count) and checks it. */
 int kvm_domain_sym(kvm_t *kd, uint32_t index, struct pcpu_dom_sym *sym);
+/* Copies metadata entry index (< sym_cap, lay.meta_off not 0), unchecked. */
+int kvm_domain_meta(kvm_t *kd, uint32_t index, struct pcpu_dom_meta *meta);
 /*
  * Translates the base of a zpcpu allocation of size bytes per CPU into the file offset of
  * CPU 0's copy, checking that it lies in a zpcpu chunk and that no copy runs into the

@@ -39,7 +39,8 @@ int kvm_sym_resolve(kvm_t *kd, const struct pcpu_dom_sym *sym, unsigned char *ty
 		*type = N_COUNTER;
 		return kvm_domain_zpcpu(kd, sym->addr, sizeof(uint64_t), &off);
 	case PCPU_SYM_ZPCPU:
-		*type = N_ZPCPU;
+	case PCPU_SYM_HISTOGRAM:
+		*type = sym->kind == PCPU_SYM_ZPCPU ? N_ZPCPU : N_HISTOGRAM;
 		return kvm_domain_zpcpu(kd, sym->addr, sym->size, &off);
 	case PCPU_SYM_OBJECT:
 		*type = N_DATA;
@@ -86,6 +87,7 @@ int kvm_walk_syms(kvm_t *kd, kvm_walk_syms_cb_t *cb, void *closure)
 				      : sym.flags & (KVM_SYMF_INTEGER | KVM_SYMF_SIGNED);
 		ks.ks_size = (size_t)sym.size;
 		ks.ks_addr = (unsigned long)sym.addr;
+		ks.ks_index = i;
 		if ((r = cb(&ks, closure)) != 0)
 			return r;
 	}

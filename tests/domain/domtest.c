@@ -86,18 +86,17 @@ uint64_t domtest_counter_sum(const struct pcpu_dom_header *h, uint64_t base)
 	return sum;
 }
 
-pid_t domtest_spawn(int io[2], const char *arg, ...)
+static pid_t spawn(const char *prog, int io[2], const char *arg, va_list ap)
 {
-	const char *argv[8] = {"attach_prog", arg};
+	char rel[64];
+	const char *argv[8] = {prog, arg};
 	int in[2], out[2], n = 2;
-	va_list ap;
 	pid_t pid;
 
-	va_start(ap, arg);
 	while (n < 7 && (argv[n] = va_arg(ap, const char *)) != NULL)
 		n++;
-	va_end(ap);
 	argv[n] = NULL;
+	snprintf(rel, sizeof(rel), "tests/domain/%s", prog);
 	if (io != NULL && (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0))
 		return -1;
 	pid = fork();
@@ -108,7 +107,7 @@ pid_t domtest_spawn(int io[2], const char *arg, ...)
 			close(in[1]);
 			close(out[0]);
 		}
-		execv(test_built_binary("tests/domain/attach_prog"), (char *const *)argv);
+		execv(test_built_binary(rel), (char *const *)argv);
 		_exit(127);
 	}
 	if (io != NULL) {
@@ -117,6 +116,28 @@ pid_t domtest_spawn(int io[2], const char *arg, ...)
 		io[0] = out[0];
 		io[1] = in[1];
 	}
+	return pid;
+}
+
+pid_t domtest_spawn(int io[2], const char *arg, ...)
+{
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, arg);
+	pid = spawn("attach_prog", io, arg, ap);
+	va_end(ap);
+	return pid;
+}
+
+pid_t domtest_spawn_prog(const char *prog, int io[2], const char *arg, ...)
+{
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, arg);
+	pid = spawn(prog, io, arg, ap);
+	va_end(ap);
 	return pid;
 }
 

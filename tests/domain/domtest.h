@@ -30,6 +30,8 @@ uint64_t domtest_counter_sum(const struct pcpu_dom_header *h, uint64_t base);
 /* Starts tests/domain/attach_prog with the arguments (NULL-terminated). With io non-NULL,
  * io[0] reads its stdout and io[1] writes its stdin (closing it ends "path"). */
 pid_t domtest_spawn(int io[2], const char *arg, ...);
+/* The same for another program of tests/domain. */
+pid_t domtest_spawn_prog(const char *prog, int io[2], const char *arg, ...);
 /* The first line the program started with io wrote, without its newline (static buffer). */
 const char *domtest_read_line(int fd);
 

@@ -318,3 +318,31 @@ Test(domain_attach, own_domain_held_by_children_is_joined_after_exec)
 	}
 	cr_assert_eq(test_wait_exit(pid), 0, "the exec()ed image did not rejoin its domain");
 }
+
+/* A file of format 2.0 has its chunks where a 2.1 writer keeps its metadata table. */
+Test(domain_attach, domain_of_format_2_0_is_not_joined)
+{
+	char *p = in_userdir("old");
+	uint16_t minor = 0;
+	uint64_t meta_off = 0;
+	int fd;
+
+	setenv("PCPU_DOMAIN", "old", 1);
+	setenv("PCPU_KEEP", "1", 1);
+	cr_assert_eq(test_wait_exit(domtest_spawn(NULL, "count", "10", "1", NULL)), 0);
+	unsetenv("PCPU_KEEP");
+	unsetenv("PCPU_DOMAIN");
+	fd = open(p, O_RDWR);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(
+		pwrite(fd, &minor, sizeof(minor), offsetof(struct pcpu_dom_header, version_minor)),
+		(ssize_t)sizeof(minor));
+	cr_assert_eq(
+		pwrite(fd, &meta_off, sizeof(meta_off), offsetof(struct pcpu_dom_header, meta_off)),
+		(ssize_t)sizeof(meta_off));
+	close(fd);
+	errno = 0;
+	cr_expect_eq(pcpu_domain_attach("old", NULL), -1);
+	cr_expect_eq(errno, EPROTO);
+	free(p);
+}

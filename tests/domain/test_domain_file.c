@@ -84,8 +84,14 @@ Test(domain_file, toc_locates_the_fixed_fields)
 		if (t->type == DOMTYPE_READY)
 			cr_assert_eq(*(const uint32_t *)((const char *)h + t->offset),
 				     PCPU_DOM_READY);
+		if (t->type == DOMTYPE_META_OFF)
+			cr_assert_eq(*(const uint64_t *)((const char *)h + t->offset), h->meta_off);
+		if (t->type == DOMTYPE_META_CAP)
+			cr_assert_eq(*(const uint32_t *)((const char *)h + t->offset), h->sym_cap);
 	}
-	cr_assert_eq(n, 16, "16 entries then the terminator");
+	cr_assert_eq(n, 18, "18 entries (16 of 2.0, 2 of 2.1) then the terminator");
+	cr_assert_eq(h->version_minor, 1);
+	cr_assert_neq(h->meta_off, 0u);
 }
 
 Test(domain_file, pc_dynamic_is_each_cpus_dpcpu_block)

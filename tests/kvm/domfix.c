@@ -40,7 +40,7 @@ static void fill_toc(struct pcpu_dom_header *h)
 		{DOMTYPE_PCPU_OFF, 184},   {DOMTYPE_SYM_OFF, 192},	{DOMTYPE_SYM_COUNT, 204},
 		{DOMTYPE_WRITER_PID, 224}, {DOMTYPE_WRITER_START, 232}, {DOMTYPE_PROGNAME, 256},
 		{DOMTYPE_READY, 832},	   {DOMTYPE_NAME, 840},		{DOMTYPE_PROC_OFF, 904},
-		{DOMTYPE_PROC_CAP, 912},
+		{DOMTYPE_PROC_CAP, 912},   {DOMTYPE_META_OFF, 920},	{DOMTYPE_META_CAP, 928},
 	};
 
 	memcpy(h->toc, toc, sizeof(toc));
@@ -68,7 +68,7 @@ static void fill_header(struct pcpu_dom_header *h, uint32_t maxcpu)
 
 int domfix_init(struct domfix *f, uint32_t maxcpu, uint32_t nactive)
 {
-	uint64_t sym_end, proc_end;
+	uint64_t sym_end, proc_end, meta_end;
 
 	memset(f, 0, sizeof(*f));
 	if (grow(f, PCPU_DOM_HDR_SIZE) != 0)
@@ -78,7 +78,10 @@ int domfix_init(struct domfix *f, uint32_t maxcpu, uint32_t nactive)
 	f->hdr->proc_off = page_round(sym_end);
 	f->hdr->proc_cap = DOMFIX_PROC_CAP;
 	proc_end = f->hdr->proc_off + DOMFIX_PROC_CAP * sizeof(struct pcpu_dom_proc);
-	if (grow(f, page_round(proc_end)) != 0 || domfix_add_chunk(f) != 0)
+	f->hdr->meta_off = page_round(proc_end);
+	f->hdr->meta_cap = DOMFIX_SYM_CAP;
+	meta_end = f->hdr->meta_off + DOMFIX_SYM_CAP * sizeof(struct pcpu_dom_meta);
+	if (grow(f, page_round(meta_end)) != 0 || domfix_add_chunk(f) != 0)
 		return -1;
 	f->hdr->dpcpu_addr = domfix_zalloc(f, DOMFIX_DPCPU_SIZE);
 	f->hdr->dpcpu_size = DOMFIX_DPCPU_SIZE;
@@ -137,6 +140,19 @@ struct pcpu_dom_sym *domfix_sym(struct domfix *f, const char *name, uint32_t kin
 	if (kind != PCPU_SYM_OBJECT)
 		s->flags = PCPU_SYMF_INTEGER;
 	return s;
+}
+
+struct pcpu_dom_meta *domfix_meta(struct domfix *f, const struct pcpu_dom_sym *s, uint32_t type)
+{
+	struct pcpu_dom_sym *tab = (struct pcpu_dom_sym *)(f->buf + f->hdr->sym_off);
+	struct pcpu_dom_meta *m = (struct pcpu_dom_meta *)(f->buf + f->hdr->meta_off) + (s - tab);
+
+	memset(m, 0, sizeof(*m));
+	m->type = (uint16_t)type;
+	m->flags = PCPU_METAF_SET;
+	m->sym_seq = s->seq;
+	m->seq = 2;
+	return m;
 }
 
 void *domfix_at(struct domfix *f, uint64_t addr, uint32_t cpu)

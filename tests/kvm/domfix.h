@@ -28,7 +28,7 @@ struct domfix {
 };
 
 /* A ready domain of maxcpu slots, CPUs 0..nactive-1 present and online, one chunk, an
- * empty name and DOMFIX_PROC_CAP free process slots. */
+ * empty name, DOMFIX_PROC_CAP free process slots and an empty metadata table. */
 int domfix_init(struct domfix *f, uint32_t maxcpu, uint32_t nactive);
 void domfix_free(struct domfix *f);
 
@@ -40,6 +40,9 @@ int domfix_add_chunk(struct domfix *f);
 /* Appends a symbol entry and returns it, for tests that then break it. */
 struct pcpu_dom_sym *domfix_sym(struct domfix *f, const char *name, uint32_t kind, uint64_t addr,
 				uint64_t size);
+/* Sets the metadata entry of symbol s (from domfix_sym) to type (PCPU_META_*) and
+ * nothing else, and returns it for tests that then fill or break it. */
+struct pcpu_dom_meta *domfix_meta(struct domfix *f, const struct pcpu_dom_sym *s, uint32_t type);
 /* CPU cpu's copy of the per-CPU object at writer address addr, inside the image. */
 void *domfix_at(struct domfix *f, uint64_t addr, uint32_t cpu);
 struct pcpu *domfix_pcpu(struct domfix *f, uint32_t cpu);

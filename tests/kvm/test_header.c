@@ -60,7 +60,7 @@ Test(header, not_ready_domain_is_refused_for_now)
 REFUSED_WHEN(truncated_file_is_refused, "truncated", f->len = 100)
 REFUSED_WHEN(wrong_magic_is_refused, "magic", h->magic[0] = 'X')
 REFUSED_WHEN(newer_major_version_is_refused, "version 3.0 is newer than this reader's version 2",
-	     h->version_major = 3)
+	     (h->version_major = 3, h->version_minor = 0))
 REFUSED_WHEN(version_1_file_is_refused, "version 1.0 is older than this reader's version 2",
 	     (h->version_major = 1, h->version_minor = 0))
 REFUSED_WHEN(name_without_nul_is_refused, "name not NUL-terminated",
@@ -71,6 +71,12 @@ REFUSED_WHEN(process_table_outside_file_is_refused, "proc_off", h->proc_off = h-
 REFUSED_WHEN(process_table_unaligned_is_refused, "proc_off", h->proc_off += 64)
 REFUSED_WHEN(process_table_inside_header_is_refused, "proc_off", h->proc_off = 0)
 REFUSED_WHEN(process_table_overflowing_is_refused, "proc_off", h->proc_off = UINT64_MAX & ~4095ull)
+REFUSED_WHEN(meta_cap_other_than_sym_cap_is_refused, "meta_cap", h->meta_cap = h->sym_cap + 1)
+REFUSED_WHEN(metadata_table_outside_file_is_refused, "meta_off", h->meta_off = h->file_size)
+REFUSED_WHEN(metadata_table_unaligned_is_refused, "meta_off", h->meta_off += 64)
+REFUSED_WHEN(metadata_table_inside_header_is_refused, "meta_off", h->meta_off = 2048)
+REFUSED_WHEN(metadata_table_overflowing_is_refused, "meta_off",
+	     h->meta_off = UINT64_MAX & ~4095ull)
 REFUSED_WHEN(wrong_hdr_size_is_refused, "hdr_size", h->hdr_size = 2048)
 REFUSED_WHEN(progname_without_nul_is_refused, "progname",
 	     memset(h->progname, 'a', sizeof(h->progname)))

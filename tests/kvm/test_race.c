@@ -2,9 +2,9 @@
  * A reader racing a writer (another thread, through its own shared mapping of the
  * file) that creates a domain, grows it chunk by chunk and rewrites a symbol slot, each
  * by the writer halves of format/publish.h with the other stores in between spread out
- * by yields. The reader must only ever see a consistent domain, or one not there yet:
- * no file, an empty one, no magic yet, or "not ready" (EAGAIN). Any other error, or a
- * value that mixes two states, fails.
+ * by yields, and rewrites a metadata entry. The reader must only ever see a consistent
+ * domain, or one not there yet: no file, an empty one, no magic yet, or "not ready"
+ * (EAGAIN). Any other error, or a value that mixes two states, fails.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -348,6 +348,87 @@ Test(race, a_reader_racing_slot_reuse_sees_one_life_of_the_slot_or_none, .timeou
 	cr_expect_eq(s.bad, 0, "%s", s.why);
 	kvm_close(kd);
 	munmap(r.m, f.len);
+	close(fd);
+	domfix_remove(path, NULL);
+	domfix_free(&f);
+}
+
+/* ---- metadata rewrite ---- */
+
+struct redescribe {
+	struct pcpu_dom_meta *entry; /* in the writer's mapping */
+	struct pcpu_dom_meta a, b;   /* two descriptions of one symbol */
+	int stop;
+};
+
+/* As pcpu_metric_describe replaces a description, over and over. */
+static void *redescribe_writer(void *arg)
+{
+	struct redescribe *r = arg;
+
+	for (unsigned long i = 0; !__atomic_load_n(&r->stop, __ATOMIC_RELAXED); i++)
+		pcpu_meta_rewrite(r->entry, i % 2 ? &r->a : &r->b);
+	return NULL;
+}
+
+/* m is a or b whole: its family names the description, every other field agrees. */
+static int one_description(const struct kvm_symmeta *m, const struct pcpu_dom_meta *a,
+			   const struct pcpu_dom_meta *b)
+{
+	const struct pcpu_dom_meta *e = strcmp(m->km_family, a->family) == 0 ? a : b;
+
+	return strcmp(m->km_family, e->family) == 0 && strcmp(m->km_help, e->help) == 0 &&
+	       strcmp(m->km_unit, e->unit) == 0 && m->km_type == e->type &&
+	       m->km_nlabels == e->nlabels &&
+	       strcmp(m->km_labels[0].kl_value, e->labels[0].value) == 0;
+}
+
+Test(race, a_reader_racing_a_redescription_sees_one_description_whole, .timeout = 120)
+{
+	struct domfix f;
+	struct redescribe r = {0};
+	struct kvm_sym ks = {.ks_name = "requests", .ks_index = 0};
+	struct kvm_symmeta m;
+	struct pcpu_dom_sym *sym;
+	char *path;
+	pthread_t w;
+	kvm_t *kd;
+	int fd, torn = 0;
+
+	cr_assert_eq(domfix_init(&f, MAXCPU, MAXCPU), 0);
+	sym = domfix_sym(&f, "requests", PCPU_SYM_COUNTER, domfix_zalloc(&f, 16), 8);
+	r.a = *domfix_meta(&f, sym, PCPU_META_COUNTER);
+	r.b = r.a;
+	strcpy(r.a.family, "alpha_requests");
+	memset(r.a.help, 'a', sizeof(r.a.help) - 1);
+	strcpy(r.a.labels[0].name, "code");
+	strcpy(r.a.labels[0].value, "2xx");
+	r.a.nlabels = 1;
+	strcpy(r.b.family, "beta");
+	strcpy(r.b.help, "b");
+	strcpy(r.b.unit, "bytes");
+	r.b.type = PCPU_META_GAUGE;
+	*domfix_meta(&f, sym, PCPU_META_COUNTER) = r.a;
+	path = domfix_save(&f);
+	cr_assert_not_null(path);
+	fd = open(path, O_RDWR);
+	cr_assert_geq(fd, 0);
+	r.entry = (struct pcpu_dom_meta *)(map_rw(fd, f.len) + f.hdr->meta_off);
+	kd = kvm_openfiles(NULL, path, NULL, O_RDONLY, NULL);
+	cr_assert_not_null(kd, "%s", kvm_geterr(NULL));
+	cr_assert_eq(pthread_create(&w, NULL, redescribe_writer, &r), 0);
+	for (int i = 0; i < REWRITES && !torn; i++) {
+		if (kvm_sym_meta(kd, &ks, &m) != 0)
+			cr_assert_eq(errno, EAGAIN, "%s", kvm_geterr(kd));
+		else
+			torn = !one_description(&m, &r.a, &r.b);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(w, NULL);
+	cr_expect_eq(torn, 0, "family \"%s\" with help \"%.8s...\": a torn entry", m.km_family,
+		     m.km_help);
+	kvm_close(kd);
+	munmap((unsigned char *)r.entry - f.hdr->meta_off, f.len);
 	close(fd);
 	domfix_remove(path, NULL);
 	domfix_free(&f);

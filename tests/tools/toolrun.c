@@ -236,6 +236,39 @@ pid_t writer_fork(struct writer *w)
 	return (pid_t)pid;
 }
 
+/* Sends a command line and waits for the writer's answer. */
+static void writer_says(struct writer *w, const char *cmd, const char *answer)
+{
+	char line[64];
+
+	cr_assert_eq(write(w->in, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+	cr_assert_not_null(fgets(line, sizeof(line), w->out), "the writer exited");
+	cr_assert_str_eq(line, answer, "writer said: %s", line);
+}
+
+void writer_late(struct writer *w)
+{
+	writer_says(w, "late\n", "late\n");
+}
+
+void writer_type(struct writer *w, const char *name, const char *type)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "type %s %s\n", name, type);
+	writer_says(w, cmd, "typed\n");
+}
+
+void python_json_expect(const char *json, const char *program, const char *expect)
+{
+	struct run py;
+
+	run_python_json(&py, json, program);
+	cr_assert_eq(py.status, 0, "python: %s\njson: %s", py.err, json);
+	cr_assert_str_eq(py.out, expect, "json: %s", json);
+	run_free(&py);
+}
+
 void wait_gone(pid_t pid)
 {
 	char file[64], state = 0, buf[512];

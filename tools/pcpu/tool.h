@@ -34,7 +34,12 @@ int tool_help(void);
 /* Selects the subcommand that tool_err() and tool_usage() name. */
 void tool_set_cmd(const struct tool_cmd *cmd);
 
-/* Parses option values; on a bad value they print the error line and return -1. */
+/* The shortest interval a watch takes: below it a sample would cost more than the
+ * interval (every symbol and CPU read), and 1e-9 is a typo, not a wish. */
+#define TOOL_MIN_INTERVAL 0.01
+
+/* Parses option values; on a bad value they print the error line and return -1. An
+ * interval is decimal seconds from TOOL_MIN_INTERVAL to 86400 (NaN, inf refused). */
 int tool_parse_interval(const char *what, const char *s, double *seconds);
 int tool_parse_count(const char *what, const char *s, uint64_t *count);
 int tool_parse_u64(const char *what, const char *s, uint64_t *v);

@@ -2,7 +2,6 @@
 #include "tool.h"
 
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,9 +52,9 @@ int tool_parse_interval(const char *what, const char *s, double *seconds)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0 || v > 86400) {
-		tool_err("bad %s \"%s\": expected seconds, greater than 0 and at most 86400", what,
-			 s);
+	if (end == s || *end != '\0' || errno != 0 || !(v >= TOOL_MIN_INTERVAL && v <= 86400)) {
+		tool_err("bad %s \"%s\": expected seconds from %g to 86400", what, s,
+			 TOOL_MIN_INTERVAL);
 		return -1;
 	}
 	*seconds = v;
