@@ -343,3 +343,23 @@ Test(meta, snapshot_keeps_the_metadata)
 	free(snap);
 	domfix_remove(path, "snap");
 }
+
+Test(meta, histogram_is_listed_and_found_as_n_histogram)
+{
+	struct found w = {.name = "latency"};
+	struct nlist nl[] = {{.n_name = "latency"}, {.n_name = NULL}};
+	char errbuf[_POSIX2_LINE_MAX];
+	char *path = domfix_save(&f);
+	kvm_t *kd = kvm_openfiles(NULL, path, NULL, O_RDONLY, errbuf);
+
+	cr_assert_not_null(kd, "%s", errbuf);
+	cr_assert_eq(kvm_walk_syms(kd, pick, &w), 1);
+	cr_expect_eq(w.ks.ks_type, N_HISTOGRAM);
+	cr_expect_eq(w.ks.ks_size, 5 * PCPU_COUNTER_SIZE);
+	cr_expect_eq(w.ks.ks_index, 1u);
+	cr_expect_eq(kvm_nlist(kd, nl), 0, "%s", kvm_geterr(kd));
+	cr_expect_eq(nl[0].n_type, N_HISTOGRAM);
+	cr_expect_eq(nl[0].n_value, hist->addr);
+	kvm_close(kd);
+	domfix_remove(path, NULL);
+}
