@@ -133,6 +133,21 @@ Test(meta, labeled_counter_reads_every_field)
 	cr_expect_eq(m.km_nbounds, 0);
 }
 
+Test(meta, bytes_after_a_strings_nul_are_not_passed_on)
+{
+	struct kvm_symmeta m;
+	char msg[_POSIX2_LINE_MAX];
+	int err;
+
+	memcpy(req_m->unit, "ms\0junk", 8);
+	memcpy(req_m->labels[0].value, "2xx\0\xff\x01", 7);
+	cr_assert_eq(meta_of("req_2xx", &m, &err, msg), 0, "%s", msg);
+	cr_expect_str_eq(m.km_unit, "ms");
+	cr_expect_eq(m.km_unit[3], '\0');
+	cr_expect_eq(m.km_labels[0].kl_value[4], '\0');
+	cr_expect_eq(m.km_labels[0].kl_value[5], '\0');
+}
+
 Test(meta, histogram_reads_its_bounds_and_scale)
 {
 	struct kvm_symmeta m;
