@@ -21,6 +21,7 @@
 
 #include "common/testutil.h"
 #include "format/publish.h"
+#include "format/snapshot.h"
 #include "kvm/domfix.h"
 
 #define MAXCPU 4u
@@ -30,8 +31,10 @@
 /* Reads of a 1024-byte entry, each of 128 atomic loads that ThreadSanitizer makes slow. */
 #ifdef __SANITIZE_THREAD__
 #define REDESCRIBES 2000
+#define SNAPSHOTS 50
 #else
 #define REDESCRIBES 20000
+#define SNAPSHOTS 500
 #endif
 
 /* The writer's stores are whole aligned words, as the reader's loads are, with yields
@@ -437,5 +440,64 @@ Test(race, a_reader_racing_a_redescription_sees_one_description_whole, .timeout 
 	munmap((unsigned char *)r.entry - f.hdr->meta_off, f.len);
 	close(fd);
 	domfix_remove(path, NULL);
+	domfix_free(&f);
+}
+
+/* A snapshot's block copy of an entry being rewritten could mix two versions with an
+ * even seq; each entry is copied again whole (src/format/snapshot.c). */
+Test(race, a_snapshot_taken_during_redescriptions_holds_one_description_whole, .timeout = 120)
+{
+	struct domfix f;
+	struct redescribe r = {0};
+	struct kvm_sym ks = {.ks_name = "requests", .ks_index = 0};
+	struct kvm_symmeta m;
+	struct pcpu_dom_sym *sym;
+	char *path, *snap;
+	unsigned char *map;
+	pthread_t w;
+	int fd, torn = 0, taken = 0;
+
+	cr_assert_eq(domfix_init(&f, MAXCPU, MAXCPU), 0);
+	sym = domfix_sym(&f, "requests", PCPU_SYM_COUNTER, domfix_zalloc(&f, 16), 8);
+	r.a = *domfix_meta(&f, sym, PCPU_META_COUNTER);
+	r.b = r.a;
+	strcpy(r.a.family, "alpha_requests");
+	memset(r.a.help, 'a', sizeof(r.a.help) - 1);
+	strcpy(r.b.family, "beta");
+	memset(r.b.help, 'b', 100);
+	*domfix_meta(&f, sym, PCPU_META_COUNTER) = r.a;
+	path = domfix_save(&f);
+	cr_assert_not_null(path);
+	snap = strdup(path);
+	strcpy(snap + strlen(snap) - strlen("domain"), "snap");
+	fd = open(path, O_RDWR);
+	cr_assert_geq(fd, 0);
+	map = map_rw(fd, f.len);
+	r.entry = (struct pcpu_dom_meta *)(map + f.hdr->meta_off);
+	cr_assert_eq(pthread_create(&w, NULL, redescribe_writer, &r), 0);
+	for (int i = 0; i < SNAPSHOTS && !torn; i++) {
+		kvm_t *kd;
+
+		unlink(snap);
+		if (pcpu_format_snapshot(map, f.len, snap) != 0) {
+			cr_assert_eq(errno, EAGAIN, "%s", strerror(errno));
+			continue;
+		}
+		taken++;
+		kd = kvm_openfiles(NULL, snap, NULL, O_RDONLY, NULL);
+		cr_assert_not_null(kd, "%s", kvm_geterr(NULL));
+		cr_assert_eq(kvm_sym_meta(kd, &ks, &m), 0, "%s", kvm_geterr(kd));
+		torn = !one_description(&m, &r.a, &r.b);
+		kvm_close(kd);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(w, NULL);
+	cr_expect_eq(torn, 0, "family \"%s\" with help \"%.8s...\": a torn entry", m.km_family,
+		     m.km_help);
+	cr_expect_gt(taken, 0);
+	munmap(map, f.len);
+	close(fd);
+	free(snap);
+	domfix_remove(path, "snap");
 	domfix_free(&f);
 }
