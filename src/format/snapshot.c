@@ -10,7 +10,7 @@
 #include "format/domain_format.h"
 #include "format/publish.h"
 
-enum { BLOCK = 65536, ENTRY_TRIES = 10000 };
+enum { BLOCK = 65536 };
 
 static void load_words(uint64_t *dst, const void *src, size_t len)
 {
@@ -88,9 +88,10 @@ static int entry_inside(uint64_t off, uint32_t i, size_t len, size_t size)
 	return off != 0 && off % 8 == 0 && at >= off && at <= size && len <= size - at;
 }
 
-/* Copies entry i of the symbol table (meta 0) or the metadata table (meta 1) whole,
- * under its sequence lock (format/publish.h, publications 4 and 5), over its block copy.
- * 0, or an errno value (EAGAIN: rewritten all the time). */
+/* Copies the symbol entry (meta 0) or metadata entry (meta 1) at off whole, under its
+ * sequence lock (format/publish.h, publications 4 and 5), over its block copy. One that
+ * stays odd (a writer that died inside a rewrite) keeps its block copy, which readers of
+ * the snapshot find odd as readers of the domain do. 0, or an errno value. */
 static int settle_entry(int fd, const char *base, uint64_t off, size_t len, int meta)
 {
 	union {
@@ -100,10 +101,12 @@ static int settle_entry(int fd, const char *base, uint64_t off, size_t len, int 
 	const void *at = base + off;
 	int torn = 1;
 
-	for (int t = 0; torn && t < ENTRY_TRIES; t++)
+	for (int t = 0; torn && t < PCPU_SEQ_TRIES; t++) {
+		pcpu_seq_backoff(t);
 		torn = (meta ? pcpu_meta_read(at, &e.meta) : pcpu_sym_read(at, &e.sym)) != 0;
+	}
 	if (torn)
-		return EAGAIN;
+		return 0;
 	return pwrite(fd, &e, len, (off_t)off) == (ssize_t)len ? 0 : errno != 0 ? errno : EIO;
 }
 
@@ -117,11 +120,13 @@ static int settle_tables(int fd, const char *base, size_t size, const struct pcp
 {
 	int err = 0;
 
-	for (uint32_t i = 0; i < h->sym_count && err == 0; i++) {
-		if (entry_inside(h->sym_off, i, sizeof(struct pcpu_dom_sym), size))
-			err = settle_entry(fd, base,
-					   h->sym_off + (uint64_t)i * sizeof(struct pcpu_dom_sym),
-					   sizeof(struct pcpu_dom_sym), 0);
+	/* The table is contiguous: past the first entry outside the copy, all are (and a
+	 * hostile sym_count costs nothing). */
+	for (uint32_t i = 0; i < h->sym_count && err == 0 &&
+			     entry_inside(h->sym_off, i, sizeof(struct pcpu_dom_sym), size);
+	     i++) {
+		err = settle_entry(fd, base, h->sym_off + (uint64_t)i * sizeof(struct pcpu_dom_sym),
+				   sizeof(struct pcpu_dom_sym), 0);
 		if (err == 0 && entry_inside(h->meta_off, i, sizeof(struct pcpu_dom_meta), size))
 			err = settle_entry(fd, base,
 					   h->meta_off + (uint64_t)i * sizeof(struct pcpu_dom_meta),

@@ -10,7 +10,7 @@
  * byte is read with aligned 8-byte loads, so each value is whole; the header gets
  * PCPU_DOM_F_SNAPSHOT, snapshot_ns and a zeroed writer_private; all-zero pages are left as
  * holes; each symbol and metadata entry is copied whole, under its sequence lock. 0, or -1
- * with errno (EAGAIN: an entry was rewritten all the time; the partial file is removed).
+ * with errno (the partial file is removed).
  * Shared by pcpu_snapshot() and kvm_snapshot().
  */
 int pcpu_format_snapshot(const void *base, size_t size, const char *path);
