@@ -6,8 +6,8 @@ cd "$(dirname "$0")"
 
 JOBS=$(nproc)
 PACKAGES=(build-essential cmake pkg-config libcriterion-dev clang libfuzzer-14-dev
-	  libclang-rt-14-dev libmicrohttpd-dev libncurses-dev python3 mandoc tmux prometheus procps
-	  nginx nginx-dev apache2-utils curl)
+	  libclang-rt-14-dev libmicrohttpd-dev libncurses-dev zlib1g-dev python3 mandoc tmux
+	  prometheus python3-prometheus-client procps nginx nginx-dev apache2-utils curl)
 
 need_packages() {
 	local missing=()

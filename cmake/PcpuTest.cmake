@@ -41,3 +41,30 @@ function(pcpu_add_test)
   set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}"
     ENVIRONMENT "PCPU_TEST_BINDIR=${CMAKE_BINARY_DIR}")
 endfunction()
+
+# pcpu_test_in_every_mode(name): test name again in each other add mode (rseq with our own
+# area, atomic); PCPU_EXPECT_MODE lets the test check that the mode really is the one
+# asked for. ThreadSanitizer builds have no rseq (<pcpu/percpu_add.h>) and qemu-user has
+# none either, so there every mode is "atomic"; only concurrency tests exist there.
+function(pcpu_test_in_every_mode name)
+  if(NOT TEST ${name})
+    return()
+  endif()
+  get_test_property(${name} LABELS labels)
+  foreach(mode rseq-own atomic)
+    set(expect ${mode})
+    set(args --jobs 2)
+    if(mode STREQUAL "rseq-own")
+      set(env "GLIBC_TUNABLES=glibc.pthread.rseq=0")
+    else()
+      set(env "PCPU_RSEQ=0")
+    endif()
+    if(PCPU_TEST_SHIM)
+      set(expect atomic)
+      set(args)
+    endif()
+    add_test(NAME ${name}_${mode} COMMAND test_${name} ${args})
+    set_tests_properties(${name}_${mode} PROPERTIES TIMEOUT 600 LABELS "${labels}"
+      ENVIRONMENT "${env};PCPU_EXPECT_MODE=${expect};PCPU_TEST_BINDIR=${CMAKE_BINARY_DIR}")
+  endforeach()
+endfunction()

@@ -1,18 +1,13 @@
 /*
  * The loops themselves (see loops.h). Each round-robin loop makes RR adds per iteration to
- * RR different targets; each "amid" loop makes one add per step of a dependent chain of
- * ALU work that the add does not touch, so the add's net cost is the loop's time minus
- * work_only's.
- *
- * The bare add is the baseline the issue asks for: a critical section written here from
- * the rseq ABI (linux/rseq.h, glibc's __rseq_offset) and nothing else -- store rseq_cs,
- * load cpu_id, index by the stride, add -- with no check, no fallback and no retry: it
- * is only run while this thread is registered, and an abort simply loses that add.
+ * RR different targets; each "amid" loop (amid.h) makes one add per step of ALU work that
+ * the add does not touch, so the add's net cost is the loop's time minus work_only's.
+ * The bare add is the baseline the issue asks for (bare_rseq.h).
  */
-#include <sys/rseq.h>
-
 #include <pcpu/pcpu.h>
 
+#include "amid.h"
+#include "bare_rseq.h"
 #include "harness.h"
 #include "loops.h"
 
@@ -28,55 +23,12 @@ DPCPU_DEFINE_STATIC(uint64_t, tight);
 #define DEFINE_RR(i) DPCPU_DEFINE_STATIC(uint64_t, rr##i);
 RR_VARS(DEFINE_RR)
 
-/* Four independent xorshift lanes: enough ALU work that the loop is bound by the
- * execution ports, so an add's own instructions show as a net cost. */
-static inline uint64_t work(uint64_t x)
-{
-	x ^= x << 13;
-	x ^= x >> 7;
-	return x ^ (x << 17);
-}
-
 static inline void bare_add(char *slot0, uint64_t v)
 {
-	__asm__ goto(".pushsection __rseq_cs, \"aw\"\n\t"
-		     ".balign 32\n\t"
-		     "3: .long 0, 0\n\t"
-		     ".quad 1f, 2f - 1f, 4f\n\t"
-		     ".popsection\n\t"
-		     "leaq 3b(%%rip), %%rax\n\t"
-		     "movq %%rax, %%fs:8(%[off])\n\t"
-		     "1:\n\t"
-		     "movl %%fs:4(%[off]), %%eax\n\t"
-		     "imulq %[stride], %%rax\n\t"
-		     "addq %[v], (%[slot0], %%rax)\n\t"
-		     "2:\n\t"
-		     ".pushsection __rseq_failure, \"ax\"\n\t"
-		     ".byte 0x0f, 0xb9, 0x3d\n\t"
-		     ".long 0x53053053\n\t"
-		     "4: jmp %l[aborted]\n\t"
-		     ".popsection\n\t"
-		     :
-		     : [off] "r"(__rseq_offset), [slot0] "r"(slot0),
-		       [stride] "r"(loop_targets.stride), [v] "r"(v)
-		     : "rax", "memory", "cc"
-		     : aborted);
-aborted:
-	return;
+	bench_bare_rseq_add(slot0, loop_targets.stride, v);
 }
 
-/* An "amid" loop: one add per step of the four lanes of work. */
-#define AMID(name, add)                                                     \
-	void LOOP(name)(void *arg, uint64_t n)                              \
-	{                                                                   \
-		uint64_t a = 88172645463325252ull, b = 1, c = 2, d = 3;     \
-		(void)arg;                                                  \
-		for (uint64_t i = 0; i < n; i++) {                          \
-			a = work(a), b = work(b), c = work(c), d = work(d); \
-			add;                                                \
-		}                                                           \
-		bench_keep(a ^ b ^ c ^ d);                                  \
-	}
+#define AMID(name, add) BENCH_AMID(LOOP(name), add)
 
 void LOOP(counter_tight)(void *arg, uint64_t n)
 {
@@ -93,7 +45,7 @@ void LOOP(counter_rr)(void *arg, uint64_t n)
 			counter_u64_add(loop_targets.rr[k], 1);
 }
 
-AMID(counter_amid, counter_u64_add(loop_targets.one, 1))
+AMID(counter_amid, counter_u64_add(loop_targets.one, 1));
 
 void LOOP(dpcpu_tight)(void *arg, uint64_t n)
 {
@@ -111,7 +63,7 @@ void LOOP(dpcpu_rr)(void *arg, uint64_t n)
 	}
 }
 
-AMID(dpcpu_amid, DPCPU_ADD(tight, 1))
+AMID(dpcpu_amid, DPCPU_ADD(tight, 1));
 
 void LOOP(bare_tight)(void *arg, uint64_t n)
 {
@@ -128,16 +80,6 @@ void LOOP(bare_rr)(void *arg, uint64_t n)
 			bare_add(loop_targets.slots + k * sizeof(uint64_t), 1);
 }
 
-AMID(bare_amid, bare_add(loop_targets.slots, 1))
+AMID(bare_amid, bare_add(loop_targets.slots, 1));
 
-void LOOP(work_only)(void *arg, uint64_t n)
-{
-	uint64_t a = 88172645463325252ull, b = 1, c = 2, d = 3;
-
-	(void)arg;
-	for (uint64_t i = 0; i < n; i++) {
-		a = work(a), b = work(b), c = work(c), d = work(d);
-		__asm__ volatile("" : : : "memory"); /* the adds' clobber, without the add */
-	}
-	bench_keep(a ^ b ^ c ^ d);
-}
+AMID(work_only, BENCH_AMID_NOTHING);

@@ -3,8 +3,9 @@
  * next to libmicrohttpd answering the same bytes from memory (no reading): the HTTP
  * cost alone, so the ratio is what reading the domain at each scrape adds. Once with
  * the default (scrapes share the reading under way) and once with --interval 1 (a
- * reading serves the scrapes of the next second too); each with the peak RSS of the
- * serve process next to the domain's size.
+ * reading serves the scrapes of the next second too), then with --interval 1 asked as
+ * Prometheus asks (OpenMetrics, gzip: made once per reading); each with the peak RSS of
+ * the serve process next to the domain's size.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -24,25 +25,32 @@
 #define CLIENTS 16
 #define SCRAPES 4 /* per client and repetition */
 
+/* What Prometheus 2.42 sends. */
+#define PROMETHEUS_HEADERS                                                                      \
+	"Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5\r\n" \
+	"Accept-Encoding: gzip\r\n"
+
 struct scrape {
 	int port;
-	size_t bytes; /* of the last response */
+	const char *headers; /* extra request headers, "" for none */
+	size_t bytes;	     /* of the last response */
 };
 
 /* One GET /metrics over a new connection, read to the end. */
-static size_t scrape_once(int port)
+static size_t scrape_once(int port, const char *headers)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET,
 				.sin_port = htons((uint16_t)port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	static const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-	char buf[65536];
-	size_t total = 0;
+	char req[512], buf[65536];
+	size_t total = 0, len;
 	ssize_t n;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
+	len = (size_t)snprintf(req, sizeof(req),
+			       "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n%s\r\n", headers);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1) {
+	    write(fd, req, len) != (ssize_t)len) {
 		perror("bench: scrape");
 		exit(1);
 	}
@@ -57,7 +65,7 @@ static void scrape(void *arg, uint64_t iters)
 	struct scrape *s = arg;
 
 	for (uint64_t i = 0; i < iters; i++)
-		s->bytes = scrape_once(s->port);
+		s->bytes = scrape_once(s->port, s->headers);
 }
 
 static pid_t serve_start(const char *domain, const char *interval, int *port)
@@ -153,9 +161,9 @@ static double peak_rss_mib(pid_t pid)
 }
 
 /* One configuration of pcpu serve against the baseline server at base_port. */
-static void run(const char *domain, const char *interval, int base_port)
+static void run(const char *domain, const char *interval, const char *headers, int base_port)
 {
-	struct scrape s = {0}, base = {.port = base_port};
+	struct scrape s = {.headers = headers}, base = {.port = base_port, .headers = ""};
 	double served, baseline, rss;
 	char name[96];
 	pid_t serve;
@@ -165,8 +173,8 @@ static void run(const char *domain, const char *interval, int base_port)
 	served = bench_ops_per_sec(scrape, &s, SCRAPES, CLIENTS);
 	baseline = bench_ops_per_sec(scrape, &base, SCRAPES, CLIENTS);
 	rss = peak_rss_mib(serve);
-	snprintf(name, sizeof(name), "pcpu serve%s%s, %d clients", interval ? " -i " : "",
-		 interval ? interval : "", CLIENTS);
+	snprintf(name, sizeof(name), "pcpu serve%s%s%s, %d clients", interval ? " -i " : "",
+		 interval ? interval : "", *headers ? " (OpenMetrics, gzip)" : "", CLIENTS);
 	bench_report(name, served, "static response (libmicrohttpd)", baseline, "scr/s");
 	printf("pcpu serve%s%s: peak RSS %.1f MiB for a %.1f MiB domain (bound: 2x + a few MiB)\n",
 	       interval ? " -i " : "", interval ? interval : "", rss, big_domain_mib());
@@ -185,15 +193,16 @@ int main(void)
 	bench_header("pcpu serve: bursts of concurrent scrapes of /metrics");
 	big_domain_describe();
 	serve = serve_start(domain, NULL, &port);
-	static_len = scrape_once(port);
+	static_len = scrape_once(port, "");
 	kill(serve, SIGTERM);
 	waitpid(serve, &status, 0);
 	static_body = malloc(static_len);
 	memset(static_body, '#', static_len);
 	d = static_start(&port);
 	printf("response: %zu bytes, %d clients at once\n", static_len, CLIENTS);
-	run(domain, NULL, port);
-	run(domain, "1", port);
+	run(domain, NULL, "", port);
+	run(domain, "1", "", port);
+	run(domain, "1", PROMETHEUS_HEADERS, port);
 	MHD_stop_daemon(d);
 	free(static_body);
 	big_domain_cleanup();

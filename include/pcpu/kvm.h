@@ -142,6 +142,14 @@ struct kvm_symmeta {
 PCPU_EXPORT int kvm_sym_meta(kvm_t *kd, const struct kvm_sym *ks, struct kvm_symmeta *m);
 
 /*
+ * kvm_histogram_fetch(3): an N_HISTOGRAM symbol's bucket counts (not cumulative; the last
+ * is +Inf) into buckets[0 .. km_nbounds], km_nbounds + 1 = ks_size / 16 - 1 of them, and
+ * the sum of the observed values into *sum unless sum is NULL. 0, or -1 with the error.
+ */
+PCPU_EXPORT int kvm_histogram_fetch(kvm_t *kd, const struct kvm_sym *ks, uint64_t *buckets,
+				    uint64_t *sum);
+
+/*
  * kvm_getdominfo(3): the domain's name and state, and the processes that hold it. Both
  * return memory of the handle, valid until the next call of the same function on kd or
  * kvm_close; NULL on error. A process holds a domain from its attach (or creation, or

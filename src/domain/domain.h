@@ -156,8 +156,7 @@ int pcpu_sym_add_locked(struct pcpu_domain *d, const char *name, uint64_t addr, 
  * NULL for any other type): 0 or EINVAL. set_locked writes entry index for symbol name
  * whose entry has (or is about to have) seq sym_seq, or clears it when v is NULL: 0, or
  * EEXIST when another member of v's family has another type, unit or help, or the same
- * labels, or when the symbol is a histogram described with other bounds. get_locked
- * gives the entry that describes symbol index now, or NULL.
+ * labels. get_locked gives the entry that describes symbol index now, or NULL.
  */
 struct pcpu_metric;
 int pcpu_meta_build(struct pcpu_dom_meta *out, const struct pcpu_metric *m, const uint64_t *bounds,

@@ -134,7 +134,6 @@ int pcpu_meta_set_locked(struct pcpu_domain *d, uint32_t index, const char *name
 			 const struct pcpu_dom_meta *v)
 {
 	struct pcpu_dom_meta *m = &metas(d)[index], entry = {0};
-	const struct pcpu_dom_meta *old;
 	int err;
 
 	if (v == NULL) {
@@ -144,12 +143,6 @@ int pcpu_meta_set_locked(struct pcpu_domain *d, uint32_t index, const char *name
 			pcpu_meta_rewrite(m, &entry);
 		return 0;
 	}
-	old = pcpu_meta_get_locked(d, index);
-	/* A histogram's counts are only meaningful against the bounds they were taken with. */
-	if (old != NULL && old->type == PCPU_META_HISTOGRAM &&
-	    (v->nbounds != old->nbounds ||
-	     memcmp(v->bounds, old->bounds, sizeof(v->bounds[0]) * v->nbounds) != 0))
-		return EEXIST;
 	err = family_conflict(d, index, name, v);
 	if (err != 0)
 		return err;

@@ -4,6 +4,19 @@
 #include <errno.h>
 #include <string.h>
 
+/* A histogram is also its bounds: the same count of them (its size) is not enough. */
+static int same_bounds(struct pcpu_domain *d, const struct pcpu_dom_sym *s,
+		       const struct pcpu_dom_meta *meta)
+{
+	const struct pcpu_dom_meta *have;
+
+	if (s->kind != PCPU_SYM_HISTOGRAM)
+		return 1;
+	have = pcpu_meta_get_locked(d, pcpu_sym_index(d, s));
+	return have != NULL && meta != NULL && have->nbounds == meta->nbounds &&
+	       memcmp(have->bounds, meta->bounds, sizeof(have->bounds)) == 0;
+}
+
 /* Caller holds the lock. An existing name must be the same kind and size: two programs
  * that disagree about what a name is must never share its bytes under two readings. A
  * description (meta not NULL) replaces the one an existing object has. */
@@ -18,7 +31,7 @@ static void *find_or_make(struct pcpu_domain *d, const char *name, size_t bytes,
 	if (meta != NULL && (meta->type == PCPU_META_HISTOGRAM) != (kind == PCPU_SYM_HISTOGRAM))
 		return errno = EINVAL, NULL;
 	if (s != NULL) {
-		if (s->kind != (uint32_t)kind || s->size != size)
+		if (s->kind != (uint32_t)kind || s->size != size || !same_bounds(d, s, meta))
 			return errno = EEXIST, NULL;
 		err = meta == NULL
 			      ? 0

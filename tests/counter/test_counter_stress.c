@@ -15,15 +15,13 @@
 #include <pcpu/pcpu.h>
 
 #include "arch/mode.h"
+#include "common/stress.h"
 #include "common/testutil.h"
 #include "domain/domtest.h"
 
-enum { ADDS = 1000000, MAXT = 64 };
+enum { ADDS = 1000000 };
 
 static counter_u64_t c;
-static int nthreads;
-static pthread_t workers[MAXT];
-static int stop;
 
 /* Flags between threads are atomics, so that ThreadSanitizer sees their ordering. */
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
@@ -31,16 +29,9 @@ static int stop;
 
 static void setup(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
 	domtest_use_private_path();
-	nthreads = (int)(2 * (n > 0 ? n : 1));
-	if (nthreads < 8)
-		nthreads = 8;
-	if (nthreads > MAXT)
-		nthreads = MAXT;
+	stress_init();
 	c = counter_u64_alloc(M_WAITOK);
-	stop = 0;
 }
 
 TestSuite(counter_stress, .init = setup, .fini = domtest_cleanup, .timeout = 240);
@@ -53,57 +44,15 @@ static void *add_loop(void *arg)
 	return NULL;
 }
 
-/* Moves every worker to another single CPU, over and over, until stop. */
-static void *migrate_loop(void *arg)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-
-	(void)arg;
-	for (unsigned int round = 0; !LOAD(stop); round++) {
-		for (int t = 0; t < nthreads; t++) {
-			CPU_ZERO(&set);
-			CPU_SET((round + (unsigned int)t) % (unsigned int)ncpu, &set);
-			pthread_setaffinity_np(workers[t], sizeof(set), &set);
-		}
-		sched_yield();
-	}
-	return NULL;
-}
-
-static void *(*work)(void *);
-static int finished;
-
-static void *work_then_report(void *arg)
-{
-	work(arg);
-	__atomic_fetch_add(&finished, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/* The disturbing thread stops before any worker is joined: it must never signal or move
- * a thread whose handle is gone. */
 static void run_workers(void *(*fn)(void *), void *(*disturb)(void *))
 {
-	pthread_t other;
-
-	work = fn;
-	finished = 0;
-	for (long t = 0; t < nthreads; t++)
-		cr_assert_eq(pthread_create(&workers[t], NULL, work_then_report, (void *)t), 0);
-	cr_assert_eq(pthread_create(&other, NULL, disturb, NULL), 0);
-	while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < nthreads)
-		usleep(1000);
-	STORE(stop, 1);
-	pthread_join(other, NULL);
-	for (int t = 0; t < nthreads; t++)
-		pthread_join(workers[t], NULL);
+	cr_assert_eq(stress_run(fn, disturb, -1), 0);
 }
 
 Test(counter_stress, threads_moved_between_cpus_sum_exactly)
 {
-	run_workers(add_loop, migrate_loop);
-	cr_assert_eq(counter_u64_fetch(c), (uint64_t)nthreads * ADDS);
+	run_workers(add_loop, stress_migrate);
+	cr_assert_eq(counter_u64_fetch(c), (uint64_t)stress_nthreads * ADDS);
 }
 
 /* Says which path this run proves: under qemu-user the rseq system call is ENOSYS, so
@@ -138,17 +87,17 @@ Test(counter_stress, dpcpu_adds_of_threads_moved_between_cpus_sum_exactly)
 	uint64_t hits = 0;
 	uint16_t small = 0;
 
-	run_workers(dpcpu_loop, migrate_loop);
+	run_workers(dpcpu_loop, stress_migrate);
 	for (unsigned int cpu = 0; cpu <= mp_maxid; cpu++) {
 		hits += DPCPU_ID_GET(cpu, stress_hits);
 		small = (uint16_t)(small + DPCPU_ID_GET(cpu, stress_small));
 	}
-	cr_assert_eq(hits, (uint64_t)nthreads * ADDS);
-	cr_assert_eq(small, (uint16_t)((uint64_t)nthreads * ADDS));
+	cr_assert_eq(hits, (uint64_t)stress_nthreads * ADDS);
+	cr_assert_eq(small, (uint16_t)((uint64_t)stress_nthreads * ADDS));
 }
 
 static long handled;
-static long made[MAXT];
+static long made[STRESS_MAXT];
 
 /* ADDS adds, and more until a hundred signals were handled, so that a loaded machine
  * cannot finish the work before the signals start. */
@@ -169,17 +118,6 @@ static void on_signal(int sig)
 	__atomic_fetch_add(&handled, 1, __ATOMIC_RELAXED);
 }
 
-static void *signal_loop(void *arg)
-{
-	(void)arg;
-	while (!LOAD(stop)) {
-		for (int t = 0; t < nthreads; t++)
-			pthread_kill(workers[t], SIGUSR1);
-		usleep(50);
-	}
-	return NULL;
-}
-
 Test(counter_stress, signals_during_adds_lose_and_double_nothing)
 {
 	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
@@ -188,8 +126,8 @@ Test(counter_stress, signals_during_adds_lose_and_double_nothing)
 
 	handled = 0;
 	sigaction(SIGUSR1, &sa, NULL);
-	run_workers(add_until_signalled, signal_loop);
-	for (int t = 0; t < nthreads; t++)
+	run_workers(add_until_signalled, stress_signal);
+	for (int t = 0; t < stress_nthreads; t++)
 		want += (uint64_t)made[t];
 	cr_assert_geq(LOAD(handled), 100);
 	cr_assert_eq(counter_u64_fetch(c), want + (uint64_t)handled);
@@ -229,7 +167,7 @@ Test(counter_stress, prefork_workers_add_into_one_counter)
  */
 enum { AFTER = 20000, ROUNDS = 20 };
 static int zeroing, after;
-static long during[MAXT];
+static long during[STRESS_MAXT];
 static __thread int barrier_word;
 
 static void full_barrier(void)
@@ -259,22 +197,22 @@ Test(counter_stress, zero_keeps_every_add_that_starts_after_it)
 		long window = 0;
 
 		zeroing = after = 0;
-		for (long t = 0; t < nthreads; t++) {
+		for (long t = 0; t < stress_nthreads; t++) {
 			during[t] = 0;
-			pthread_create(&workers[t], NULL, add_across_zero, (void *)t);
+			pthread_create(&stress_workers[t], NULL, add_across_zero, (void *)t);
 		}
 		usleep(2000);
 		STORE(zeroing, 1);
 		full_barrier();
 		counter_u64_zero(c);
 		STORE(after, 1);
-		for (int t = 0; t < nthreads; t++) {
-			pthread_join(workers[t], NULL);
+		for (int t = 0; t < stress_nthreads; t++) {
+			pthread_join(stress_workers[t], NULL);
 			window += during[t] + 1; /* + an add begun just before zeroing was seen */
 		}
 		uint64_t v = counter_u64_fetch(c);
-		cr_assert_geq(v, (uint64_t)nthreads * AFTER);
-		cr_assert_leq(v, (uint64_t)nthreads * AFTER + (uint64_t)window);
+		cr_assert_geq(v, (uint64_t)stress_nthreads * AFTER);
+		cr_assert_leq(v, (uint64_t)stress_nthreads * AFTER + (uint64_t)window);
 		counter_u64_zero(c);
 	}
 }
@@ -318,14 +256,14 @@ static uint64_t dpcpu_sum(const struct pcpu_dpcpu_desc *d)
 
 Test(counter_stress, dpcpu_add_of_every_width_sums_exactly_under_migration)
 {
-	uint64_t total = (uint64_t)nthreads * (ADDS / 4) * 3;
+	uint64_t total = (uint64_t)stress_nthreads * (ADDS / 4) * 3;
 
 	for (int w = 0; w < 4; w++) {
 		pcpu_dpcpu_register((char *)descs[w].addr, (char *)descs[w].addr + descs[w].size,
 				    &descs[w], &descs[w] + 1);
 		cr_assert_neq(*descs[w].delta, 0u);
 	}
-	run_workers(dpcpu_add_loop, migrate_loop);
+	run_workers(dpcpu_add_loop, stress_migrate);
 	cr_assert_eq(dpcpu_sum(&descs[0]) % 256, total % 256);
 	cr_assert_eq(dpcpu_sum(&descs[1]) % 65536, total % 65536);
 	cr_assert_eq(dpcpu_sum(&descs[2]) % 4294967296u, total % 4294967296u);
@@ -354,7 +292,7 @@ static void *add_on_cpu1(void *arg)
 {
 	(void)arg;
 	pin_self(1);
-	while (!LOAD(stop)) {
+	while (!LOAD(stress_stop)) {
 		counter_u64_add(c, BIG);
 		__atomic_fetch_add(&pinned_adds, 1, __ATOMIC_RELEASE);
 	}
@@ -384,6 +322,6 @@ Test(counter_stress, zero_is_never_undone_by_an_add_on_another_cpu)
 		long d2 = LOAD(pinned_adds);
 		cr_assert_leq(v / BIG, (uint64_t)(d2 - d0 + 1));
 	}
-	STORE(stop, 1);
+	STORE(stress_stop, 1);
 	pthread_join(worker, NULL);
 }

@@ -52,7 +52,7 @@ Test(tools_errors, a_pid_without_a_domain_says_so)
 {
 	pid_t child = fork();
 	struct run r;
-	char pid[16];
+	char pid[16], up[64];
 
 	if (child == 0) {
 		execl("/bin/sleep", "sleep", "30", (char *)NULL);
@@ -62,7 +62,8 @@ Test(tools_errors, a_pid_without_a_domain_says_so)
 	run_pcpu(&r, "export", pid, NULL);
 	cr_assert_eq(r.status, 1, "stderr: %s", r.err);
 	cr_assert_not_null(strstr(r.err, "no pcpu domain"), "%s", r.err);
-	cr_assert_not_null(strstr(r.out, "pcpu_domain_up{target=\""), "%s", r.out);
+	snprintf(up, sizeof(up), "pcpu_domain_up{domain=\"%s\"} 0\n", pid);
+	cr_assert_not_null(strstr(r.out, up), "a target not read is up 0 as named: %s", r.out);
 	run_free(&r);
 	run_pcpu(&r, "stat", pid, NULL);
 	assert_error(&r, 1, pid, "no pcpu domain");
@@ -114,7 +115,7 @@ Test(tools_errors, a_corrupt_domain_is_refused_with_the_reason)
 	cr_assert_eq(write(fd, "short", 5), 5);
 	close(fd);
 	run_pcpu(&r, "ls", copy, NULL);
-	cr_assert_eq(r.status, 0);
+	cr_assert_eq(r.status, 1, "a FILE given that is no domain fails, with its row");
 	cr_assert_not_null(strstr(r.out, "unreadable"), "%s", r.out);
 	cr_assert_not_null(strstr(r.err, copy), "%s", r.err);
 	run_free(&r);
@@ -132,6 +133,10 @@ Test(tools_errors, an_unknown_name_is_named)
 	run_pcpu(&r, "stat", w.domain, "no_such_counter", NULL);
 	assert_error(&r, 1, "no_such_counter", "unknown name");
 	run_free(&r);
+	/* a GLOB of digits is written with a backslash: a name, not an INTERVAL */
+	run_pcpu(&r, "stat", w.domain, "\\1", NULL);
+	assert_error(&r, 1, "unknown name", "matches \"\\1\"");
+	run_free(&r);
 	run_pcpu(&r, "read", w.domain, "no_such_counter", NULL);
 	assert_error(&r, 1, "no_such_counter", "unknown name");
 	run_free(&r);
@@ -143,9 +148,26 @@ Test(tools_errors, an_unknown_name_is_named)
 	cr_assert_eq(writer_stop(&w), 0);
 }
 
+/* Bad INTERVAL, COUNT and mode arguments of stat: the error names them. */
+static const struct {
+	char *args[6];
+	const char *part1, *part2;
+} bad_args[] = {
+	{{"stat", "/nonexistent", "1", "0"}, "bad count", "\"0\""},
+	{{"stat", "/nonexistent", "1", "2", "3"}, "\"3\"", "a third number"},
+	{{"stat", "-w", "1", "/nonexistent", "2"}, "\"2\"", "and -w too"},
+	{{"stat", "-c", "1", "/nonexistent", "2", "3"}, "\"3\"", "and -c too"},
+	{{"stat", "-l", "--json", "/nonexistent"}, "-l", "--json"},
+	{{"stat", "/nonexistent", "-w", "1"}, "\"-w\"", "options go before TARGET"},
+	{{"stat", "-H", "0", "/nonexistent"}, "bad header interval", "\"0\""},
+	{{"stat", "-c", "0", "/nonexistent"}, "bad count", "\"0\""},
+	{{"top", "-w", "x", "/nonexistent"}, "bad interval", "\"x\""},
+};
+
 Test(tools_errors, a_bad_interval_or_count_is_named)
 {
-	const char *bad[] = {"0", "-1", "abc", "1e9", "nan", ""};
+	const char *bad[] = {"0", "-1", "abc", "1e9", "nan", "", "1e-9", "inf", "-inf", "0.009"};
+	const char *positional[] = {"0", "-1", "1e-9", "0.009", "1e9"};
 	struct run r;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -153,12 +175,20 @@ Test(tools_errors, a_bad_interval_or_count_is_named)
 		assert_error(&r, 1, "bad interval", bad[i]);
 		run_free(&r);
 	}
-	run_pcpu(&r, "stat", "-c", "0", "/nonexistent", NULL);
-	assert_error(&r, 1, "bad count", "\"0\"");
-	run_free(&r);
-	run_pcpu(&r, "top", "-w", "x", "/nonexistent", NULL);
-	assert_error(&r, 1, "bad interval", "\"x\"");
-	run_free(&r);
+	/* vmstat's INTERVAL is judged as -w's, before the target is opened */
+	for (size_t i = 0; i < sizeof(positional) / sizeof(positional[0]); i++) {
+		run_pcpu(&r, "stat", "/nonexistent", positional[i], NULL);
+		assert_error(&r, 1, "bad interval", positional[i]);
+		run_free(&r);
+	}
+	for (size_t i = 0; i < sizeof(bad_args) / sizeof(bad_args[0]); i++) {
+		char *argv[8] = {(char *)pcpu_binary()};
+
+		memcpy(argv + 1, bad_args[i].args, sizeof(bad_args[i].args));
+		run_argv(&r, argv, 60, 0);
+		assert_error(&r, 1, bad_args[i].part1, bad_args[i].part2);
+		run_free(&r);
+	}
 }
 
 Test(tools_errors, a_port_in_use_or_out_of_range_is_named)
@@ -193,6 +223,9 @@ Test(tools_errors, a_missing_file_is_named)
 	struct run r;
 
 	run_pcpu(&r, "cpus", "/nonexistent/domain", NULL);
+	assert_error(&r, 1, "/nonexistent/domain", "No such file");
+	run_free(&r);
+	run_pcpu(&r, "ls", "/nonexistent/domain", NULL); /* no row, as ls(1) */
 	assert_error(&r, 1, "/nonexistent/domain", "No such file");
 	run_free(&r);
 }

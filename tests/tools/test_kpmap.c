@@ -103,6 +103,22 @@ Test(tools_kpmap, sysctl_sets_fast_gtod_and_kpmap_shows_it)
 	run_free(&r);
 }
 
+/* sysctl --json read by python's parser: the value set, and the one before. */
+Test(tools_kpmap, sysctl_json_is_valid)
+{
+	struct run r;
+
+	run_pcpu(&r, "sysctl", "--json", "-f", kpmap, "kern.gettimeofday_quick=1", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	python_json_expect(r.out,
+			   "import json,sys\n"
+			   "d=json.load(sys.stdin)\n"
+			   "assert d[\"old\"] in (0, 1), d\n"
+			   "print(\" \".join(sorted(d)), d[\"name\"], d[\"value\"])",
+			   "name old value kern.gettimeofday_quick 1\n");
+	run_free(&r);
+}
+
 Test(tools_kpmap, sysctl_errors_name_the_reason)
 {
 	struct run r;

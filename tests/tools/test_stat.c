@@ -95,6 +95,21 @@ Test(tools_stat, globs_select_the_matching_names_only)
 	cr_assert_eq(writer_stop(&w), 0);
 }
 
+/* Prints the number of JSON documents, whether test_requests has a rate in each, and
+ * the names sampled. */
+static void check_watch(const char *json, const char *expect)
+{
+	python_json_expect(
+		json,
+		"import json,sys\n"
+		"docs=[json.loads(l) for l in sys.stdin if l.strip()]\n"
+		"r=[[\"rate\" in s for s in d[\"symbols\"] if s[\"name\"]==\"test_requests\"][0]"
+		" for d in docs]\n"
+		"print(len(docs), r, \",\".join(sorted(s[\"name\"] for s in "
+		"docs[0][\"symbols\"])))",
+		expect);
+}
+
 struct async_stat {
 	pthread_t tid;
 	const char *domain;
@@ -158,7 +173,7 @@ Test(tools_stat, json_is_valid_and_holds_the_totals_and_escaped_names)
 			"d=json.load(sys.stdin); s={x[\"name\"]:x for x in d[\"symbols\"]}\n"
 			"w=s[\"test.weird \\\"quoted\\\" \\\\ name\"]\n"
 			"print(s[\"test_requests\"][\"total\"], s[\"test_balance\"][\"total\"], "
-			"w[\"total\"], sum(w[\"per_cpu\"].values()), d[\"state\"], d[\"pid\"])");
+			"w[\"total\"], sum(w[\"per_cpu\"]), d[\"state\"], d[\"pid\"])");
 	cr_assert_eq(py.status, 0, "python: %s\njson: %s", py.err, r.out);
 	snprintf(expect, sizeof(expect),
 		 "%" PRIu64 " %" PRId64 " %" PRIu64 " %" PRIu64 " alive %d\n", w.requests,
@@ -266,4 +281,52 @@ Test(tools_stat, a_watch_outlives_its_writer_and_says_dead)
 	run_free(&py);
 	run_free(&a.r);
 	writer_cleanup(&w);
+}
+
+/* vmstat's "TARGET INTERVAL COUNT", GLOBs among them: COUNT samples, a rate from the
+ * second on, only the selected names. */
+Test(tools_stat, numbers_after_the_target_are_interval_and_count)
+{
+	struct writer w;
+	struct run r;
+
+	writer_start(&w, test_tmpdir(), 1, 1000, NULL);
+	run_pcpu(&r, "stat", "--json", w.domain, "test_requests", "0.1", "test_hits", "3", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	check_watch(r.out, "3 [False, True, True] test_hits,test_requests\n");
+	run_free(&r);
+	run_pcpu(&r, "stat", "--json", w.domain, "0.1", "2", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	check_watch(r.out, "2 [False, True] test.weird \"quoted\" \\ name,test_balance,test_hits,"
+			   "test_requests\n");
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
+}
+
+/* The writer says test_balance is a gauge and test_hits a counter: no rate for the gauge
+ * (in JSON, in the RATE/s column), one for the counter and the untyped ones. */
+Test(tools_stat, a_gauge_has_no_rate)
+{
+	struct writer w;
+	struct run r;
+
+	writer_start(&w, test_tmpdir(), 1, 1000, NULL);
+	writer_type(&w, "test_balance", "gauge");
+	writer_type(&w, "test_hits", "counter");
+	run_pcpu(&r, "stat", "--json", w.domain, "test_[bhr]*", "0.1", "2", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	python_json_expect(
+		r.out,
+		"import json,sys\n"
+		"d=[json.loads(l) for l in sys.stdin][1]\n"
+		"for s in sorted(d[\"symbols\"], key=lambda s: s[\"name\"]):\n"
+		"  print(s[\"name\"], s[\"metric_type\"], s.get(\"rate\"))",
+		"test_balance gauge None\ntest_hits counter 0\ntest_requests counter 0\n");
+	run_free(&r);
+	run_pcpu(&r, "stat", w.domain, "test_[bh]*", "0.1", "2", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(field_of(strstr(r.out, "\n\n"), "test_balance", 2), "-", "%s", r.out);
+	cr_assert_str_eq(field_of(strstr(r.out, "\n\n"), "test_hits", 2), "0.0", "%s", r.out);
+	run_free(&r);
+	cr_assert_eq(writer_stop(&w), 0);
 }

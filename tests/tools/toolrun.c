@@ -236,6 +236,39 @@ pid_t writer_fork(struct writer *w)
 	return (pid_t)pid;
 }
 
+/* Sends a command line and waits for the writer's answer. */
+static void writer_says(struct writer *w, const char *cmd, const char *answer)
+{
+	char line[64];
+
+	cr_assert_eq(write(w->in, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+	cr_assert_not_null(fgets(line, sizeof(line), w->out), "the writer exited");
+	cr_assert_str_eq(line, answer, "writer said: %s", line);
+}
+
+void writer_late(struct writer *w)
+{
+	writer_says(w, "late\n", "late\n");
+}
+
+void writer_type(struct writer *w, const char *name, const char *type)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "type %s %s\n", name, type);
+	writer_says(w, cmd, "typed\n");
+}
+
+void python_json_expect(const char *json, const char *program, const char *expect)
+{
+	struct run py;
+
+	run_python_json(&py, json, program);
+	cr_assert_eq(py.status, 0, "python: %s\njson: %s", py.err, json);
+	cr_assert_str_eq(py.out, expect, "json: %s", json);
+	run_free(&py);
+}
+
 void wait_gone(pid_t pid)
 {
 	char file[64], state = 0, buf[512];
@@ -351,22 +384,31 @@ const char *field_of(const char *out, const char *name, int n)
 	return NULL;
 }
 
-void run_python_json(struct run *r, const char *json, const char *program)
+void run_sh_input(struct run *r, const char *cmd, const char *input)
 {
-	char dir[] = "/tmp/pcpu-json.XXXXXX";
-	char *file, *cmd;
+	char dir[] = "/tmp/pcpu-input.XXXXXX";
+	char *file, *line;
 	FILE *f;
 
 	cr_assert_not_null(mkdtemp(dir));
-	file = test_path(dir, "in.json");
+	file = test_path(dir, "input");
 	f = fopen(file, "w");
 	cr_assert_not_null(f);
-	fputs(json, f);
+	fputs(input, f);
 	fclose(f);
-	cr_assert_geq(asprintf(&cmd, "python3 -c '%s' < %s", program, file), 0);
-	run_sh(r, cmd);
+	cr_assert_geq(asprintf(&line, "%s < %s", cmd, file), 0);
+	run_sh(r, line);
 	unlink(file);
 	rmdir(dir);
-	free(cmd);
+	free(line);
 	free(file);
+}
+
+void run_python_json(struct run *r, const char *json, const char *program)
+{
+	char *cmd;
+
+	cr_assert_geq(asprintf(&cmd, "python3 -c '%s'", program), 0);
+	run_sh_input(r, cmd, json);
+	free(cmd);
 }

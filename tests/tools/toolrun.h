@@ -31,6 +31,8 @@ void run_free(struct run *r);
 
 /* Runs a shell command line, capturing as run_argv does. */
 void run_sh(struct run *r, const char *cmd);
+/* The same with input as its standard input. */
+void run_sh_input(struct run *r, const char *cmd, const char *input);
 
 /* Path of the built pcpu binary (static storage). */
 const char *pcpu_binary(void);
@@ -71,6 +73,12 @@ struct writer_opts {
 void writer_start_opts(struct writer *w, const struct writer_opts *o, int threads, uint64_t iters);
 /* Makes it count again (one more round) and updates the totals. */
 void writer_again(struct writer *w);
+/* Makes it register the counter test_late (LATE_ADD counted) and waits until
+ * it did. */
+#define LATE_ADD 5
+void writer_late(struct writer *w);
+/* Makes it describe symbol name as a "counter" or a "gauge" (pcpu_metric_describe). */
+void writer_type(struct writer *w, const char *name, const char *type);
 /* Makes it fork a child that holds the domain too; returns the child's pid. SIGTERM
  * makes the child exit normally, SIGKILL kills it; the writer, not the test, is its
  * parent, so wait for it with wait_gone. */
@@ -98,5 +106,7 @@ const char *field_of(const char *out, const char *name, int n);
 
 /* Runs python3 with a program that reads JSON from stdin. */
 void run_python_json(struct run *r, const char *json, const char *program);
+/* The same, asserting that it exits 0 and prints expect. */
+void python_json_expect(const char *json, const char *program, const char *expect);
 
 #endif

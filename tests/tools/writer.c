@@ -5,7 +5,8 @@
  * it runs on private memory). Each "again" line on stdin repeats the round; "fork"
  * forks a child that holds the domain too, printing "forked PID", until SIGTERM makes
  * it exit normally (SIGKILL kills it); end of input makes the writer exit 0 (removing
- * its domain when it is the last holder).
+ * its domain when it is the last holder). With PCPU_TEST_METRICS set it also keeps
+ * described metrics (writer_metrics.h).
  *
  * usage: pcpu_test_writer THREADS ITERATIONS
  */
@@ -18,7 +19,10 @@
 #include <unistd.h>
 
 #include <pcpu/counter.h>
+#include <pcpu/metric.h>
 #include <pcpu/pcpu.h>
+
+#include "writer_metrics.h"
 
 COUNTER_U64_DEFINE_EARLY(test_requests);
 DPCPU_DEFINE_STATIC(unsigned long, test_hits);
@@ -30,6 +34,22 @@ static counter_u64_t weird;
 
 static uint64_t iterations;
 
+/* "late": a counter registered while readers watch, who must find it; it adds LATE_ADD
+ * (toolrun.h has it too) and prints "late". */
+#define LATE_ADD 5
+static void late(void)
+{
+	counter_u64_t c = counter_u64_alloc_named("test_late", M_WAITOK);
+
+	if (!c) {
+		perror("pcpu_test_writer: test_late");
+		exit(1);
+	}
+	counter_u64_add(c, LATE_ADD);
+	printf("late\n");
+	fflush(stdout);
+}
+
 static void *work(void *arg)
 {
 	(void)arg;
@@ -37,6 +57,7 @@ static void *work(void *arg)
 		counter_u64_add(test_requests, 1);
 		DPCPU_ADD(test_hits, 3);
 		DPCPU_ADD(test_balance, -2);
+		writer_metrics_add();
 	}
 	counter_u64_add(weird, 7);
 	return NULL;
@@ -69,6 +90,25 @@ static void report(void)
 	       " ncpus=%d domain=%s\n",
 	       counter_u64_fetch(test_requests), hits, balance, counter_u64_fetch(weird), mp_ncpus,
 	       pcpu_domain_path() ? pcpu_domain_path() : "-");
+	fflush(stdout);
+}
+
+/* "type NAME counter|gauge": describes NAME so (pcpu_metric_describe), prints "typed". */
+static void describe(const char *line)
+{
+	char name[32], type[16];
+	struct pcpu_metric m = {.pm_help = "described by the test"};
+
+	if (sscanf(line, "type %31s %15s", name, type) != 2) {
+		fprintf(stderr, "pcpu_test_writer: bad line: %s", line);
+		exit(2);
+	}
+	m.pm_type = strcmp(type, "gauge") == 0 ? PCPU_METRIC_GAUGE : PCPU_METRIC_COUNTER;
+	if (pcpu_metric_describe(name, &m) != 0) {
+		perror("pcpu_test_writer: pcpu_metric_describe");
+		exit(1);
+	}
+	printf("typed\n");
 	fflush(stdout);
 }
 
@@ -108,7 +148,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	iterations = strtoull(argv[2], NULL, 10);
-	if (pcpu_counter_define_early(&weird, WEIRD_NAME) != 0) {
+	if (pcpu_counter_define_early(&weird, WEIRD_NAME) != 0 || writer_metrics_init() != 0) {
 		perror("pcpu_test_writer: counter");
 		return 1;
 	}
@@ -117,12 +157,21 @@ int main(int argc, char **argv)
 			fork_child();
 			continue;
 		}
+		if (strcmp(line, "late\n") == 0) {
+			late();
+			continue;
+		}
+		if (strncmp(line, "type ", 5) == 0) {
+			describe(line);
+			continue;
+		}
 		if (round_of(threads) != 0) {
 			perror("pcpu_test_writer: pthread_create");
 			return 1;
 		}
 		report();
 	} while (fgets(line, sizeof(line), stdin) &&
-		 (strcmp(line, "again\n") == 0 || strcmp(line, "fork\n") == 0));
+		 (strcmp(line, "again\n") == 0 || strcmp(line, "fork\n") == 0 ||
+		  strcmp(line, "late\n") == 0 || strncmp(line, "type ", 5) == 0));
 	return 0;
 }

@@ -22,6 +22,7 @@ const char cmd_ls_help[] =
 	"dead once none does; snapshot), size, counters, symbols, path and process title.\n"
 	"      --gc     remove the domains that no process holds (never snapshots)\n"
 	"      --json   a JSON array, with the processes of each domain\n"
+	"A DIR or FILE that does not exist, or a FILE that is no readable domain, is an error.\n"
 	"  -h, --help   this text\n";
 
 struct ls_row {
@@ -29,6 +30,7 @@ struct ls_row {
 	struct target t; /* t.kd is NULL when the file could not be opened */
 	off_t size;
 	char title[256];
+	bool named; /* given as a FILE: failing to read it is an error, not a row only */
 	bool removed;
 };
 
@@ -51,7 +53,7 @@ static void holder_title(struct ls_row *r)
 			       argv[i]);
 }
 
-static void load(struct ls_row *r)
+static int load(struct ls_row *r)
 {
 	struct stat st;
 
@@ -59,8 +61,9 @@ static void load(struct ls_row *r)
 		r->size = st.st_size;
 	strcpy(r->title, "-");
 	if (target_open(&r->t, r->path) < 0)
-		return; /* the reason is on stderr; the row says "unreadable" */
+		return -1; /* the reason is on stderr; the row says "unreadable" */
 	holder_title(r);
+	return 0;
 }
 
 static int add_path(struct ls_row **rows, size_t *n, const char *dir, const char *name)
@@ -73,6 +76,7 @@ static int add_path(struct ls_row **rows, size_t *n, const char *dir, const char
 	memset(&v[*n], 0, sizeof(v[*n]));
 	if (dir ? asprintf(&v[*n].path, "%s/%s", dir, name) < 0 : !(v[*n].path = strdup(name)))
 		return -1;
+	v[*n].named = !dir;
 	(*n)++;
 	return 0;
 }
@@ -228,9 +232,10 @@ static void print_json(const struct ls_row *rows, size_t n)
 		json_string(&j, r->title);
 		json_key(&j, "size");
 		json_i64(&j, r->size);
-		json_key(&j, "counters");
+		/* counts: "symbols" is stat's array of them */
+		json_key(&j, "counter_count");
 		json_u64(&j, target_count_kind(&r->t, N_COUNTER));
-		json_key(&j, "symbols");
+		json_key(&j, "symbol_count");
 		json_u64(&j, r->t.nsyms);
 		json_holders(&j, r->removed ? NULL : r->t.kd);
 		json_close_object(&j);
@@ -278,7 +283,9 @@ static int collect(char **args, int nargs, struct ls_row **rows, size_t *n)
 		return rc;
 	}
 	for (int i = 0; i < nargs; i++) {
-		if (stat(args[i], &st) == 0 && S_ISDIR(st.st_mode))
+		if (stat(args[i], &st) != 0)
+			rc = tool_err("%s: %s", args[i], strerror(errno));
+		else if (S_ISDIR(st.st_mode))
 			rc |= scan(rows, n, args[i], false);
 		else if (add_path(rows, n, NULL, args[i]) < 0)
 			rc = tool_err("out of memory");
@@ -293,12 +300,13 @@ static int list(char **args, int nargs, bool do_gc, bool json)
 	int rc = collect(args, nargs, &rows, &n);
 
 	for (size_t i = 0; i < n; i++)
-		load(&rows[i]);
+		if (load(&rows[i]) < 0 && rows[i].named)
+			rc = TOOL_EXIT_FAIL;
 	if (do_gc)
 		rc |= gc(rows, n);
 	if (json)
 		print_json(rows, n);
-	else
+	else if (n > 0 || rc == 0) /* a lone error is its message alone, as ls(1) has it */
 		print_text(rows, n);
 	for (size_t i = 0; i < n; i++) {
 		target_close(&rows[i].t);

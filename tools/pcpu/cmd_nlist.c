@@ -13,24 +13,8 @@ const char cmd_nlist_help[] =
 	"a counter's base, a DPCPU variable's copy for CPU (default 0), an object's address.\n"
 	"Exits 1 when a name is unknown.\n"
 	"  -C, --cpu CPU   the CPU whose DPCPU copies are given (kvm_dpcpu_setcpu)\n"
-	"      --json      JSON output\n"
+	"      --json      an array of {\"name\", \"kind\", \"address\"}\n"
 	"  -h, --help      this text\n";
-
-static const char *type_name(unsigned char type)
-{
-	switch (type) {
-	case N_DATA:
-		return "object";
-	case N_DPCPU:
-		return "dpcpu";
-	case N_COUNTER:
-		return "counter";
-	case N_ZPCPU:
-		return "zpcpu";
-	default:
-		return "undefined";
-	}
-}
 
 static void print(struct nlist *nl, int n, bool json)
 {
@@ -43,16 +27,16 @@ static void print(struct nlist *nl, int n, bool json)
 		if (nl[i].n_type == N_UNDF)
 			continue;
 		if (!json) {
-			printf("%-32s %-8s 0x%016lx\n", nl[i].n_name, type_name(nl[i].n_type),
-			       nl[i].n_value);
+			printf("%-32s %-8s 0x%016lx\n", nl[i].n_name,
+			       target_kind_name(nl[i].n_type), nl[i].n_value);
 			continue;
 		}
 		json_open_object(&j);
 		json_key(&j, "name");
 		json_string(&j, nl[i].n_name);
 		json_key(&j, "kind");
-		json_string(&j, type_name(nl[i].n_type));
-		json_key(&j, "value");
+		json_string(&j, target_kind_name(nl[i].n_type));
+		json_key(&j, "address"); /* as read --json names it */
 		json_u64(&j, nl[i].n_value);
 		json_close_object(&j);
 	}

@@ -12,30 +12,31 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "metrics.h"
+#include "negotiate.h"
+#include "scrape.h"
 #include "shared.h"
 #include "target.h"
 
-const char cmd_serve_synopsis[] = "serve [-P] [-i SECONDS] --listen ADDR:PORT TARGET...";
+const char cmd_serve_synopsis[] = "serve [-P] [-i SECONDS] --listen ADDR:PORT [TARGET...]";
 const char cmd_serve_help[] =
 	"Serves what 'pcpu export' prints at http://ADDR:PORT/metrics, reading every TARGET\n"
-	"afresh for a scrape; other paths get 404. Scrapes that arrive while the targets are\n"
-	"read share that reading, and with -i so do the scrapes of the next SECONDS. ADDR\n"
-	"is an IPv4 address, [IPv6] or a host name; PORT 0 picks a free port. The address\n"
-	"served is printed on stderr. Runs until SIGINT or SIGTERM.\n"
+	"afresh for a scrape, or with no TARGET every domain you may read (found as 'pcpu\n"
+	"ls' finds them, again at every scrape); other paths get 404. OpenMetrics 1.0.0 or\n"
+	"the text format 0.0.4 as Accept asks, gzipped when Accept-Encoding allows it, with\n"
+	"pcpu_exporter_* metrics of serve itself. Scrapes that arrive while the domains are\n"
+	"read share that reading, and with -i so do the scrapes of the next SECONDS. A\n"
+	"domain that cannot be read or is dead is logged once, when that begins. ADDR is an\n"
+	"IPv4 address, [IPv6] or a host name; PORT 0 picks a free port. The address served\n"
+	"is printed on stderr. Runs until SIGINT or SIGTERM.\n"
 	"  -l, --listen ADDR:PORT  where to listen\n"
 	"  -i, --interval SECONDS  reuse a reading for this long (default 0)\n"
 	"  -P, --per-cpu           one series per CPU, labelled cpu=\"N\"\n"
 	"  -h, --help              this text\n";
 
-#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define MAX_CONNECTIONS 256u /* each is a thread; a body is shared, not copied */
 
 struct serve {
-	char **targets;
-	int ntargets;
-	struct metrics_opts opts;
-	struct target *kept; /* the targets, open between readings (metrics_collect) */
+	struct scrape scrape;
 	struct shared shared;
 };
 
@@ -70,51 +71,42 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 	return body ? reply(conn, status, body, strlen(body), "text/plain; charset=utf-8") : MHD_NO;
 }
 
-/* One reading of every target into a body (shared.h). */
-static struct shared_body *take(void *arg)
-{
-	struct serve *s = arg;
-	struct shared_body *b = calloc(1, sizeof(*b));
-	struct expo e = {0};
-	FILE *f = NULL;
-	int ok;
-
-	if (!b)
-		return NULL;
-	b->refs = 1;
-	ok = metrics_collect(&e, s->targets, s->ntargets, &s->opts, s->kept) >= 0 &&
-	     (f = open_memstream(&b->data, &b->len)) != NULL;
-	if (ok)
-		expo_write(&e, f);
-	expo_free(&e);
-	if (f && fclose(f) != 0)
-		ok = 0;
-	if (!ok) {
-		free(b->data);
-		free(b);
-		return NULL;
-	}
-	return b;
-}
-
 static void release(void *body)
 {
 	shared_put(body);
 }
 
+static const char *header(struct MHD_Connection *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
 static enum MHD_Result metrics(struct MHD_Connection *conn, struct serve *s)
 {
+	enum expo_format fmt = negotiate_format(header(conn, MHD_HTTP_HEADER_ACCEPT));
+	bool gzip = negotiate_gzip(header(conn, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	struct shared_body *b = shared_get(&s->shared);
 	struct MHD_Response *r;
+	const char *data;
+	size_t len;
 
-	if (!b)
+	if (!b || scrape_variant(b, fmt, gzip, &data, &len) != 0) {
+		if (b)
+			shared_put(b);
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	r = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, release, b);
+	}
+	/* The body is only read: MHD takes a non-const pointer for buffers it may free. */
+	r = MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)data, release, b);
 	if (!r) {
 		shared_put(b);
 		return MHD_NO;
 	}
-	return queue(conn, MHD_HTTP_OK, r, CONTENT_TYPE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+	if (gzip)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	return queue(conn, MHD_HTTP_OK, r,
+		     fmt == EXPO_OPENMETRICS ? EXPO_CONTENT_TYPE_OPENMETRICS
+					     : EXPO_CONTENT_TYPE_TEXT);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -226,12 +218,12 @@ static int serve(int fd, struct serve *s)
 
 /* A target that cannot be read at start is a mistake (a typo, a wrong pid) rather than a
  * program restarting, so it stops serve; later scrapes report failures as up 0. */
-static int check_targets(const struct serve *s)
+static int check_targets(char **targets, int n)
 {
-	for (int i = 0; i < s->ntargets; i++) {
+	for (int i = 0; i < n; i++) {
 		struct target t;
 
-		if (target_open(&t, s->targets[i]) < 0)
+		if (target_open(&t, targets[i]) < 0)
 			return -1;
 		target_close(&t);
 	}
@@ -263,7 +255,7 @@ int cmd_serve(int argc, char **argv)
 				return TOOL_EXIT_FAIL;
 			break;
 		case 'P':
-			s.opts.percpu = true;
+			s.scrape.opts.percpu = true;
 			break;
 		case 'h':
 			return tool_help();
@@ -271,25 +263,22 @@ int cmd_serve(int argc, char **argv)
 			return tool_usage();
 		}
 	}
-	if (!listen_spec || optind >= argc)
+	if (!listen_spec)
 		return tool_usage();
-	s.targets = argv + optind;
-	s.ntargets = argc - optind;
-	if (check_targets(&s) < 0)
+	if (optind < argc) {
+		s.scrape.targets = argv + optind;
+		s.scrape.ntargets = (size_t)(argc - optind);
+	}
+	if (check_targets(argv + optind, argc - optind) < 0)
 		return TOOL_EXIT_FAIL;
 	fd = listen_on(listen_spec);
 	if (fd < 0)
 		return TOOL_EXIT_FAIL;
-	s.kept = calloc((size_t)s.ntargets, sizeof(*s.kept));
-	if (!s.kept) {
-		close(fd);
-		return tool_err("%s", strerror(ENOMEM));
-	}
-	shared_init(&s.shared, interval, take, &s);
+	s.scrape.opts.log_alive = true;
+	s.scrape.started = tool_realtime();
+	shared_init(&s.shared, interval, scrape_take, &s.scrape);
 	rc = serve(fd, &s);
 	shared_destroy(&s.shared);
-	for (int i = 0; i < s.ntargets; i++)
-		target_close(&s.kept[i]);
-	free(s.kept);
+	scrape_free(&s.scrape);
 	return rc;
 }

@@ -1,179 +1,152 @@
 /* pcpu stat: totals (and per-CPU values) of counters and integer DPCPU variables. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "commands.h"
-#include "json.h"
 #include "sample.h"
+#include "stat_print.h"
 
-const char cmd_stat_synopsis[] = "stat [-P] [-w SECONDS] [-c COUNT] [--json] TARGET [GLOB...]";
+const char cmd_stat_synopsis[] =
+	"stat [-P] [-l] [-H LINES] [-w SECONDS] [-c COUNT] [--json] TARGET [GLOB...] "
+	"[INTERVAL [COUNT]]";
 const char cmd_stat_help[] =
 	"Prints every counter and integer DPCPU, zpcpu or registered variable of TARGET with\n"
-	"its total, filtered by name GLOBs.\n"
+	"its total, filtered by name GLOBs. INTERVAL and COUNT, as vmstat takes them, are the\n"
+	"-w and -c values: an argument after TARGET that is wholly a number (1, 0.5, 2e3, -1)\n"
+	"is INTERVAL, the next one COUNT; a GLOB of digits is written with a backslash (\\1).\n"
 	"  -P, --per-cpu        one more column per CPU present in the domain\n"
-	"  -w, --wait SECONDS   repeat every SECONDS with per-second rates, until interrupted\n"
+	"  -l, --line           one line per sample: TIME, then a column per symbol (a\n"
+	"                       counter's rate, NAME/s, any other's value)\n"
+	"  -H, --header LINES   with -l, repeat the header every LINES samples (implies -l)\n"
+	"  -w, --wait SECONDS   repeat every SECONDS (0.01 to 86400) with per-second rates,\n"
+	"                       reading the symbols again each time, until interrupted\n"
 	"  -c, --count COUNT    stop after COUNT samples (interval 1 s without -w)\n"
 	"      --json           one JSON document per sample, one per line\n"
 	"  -h, --help           this text\n";
 
 struct stat_opts {
-	bool percpu, json, watch;
+	bool percpu, json, line, watch, counted;
+	uint64_t header_every; /* 0: the header once */
 	double interval;
 	uint64_t count;
 };
 
-static int name_width(const struct selection *sel)
+/* Whether a TARGET-less argument is a number, INTERVAL or COUNT, rather than a GLOB: it
+ * reads wholly as one and starts as one ("inf" and "nan" are names). */
+static bool is_number(const char *s)
 {
-	int w = 4;
+	char *end;
 
-	for (size_t i = 0; i < sel->nsyms; i++) {
-		int n = (int)strlen(sel->syms[i].ks_name);
-
-		w = n > w ? n : w;
-	}
-	return w;
+	if (!strchr("0123456789.+-", s[0]) || s[0] == '\0')
+		return false;
+	(void)strtod(s, &end);
+	return end != s && *end == '\0';
 }
 
-static void print_text(const struct target *t, const struct selection *sel,
-		       const struct sample *cur, const struct sample *prev, bool watch)
+/* The k-th number after TARGET: INTERVAL, then COUNT. */
+static int number(struct stat_opts *o, const char *arg, int k)
 {
-	int w = name_width(sel);
-	char v[32], state[32];
+	bool *given = k == 0 ? &o->watch : &o->counted;
 
-	printf("%s%s%s[%d] %s  %s  %zu symbols\n", t->name, *t->name ? " " : "", t->progname,
-	       (int)t->pid, target_state_text(t, state, sizeof(state)), t->path, sel->nsyms);
-	printf("%-*s %20s", w, "NAME", "TOTAL");
-	if (watch)
-		printf(" %14s", "RATE/s");
-	for (size_t c = 0; c < sel->ncpus; c++) {
-		snprintf(v, sizeof(v), "CPU%u", sel->cpus[c]);
-		printf(" %17s", v);
+	if (k > 1 || *given) {
+		tool_err("\"%s\": %s", arg,
+			 k > 1	  ? "a third number, after INTERVAL and COUNT"
+			 : k == 0 ? "INTERVAL given, and -w too"
+				  : "COUNT given, and -c too");
+		return -1;
 	}
-	putchar('\n');
-	for (size_t i = 0; i < sel->nsyms; i++) {
-		const struct kvm_sym *s = &sel->syms[i];
+	*given = true;
+	if (k == 0)
+		return tool_parse_interval("interval", arg, &o->interval);
+	return tool_parse_count("count", arg, &o->count);
+}
 
-		sample_format(s, cur->total[i], v, sizeof(v));
-		printf("%-*s %20s", w, s->ks_name, v);
-		if (watch && prev)
-			printf(" %14.1f", sample_rate(s, prev->total[i], cur->total[i],
-						      cur->when - prev->when));
-		else if (watch)
-			printf(" %14s", "-");
-		for (size_t c = 0; c < sel->ncpus; c++) {
-			if (sym_is_percpu(s))
-				sample_format(s, cur->cpu[i * sel->ncpus + c], v, sizeof(v));
-			else
-				strcpy(v, "-");
-			printf(" %17s", v);
+/* Takes the numbers among the arguments after TARGET as INTERVAL and COUNT, moving the
+ * GLOBs to the front; returns the number of GLOBs, or -1 (error printed). An option
+ * there is a mistake ("pcpu stat 4242 -w 1"), not a GLOB to wait for. */
+static int split_args(struct stat_opts *o, char **args, int n)
+{
+	int nglobs = 0, nnumbers = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (args[i][0] == '-' && !is_number(args[i])) {
+			tool_err("\"%s\": options go before TARGET (a GLOB of a leading - is "
+				 "written [-]...)",
+				 args[i]);
+			return -1;
 		}
-		putchar('\n');
-	}
-}
-
-static void json_value(struct json *j, const struct kvm_sym *s, uint64_t v)
-{
-	if (sym_is_signed(s))
-		json_i64(j, (int64_t)v);
-	else
-		json_u64(j, v);
-}
-
-static void json_symbol(struct json *j, const struct selection *sel, const struct sample *cur,
-			const struct sample *prev, size_t i)
-{
-	const struct kvm_sym *s = &sel->syms[i];
-	char cpu[16];
-
-	json_open_object(j);
-	json_key(j, "name");
-	json_string(j, s->ks_name);
-	json_key(j, "kind");
-	json_string(j, target_kind_name(s->ks_type));
-	json_key(j, "total");
-	json_value(j, s, cur->total[i]);
-	if (prev) {
-		json_key(j, "rate");
-		json_double(j,
-			    sample_rate(s, prev->total[i], cur->total[i], cur->when - prev->when));
-	}
-	if (sel->percpu && sym_is_percpu(s)) {
-		json_key(j, "per_cpu");
-		json_open_object(j);
-		for (size_t c = 0; c < sel->ncpus; c++) {
-			snprintf(cpu, sizeof(cpu), "%u", sel->cpus[c]);
-			json_key(j, cpu);
-			json_value(j, s, cur->cpu[i * sel->ncpus + c]);
+		if (!is_number(args[i])) {
+			args[nglobs++] = args[i];
+			continue;
 		}
-		json_close_object(j);
+		if (number(o, args[i], nnumbers++) < 0)
+			return -1;
 	}
-	json_close_object(j);
+	return nglobs;
 }
 
-static void print_json(const struct target *t, const struct selection *sel,
-		       const struct sample *cur, const struct sample *prev)
-{
-	struct json j;
-	struct timespec now;
+/* What the one-line form remembers from line to line. */
+struct line_state {
+	uint64_t header_gen; /* the selection's generation under the last header */
+	uint64_t lines;	     /* printed since the last header */
+	bool was_alive;
+};
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	json_init(&j, stdout);
-	json_open_object(&j);
-	json_key(&j, "path");
-	json_string(&j, t->path);
-	json_key(&j, "name");
-	json_string(&j, t->name);
-	json_key(&j, "pid");
-	json_i64(&j, t->pid);
-	json_key(&j, "program");
-	json_string(&j, t->progname);
-	json_key(&j, "state");
-	json_string(&j, target_state(t));
-	json_key(&j, "procs");
-	json_i64(&j, t->nprocs);
-	json_key(&j, "maxcpu");
-	json_u64(&j, sel->maxcpu);
-	json_key(&j, "time");
-	json_double(&j, (double)now.tv_sec + (double)now.tv_nsec / 1e9);
-	if (prev) {
-		json_key(&j, "interval");
-		json_double(&j, cur->when - prev->when);
+static void print(const struct target *t, const struct stat_opts *o, const struct selection *sel,
+		  const struct sample *cur, const struct sample *prev, uint64_t n,
+		  struct line_state *ls)
+{
+	bool ms = o->interval < 1;
+
+	if (o->json) {
+		stat_print_json(t, sel, cur, prev);
+		return;
 	}
-	json_key(&j, "symbols");
-	json_open_array(&j);
-	for (size_t i = 0; i < sel->nsyms; i++)
-		json_symbol(&j, sel, cur, prev, i);
-	json_close_array(&j);
-	json_close_object(&j);
-	json_end(&j);
+	if (!o->line) {
+		if (n > 0)
+			putchar('\n');
+		stat_print_block(t, sel, cur, prev, o->watch);
+		return;
+	}
+	/* The line has no state column: a change of state is said where errors are. */
+	if (n > 0 && t->alive != ls->was_alive)
+		tool_err("%s: %s", t->path,
+			 t->alive ? "alive again" : "dead: no process holds the domain any more");
+	ls->was_alive = t->alive;
+	/* A new symbol is a new column: the header says so at once. */
+	if (n == 0 || sel->generation != ls->header_gen ||
+	    (o->header_every && ls->lines == o->header_every)) {
+		stat_print_line_header(sel, ms);
+		ls->header_gen = sel->generation;
+		ls->lines = 0;
+	}
+	stat_print_line(sel, cur, prev, ms);
+	ls->lines++;
 }
 
 static int run(struct target *t, const struct stat_opts *o, char *const *globs, int nglobs)
 {
 	struct selection sel;
 	struct sample prev = {0}, cur;
+	struct line_state ls = {0};
 	double next = tool_now();
 	int rc = 0;
 
-	if (selection_make(t, globs, nglobs, o->percpu, &sel) < 0)
+	if ((o->count > 1 ? selection_make_waiting : selection_make)(t, globs, nglobs, o->percpu,
+								     &sel) < 0)
 		return TOOL_EXIT_FAIL;
 	tool_catch_stop_signals();
 	for (uint64_t n = 0; n < o->count; n++) {
 		if (n > 0 && !tool_sleep_until(&next, o->interval))
 			break;
-		if (n > 0 && !o->json)
-			putchar('\n');
-		if (sample_take(t, &sel, &cur) < 0) {
+		if ((n > 0 && selection_update(t, &sel) < 0) || sample_take(t, &sel, &cur) < 0) {
 			rc = TOOL_EXIT_FAIL;
 			break;
 		}
 		target_refresh_state(t);
-		if (o->json)
-			print_json(t, &sel, &cur, prev.total ? &prev : NULL);
-		else
-			print_text(t, &sel, &cur, prev.total ? &prev : NULL, o->watch);
+		print(t, o, &sel, &cur, prev.total ? &prev : NULL, n, &ls);
 		fflush(stdout);
 		sample_free(&prev);
 		prev = cur;
@@ -184,35 +157,42 @@ static int run(struct target *t, const struct stat_opts *o, char *const *globs, 
 }
 
 static const struct option long_opts[] = {
-	{"per-cpu", no_argument, NULL, 'P'},	 {"wait", required_argument, NULL, 'w'},
-	{"count", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-	{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
+	{"per-cpu", no_argument, NULL, 'P'},	  {"line", no_argument, NULL, 'l'},
+	{"header", required_argument, NULL, 'H'}, {"wait", required_argument, NULL, 'w'},
+	{"count", required_argument, NULL, 'c'},  {"json", no_argument, NULL, 'j'},
+	{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
 };
 
-int cmd_stat(int argc, char **argv)
+/* Parses the options: PARSED, or the exit status (after --help, or an error). */
+#define PARSED (-1)
+static int parse(struct stat_opts *o, int argc, char **argv)
 {
-	struct stat_opts o = {.interval = 1, .count = 1};
-	struct target t;
-	bool counted = false;
-	int c, rc;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "+Pw:c:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+PlH:w:c:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
-			o.percpu = true;
+			o->percpu = true;
+			break;
+		case 'H':
+			if (tool_parse_count("header interval", optarg, &o->header_every) < 0)
+				return TOOL_EXIT_FAIL;
+			/* fall through */
+		case 'l':
+			o->line = true;
 			break;
 		case 'w':
-			if (tool_parse_interval("interval", optarg, &o.interval) < 0)
+			if (tool_parse_interval("interval", optarg, &o->interval) < 0)
 				return TOOL_EXIT_FAIL;
-			o.watch = true;
+			o->watch = true;
 			break;
 		case 'c':
-			if (tool_parse_count("count", optarg, &o.count) < 0)
+			if (tool_parse_count("count", optarg, &o->count) < 0)
 				return TOOL_EXIT_FAIL;
-			counted = true;
+			o->counted = true;
 			break;
 		case 'j':
-			o.json = true;
+			o->json = true;
 			break;
 		case 'h':
 			return tool_help();
@@ -222,12 +202,29 @@ int cmd_stat(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return tool_usage();
-	if (o.watch && !counted)
+	if (o->line && (o->json || o->percpu))
+		return tool_err("-l (one line per sample) takes neither %s",
+				o->json ? "--json" : "-P");
+	return PARSED;
+}
+
+int cmd_stat(int argc, char **argv)
+{
+	struct stat_opts o = {.interval = 1, .count = 1};
+	struct target t;
+	int rc = parse(&o, argc, argv), nglobs;
+
+	if (rc != PARSED)
+		return rc;
+	nglobs = split_args(&o, argv + optind + 1, argc - optind - 1);
+	if (nglobs < 0)
+		return TOOL_EXIT_FAIL;
+	if (o.watch && !o.counted)
 		o.count = UINT64_MAX;
-	o.watch = o.watch || counted;
+	o.watch = o.watch || o.counted;
 	if (target_open(&t, argv[optind]) < 0)
 		return TOOL_EXIT_FAIL;
-	rc = run(&t, &o, argv + optind + 1, argc - optind - 1);
+	rc = run(&t, &o, argv + optind + 1, nglobs);
 	target_close(&t);
 	return rc;
 }

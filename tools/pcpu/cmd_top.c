@@ -1,6 +1,7 @@
 /* pcpu top: a full-screen live view of a target's rates, per CPU and per symbol. */
 #include <curses.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,10 @@
 const char cmd_top_synopsis[] = "top [-w SECONDS] TARGET [GLOB...]";
 const char cmd_top_help[] =
 	"A full-screen view refreshed every SECONDS (default 1): one bar per CPU with the\n"
-	"events per second counted on it (all selected counters and unsigned variables),\n"
-	"then every symbol with its rate and total, highest rate first. Follows the\n"
-	"terminal's size; q quits.\n"
-	"  -w, --wait SECONDS   refresh interval\n"
+	"events per second counted on it (the selected counters), then every symbol with its\n"
+	"rate (none for a gauge) and total, highest rate first. The symbols are read again\n"
+	"on every refresh. Follows the terminal's size; q quits.\n"
+	"  -w, --wait SECONDS   refresh interval (0.01 to 86400)\n"
 	"  -h, --help           this text\n";
 
 struct view {
@@ -26,14 +27,12 @@ struct view {
 	struct sample fresh; /* the sample being taken */
 	double interval;
 	size_t *order;	  /* symbol indices, highest rate first */
-	double *sym_rate; /* per symbol */
+	double *sym_rate; /* per symbol; NaN: none (a gauge, or a first sample) */
 	double *cpu_rate; /* per CPU column */
 };
 
 static double rate(const struct view *v, size_t i, uint64_t prev, uint64_t cur)
 {
-	if (!v->last.total)
-		return 0;
 	return sample_rate(&v->sel.syms[i], prev, cur, v->fresh.when - v->last.when);
 }
 
@@ -43,28 +42,33 @@ static int by_rate(const void *a, const void *b, void *arg)
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 	double rx = v->sym_rate[x], ry = v->sym_rate[y];
 
-	if (rx != ry)
+	if (isnan(rx) != isnan(ry))
+		return isnan(rx) ? 1 : -1;
+	if (rx != ry && !isnan(rx))
 		return rx < ry ? 1 : -1;
 	return strcmp(v->sel.syms[x].ks_name, v->sel.syms[y].ks_name);
 }
 
-/* Rates from last to fresh; then fresh becomes last. */
+/* Rates from last to fresh; then fresh becomes last. EVENTS/s counts counters only:
+ * adding bytes, gauges or raw integers to requests would mean nothing. */
 static void compute(struct view *v)
 {
 	size_t nc = v->sel.ncpus;
 
 	memset(v->cpu_rate, 0, nc * sizeof(*v->cpu_rate));
 	for (size_t i = 0; i < v->sel.nsyms; i++) {
-		const struct kvm_sym *s = &v->sel.syms[i];
+		size_t j = selection_has_rate(&v->sel, i)
+				   ? sample_find(&v->last, &v->sel.syms[i], i)
+				   : SIZE_MAX;
 
 		v->order[i] = i;
 		v->sym_rate[i] =
-			rate(v, i, v->last.total ? v->last.total[i] : 0, v->fresh.total[i]);
-		if (!sym_is_percpu(s) || sym_is_signed(s) || !v->last.total)
+			j == SIZE_MAX ? NAN : rate(v, i, v->last.total[j], v->fresh.total[i]);
+		if (j == SIZE_MAX || v->sel.types[i] != KVM_METRIC_COUNTER)
 			continue;
 		for (size_t c = 0; c < nc; c++)
 			v->cpu_rate[c] +=
-				rate(v, i, v->last.cpu[i * nc + c], v->fresh.cpu[i * nc + c]);
+				rate(v, i, v->last.cpu[j * nc + c], v->fresh.cpu[i * nc + c]);
 	}
 	qsort_r(v->order, v->sel.nsyms, sizeof(*v->order), by_rate, v);
 	sample_free(&v->last);
@@ -128,7 +132,11 @@ static void draw_syms(const struct view *v, int y)
 		size_t i = v->order[k];
 
 		sample_format(&v->sel.syms[i], v->last.total[i], total, sizeof(total));
-		row(y, "%-*.*s %14.1f %21s", w, w, v->sel.syms[i].ks_name, v->sym_rate[i], total);
+		if (isnan(v->sym_rate[i]))
+			row(y, "%-*.*s %14s %21s", w, w, v->sel.syms[i].ks_name, "-", total);
+		else
+			row(y, "%-*.*s %14.1f %21s", w, w, v->sel.syms[i].ks_name, v->sym_rate[i],
+			    total);
 	}
 }
 
@@ -140,6 +148,8 @@ static void draw(const struct view *v)
 	row(0, "pcpu top  %s[%d] %s  %zu CPUs  %zu symbols  every %.1fs  q quits", v->t->progname,
 	    (int)v->t->pid, target_state_text(v->t, state, sizeof(state)), v->sel.ncpus,
 	    v->sel.nsyms, v->interval);
+	if (v->sel.nsyms == 0 && v->sel.nglobs > 0)
+		row(1, "waiting: no counter or integer variable matches the patterns yet");
 	draw_syms(v, draw_cpus(v, 2));
 	refresh();
 }
@@ -164,12 +174,25 @@ static bool wait_key(const struct view *v, double deadline)
 	}
 }
 
+/* Sizes the per-symbol arrays for the selection (it grows as symbols appear). */
+static int fit(struct view *v)
+{
+	size_t n = v->sel.nsyms + 1;
+	size_t *order = realloc(v->order, n * sizeof(*order));
+	double *rates = order ? realloc(v->sym_rate, n * sizeof(*rates)) : NULL;
+
+	v->order = order ? order : v->order;
+	v->sym_rate = rates ? rates : v->sym_rate;
+	return rates ? 0 : tool_err("out of memory");
+}
+
 static int loop(struct view *v)
 {
 	double next = tool_now();
 
-	for (;;) {
-		if (sample_take(v->t, &v->sel, &v->fresh) < 0)
+	for (bool first = true;; first = false) {
+		if ((!first && selection_update(v->t, &v->sel) < 0) || fit(v) != 0 ||
+		    sample_take(v->t, &v->sel, &v->fresh) < 0)
 			return TOOL_EXIT_FAIL;
 		target_refresh_state(v->t);
 		compute(v);
@@ -185,12 +208,10 @@ static int run(struct view *v, char *const *globs, int nglobs)
 	SCREEN *scr;
 	int rc;
 
-	if (selection_make(v->t, globs, nglobs, true, &v->sel) < 0)
+	if (selection_make_waiting(v->t, globs, nglobs, true, &v->sel) < 0)
 		return TOOL_EXIT_FAIL;
-	v->order = calloc(v->sel.nsyms + 1, sizeof(*v->order));
-	v->sym_rate = calloc(v->sel.nsyms + 1, sizeof(*v->sym_rate));
 	v->cpu_rate = calloc(v->sel.ncpus + 1, sizeof(*v->cpu_rate));
-	scr = v->order && v->sym_rate && v->cpu_rate ? newterm(NULL, stdout, stdin) : NULL;
+	scr = v->cpu_rate ? newterm(NULL, stdout, stdin) : NULL;
 	if (!scr) {
 		rc = tool_err("cannot start the screen (TERM=%s)",
 			      getenv("TERM") ? getenv("TERM") : "unset");

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <pcpu/kvm.h>
 
 #include "tool.h"
 
@@ -166,7 +169,7 @@ static bool exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-static void user_label(uid_t uid, char *buf, size_t len)
+void domdir_user_label(uid_t uid, char *buf, size_t len)
 {
 	struct passwd *pw = getpwuid(uid);
 
@@ -198,7 +201,7 @@ static void look_in(struct lookup *l, const struct domdir *d, const char *name)
 	} else if (d->uid == geteuid() || d->uid == 0) {
 		l->path = p;
 	} else {
-		user_label(d->uid, label, sizeof(label));
+		domdir_user_label(d->uid, label, sizeof(label));
 		snprintf(l->who + len, sizeof(l->who) - len, "%s%s/%s", l->nother ? ", " : "",
 			 label, name);
 		free(l->other);
@@ -288,4 +291,74 @@ char *domdir_lookup_user(const char *spec, const char *slash)
 	}
 	free(user);
 	return path;
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The domains and snapshots of one directory: files with the domain magic. A directory
+ * the caller may not read is another user's private one: skipped without a word. */
+static int scan_domains(const char *dir, char ***paths, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t first = *n;
+	int rc = 0;
+
+	if (!d)
+		return errno == EACCES || errno == ENOENT
+			       ? 0
+			       : tool_err("%s: %s", dir, strerror(errno));
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		char *p, **v;
+		int fd;
+		bool domain;
+
+		if (e->d_name[0] == '.' || !(p = join(dir, e->d_name)))
+			continue;
+		fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		domain = fd >= 0 && kvm_isdomain(fd);
+		if (fd >= 0)
+			close(fd);
+		if (domain && (v = realloc(*paths, (*n + 1) * sizeof(*v))) != NULL) {
+			*paths = v;
+			v[(*n)++] = p;
+		} else {
+			rc = domain ? -1 : 0;
+			free(p);
+		}
+	}
+	closedir(d);
+	qsort(*paths + first, *n - first, sizeof(**paths), by_string);
+	return rc == 0 ? 0 : tool_err("out of memory");
+}
+
+int domdir_discover(char ***paths, size_t *n)
+{
+	struct domdir *dirs;
+	size_t ndirs;
+	int rc = 0;
+
+	*paths = NULL;
+	*n = 0;
+	if (domdir_list(&dirs, &ndirs) != 0)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < ndirs; i++)
+		rc = scan_domains(dirs[i].path, paths, n) == 0 ? 0 : -1;
+	domdir_free(dirs, ndirs);
+	if (rc != 0) {
+		domdir_free_paths(*paths, *n);
+		*paths = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void domdir_free_paths(char **paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
 }

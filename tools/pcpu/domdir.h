@@ -30,6 +30,17 @@ char *domdir_lookup(const char *name);
 /* The same for spec "USER/NAME" (slash at the '/'), USER a login name or a uid. */
 char *domdir_lookup_user(const char *spec, const char *slash);
 
+/*
+ * Every domain and snapshot in the trusted directories, as `pcpu ls` finds them but only
+ * the files with the domain magic that the caller may open: paths sorted within each
+ * directory, the directories in domdir_list's order. 0, or -1 (error printed).
+ */
+int domdir_discover(char ***paths, size_t *n);
+void domdir_free_paths(char **paths, size_t n);
+
+/* A user's login name, or the uid in decimal when it has none. */
+void domdir_user_label(uid_t uid, char *buf, size_t len);
+
 /* Whether name may name a domain: [A-Za-z0-9_][A-Za-z0-9_.-]{0,62}, not "pid.*". */
 bool domdir_valid_name(const char *name);
 

@@ -1,42 +1,62 @@
-/* The Prometheus text exposition writer. */
+/* Collecting exposition points into families. */
 #include "expo.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
 
-char *expo_family(const char *symbol, int counter)
+static bool ends_with(const char *s, const char *suffix)
 {
-	static const char total[] = "_total";
-	size_t n = strlen(symbol), t = sizeof(total) - 1;
-	char *f = malloc(n + 32);
-	char *p;
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static bool is_own_family(const char *name)
+{
+	return strcmp(name, EXPO_FAMILY_UP) == 0 || strcmp(name, EXPO_FAMILY_INFO) == 0 ||
+	       strcmp(name, EXPO_FAMILY_INFO "_info") == 0 ||
+	       strncmp(name, EXPO_FAMILY_PREFIX_SELF, strlen(EXPO_FAMILY_PREFIX_SELF)) == 0;
+}
+
+char *expo_name(const char *prefix, const char *name, enum expo_type type, const char *unit)
+{
+	size_t n = strlen(prefix) + strlen(name) + strlen(unit) + 16;
+	char *f = malloc(n), *p;
 
 	if (!f)
 		return NULL;
-	p = stpcpy(f, "pcpu_");
-	for (const char *s = symbol; *s; s++) {
+	p = stpcpy(f, prefix);
+	if (!*prefix && *name >= '0' && *name <= '9')
+		*p++ = '_';
+	for (const char *s = name; *s; s++) {
 		char c = *s;
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			 (c >= '0' && c <= '9') || c == '_' || c == ':';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == ':';
 
 		*p++ = ok ? c : '_';
 	}
 	*p = '\0';
-	n = (size_t)(p - f);
-	if (!counter && (strcmp(f, EXPO_FAMILY_UP) == 0 || strcmp(f, EXPO_FAMILY_INFO) == 0))
-		strcpy(p, "_value");
-	else if (n >= t && strcmp(f + n - t, total) == 0)
-		strcpy(p, counter ? "" : "_value");
-	else if (counter)
-		strcpy(p, total);
+	if (type == EXPO_COUNTER && ends_with(f, "_total"))
+		f[strlen(f) - strlen("_total")] = '\0';
+	if (*unit) {
+		char suffix[40];
+
+		snprintf(suffix, sizeof(suffix), "_%s", unit);
+		if (!ends_with(f, suffix))
+			strcat(f, suffix);
+	}
+	if ((type != EXPO_COUNTER && ends_with(f, "_total")) || is_own_family(f))
+		strcat(f, "_value");
 	return f;
 }
 
-/* Writes s with the given characters escaped: '\\' and '\n' always, '"' in label
- * values. Invalid UTF-8 becomes U+FFFD: the format is UTF-8 text. */
-static void escaped(FILE *f, const char *str, int quote)
+/* Writes s with '\\', '\n' and (quote) '"' escaped. Invalid UTF-8 becomes U+FFFD: both
+ * formats are UTF-8 text. */
+void expo_escape(FILE *f, const char *str, int quote)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t n = strlen(str);
@@ -69,14 +89,10 @@ static char *format_labels(const struct expo_label *labels, size_t nlabels)
 
 	if (!f)
 		return NULL;
-	if (nlabels > 0) {
-		fputc('{', f);
-		for (size_t i = 0; i < nlabels; i++) {
-			fprintf(f, "%s%s=\"", i ? "," : "", labels[i].name);
-			escaped(f, labels[i].value, 1);
-			fputc('"', f);
-		}
-		fputc('}', f);
+	for (size_t i = 0; i < nlabels; i++) {
+		fprintf(f, "%s%s=\"", i ? "," : "", labels[i].name);
+		expo_escape(f, labels[i].value, 1);
+		fputc('"', f);
 	}
 	if (fclose(f) != 0) {
 		free(buf);
@@ -85,77 +101,147 @@ static char *format_labels(const struct expo_label *labels, size_t nlabels)
 	return buf;
 }
 
-int expo_add(struct expo *e, const char *family, const char *type, const char *help,
-	     const struct expo_label *labels, size_t nlabels, const char *value)
+/* The index of d's family, added when new; -1 when out of memory, -2 on a conflict. */
+static long family(struct expo *e, const struct expo_desc *d)
 {
-	struct expo_series *s;
+	struct expo_family *f;
+	size_t i = e->last;
 
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 64;
-		struct expo_series *v = realloc(e->v, cap * sizeof(*v));
+	if (i >= e->nfam || strcmp(e->fam[i].name, d->name) != 0)
+		for (i = 0; i < e->nfam && strcmp(e->fam[i].name, d->name) != 0; i++)
+			;
+	if (i < e->nfam) {
+		e->last = i;
+		f = &e->fam[i];
+		return f->type == d->type && strcmp(f->unit, d->unit) == 0 ? (long)i : -2;
+	}
+	if (e->nfam == e->capfam) {
+		size_t cap = e->capfam ? 2 * e->capfam : 32;
+		struct expo_family *v = realloc(e->fam, cap * sizeof(*v));
 
 		if (!v)
 			return -1;
-		e->v = v;
-		e->cap = cap;
+		e->fam = v;
+		e->capfam = cap;
 	}
-	s = &e->v[e->n];
-	memset(s, 0, sizeof(*s));
-	s->family = strdup(family);
-	s->help = strdup(help);
-	s->labels = format_labels(labels, nlabels);
-	s->type = type;
-	s->order = e->n;
-	snprintf(s->value, sizeof(s->value), "%s", value);
-	if (!s->family || !s->help || !s->labels) {
-		free(s->family);
-		free(s->help);
-		free(s->labels);
+	f = &e->fam[e->nfam];
+	*f = (struct expo_family){.name = strdup(d->name),
+				  .unit = strdup(d->unit),
+				  .help = strdup(d->help),
+				  .type = d->type};
+	if (!f->name || !f->unit || !f->help) {
+		free(f->name);
+		free(f->unit);
+		free(f->help);
 		return -1;
 	}
-	e->n++;
+	e->last = e->nfam;
+	return (long)e->nfam++;
+}
+
+static struct expo_point *new_point(struct expo *e, const struct expo_desc *d,
+				    const struct expo_label *labels, size_t nlabels,
+				    const char *value, double created, int *rc)
+{
+	long fam = family(e, d);
+	struct expo_point *p;
+
+	*rc = fam == -2 ? 1 : -1;
+	if (fam < 0)
+		return NULL;
+	if (e->npt == e->cappt) {
+		size_t cap = e->cappt ? 2 * e->cappt : 64;
+		struct expo_point *v = realloc(e->pt, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		e->pt = v;
+		e->cappt = cap;
+	}
+	p = &e->pt[e->npt];
+	*p = (struct expo_point){.fam = (size_t)fam,
+				 .labels = format_labels(labels, nlabels),
+				 .value = strdup(value),
+				 .created = created};
+	if (!p->labels || !p->value) {
+		free(p->labels);
+		free(p->value);
+		return NULL;
+	}
+	*rc = 0;
+	e->npt++;
+	return p;
+}
+
+int expo_add(struct expo *e, const struct expo_desc *d, const struct expo_label *labels,
+	     size_t nlabels, const char *value, double created)
+{
+	int rc;
+
+	new_point(e, d, labels, nlabels, value, created, &rc);
+	return rc;
+}
+
+int expo_add_hist(struct expo *e, const struct expo_desc *d, const struct expo_label *labels,
+		  size_t nlabels, const struct expo_hist *h, double created)
+{
+	int rc;
+	struct expo_point *p = new_point(e, d, labels, nlabels, h->sum, created, &rc);
+
+	if (!p)
+		return rc;
+	p->nbounds = h->nbounds;
+	p->le = malloc((h->nbounds ? h->nbounds : 1) * sizeof(*p->le));
+	p->cumul = malloc((h->nbounds + 1) * sizeof(*p->cumul));
+	if (!p->le || !p->cumul) {
+		expo_truncate(e, e->npt - 1);
+		return -1;
+	}
+	memcpy(p->le, h->le, h->nbounds * sizeof(*p->le));
+	memcpy(p->cumul, h->cumul, (h->nbounds + 1) * sizeof(*p->cumul));
 	return 0;
 }
 
-static int by_family(const void *a, const void *b)
+void expo_double(double v, char *buf, size_t len)
 {
-	const struct expo_series *x = a, *y = b;
-	int c = strcmp(x->family, y->family);
-
-	if (c != 0)
-		return c;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-void expo_write(struct expo *e, FILE *f)
-{
-	qsort(e->v, e->n, sizeof(*e->v), by_family);
-	for (size_t i = 0; i < e->n; i++) {
-		const struct expo_series *s = &e->v[i];
-
-		if (i == 0 || strcmp(s->family, e->v[i - 1].family) != 0) {
-			fprintf(f, "# HELP %s ", s->family);
-			escaped(f, s->help, 0);
-			fprintf(f, "\n# TYPE %s %s\n", s->family, s->type);
-		}
-		fprintf(f, "%s%s %s\n", s->family, s->labels, s->value);
+	if (isinf(v)) {
+		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+		return;
 	}
+	if (isnan(v)) {
+		snprintf(buf, len, "NaN");
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (strpbrk(buf, ".e") == NULL && strlen(buf) + 3 <= len)
+		strcat(buf, ".0");
 }
 
 void expo_truncate(struct expo *e, size_t n)
 {
-	for (size_t i = n; i < e->n; i++) {
-		free(e->v[i].family);
-		free(e->v[i].help);
-		free(e->v[i].labels);
+	for (size_t i = n; i < e->npt; i++) {
+		free(e->pt[i].labels);
+		free(e->pt[i].value);
+		free(e->pt[i].le);
+		free(e->pt[i].cumul);
 	}
-	if (n < e->n)
-		e->n = n;
+	if (n < e->npt)
+		e->npt = n;
 }
 
 void expo_free(struct expo *e)
 {
 	expo_truncate(e, 0);
-	free(e->v);
+	for (size_t i = 0; i < e->nfam; i++) {
+		free(e->fam[i].name);
+		free(e->fam[i].unit);
+		free(e->fam[i].help);
+	}
+	free(e->fam);
+	free(e->pt);
 	memset(e, 0, sizeof(*e));
 }

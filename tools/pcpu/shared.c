@@ -26,6 +26,8 @@ void shared_put(struct shared_body *b)
 {
 	if (__atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	if (b->extra_free)
+		b->extra_free(b->extra);
 	free(b->data);
 	free(b);
 }

@@ -12,11 +12,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* An immutable response body, freed when its last holder lets go of it. */
+/* An immutable response body, freed when its last holder lets go of it; extra, when
+ * not NULL, is what the taker keeps with it (other renderings), freed by extra_free. */
 struct shared_body {
 	unsigned int refs;
 	size_t len;
 	char *data;
+	void *extra;
+	void (*extra_free)(void *extra);
 };
 
 /* Takes one sample into a new body (refs 1), or NULL when out of memory. */

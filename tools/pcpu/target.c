@@ -168,18 +168,24 @@ int target_reuse(struct target *t, const char *spec)
 	path = target_resolve(spec);
 	if (path && still_names(t, path)) {
 		free(path);
-		free(t->syms);
-		t->syms = NULL;
-		t->nsyms = 0;
-		if (read_symbols(t) == 0) {
-			target_refresh_state(t);
+		if (target_reread(t) == 0)
 			return 0;
-		}
 		target_close(t);
 		return -1;
 	}
 	target_close(t);
 	return open_path(t, path);
+}
+
+int target_reread(struct target *t)
+{
+	free(t->syms);
+	t->syms = NULL;
+	t->nsyms = 0;
+	if (read_symbols(t) < 0)
+		return -1;
+	target_refresh_state(t);
+	return 0;
 }
 
 void target_close(struct target *t)

@@ -36,6 +36,9 @@ void target_close(struct target *t);
  * target_open.
  */
 int target_reuse(struct target *t, const char *spec);
+/* Reads the symbols and holders of the open file again: a symbol registered since
+ * appears. On failure (error printed) t->nsyms is 0 and -1 is returned. */
+int target_reread(struct target *t);
 
 /* The domain path a TARGET stands for, or NULL (error printed). Caller frees. */
 char *target_resolve(const char *spec);

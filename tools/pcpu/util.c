@@ -2,7 +2,6 @@
 #include "tool.h"
 
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 static const struct tool_cmd *current;
 static volatile sig_atomic_t stop_requested;
+static tool_err_sink_fn *err_sink;
 
 void tool_set_cmd(const struct tool_cmd *cmd)
 {
@@ -20,17 +20,30 @@ void tool_set_cmd(const struct tool_cmd *cmd)
 
 int tool_err(const char *fmt, ...)
 {
+	char *msg = NULL, *line = NULL;
 	va_list ap;
+	int n;
 
-	fputs(current ? "pcpu " : "pcpu", stderr);
-	if (current)
-		fputs(current->name, stderr);
-	fputs(": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n >= 0 && asprintf(&line, "pcpu%s%s: %s", current ? " " : "",
+			       current ? current->name : "", msg) >= 0) {
+		if (err_sink)
+			err_sink(line);
+		else
+			fprintf(stderr, "%s\n", line);
+	} else {
+		fputs("pcpu: out of memory\n", stderr);
+	}
+	free(line);
+	free(msg);
 	return TOOL_EXIT_FAIL;
+}
+
+void tool_err_sink(tool_err_sink_fn *sink)
+{
+	err_sink = sink;
 }
 
 int tool_usage(void)
@@ -53,9 +66,9 @@ int tool_parse_interval(const char *what, const char *s, double *seconds)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0 || v > 86400) {
-		tool_err("bad %s \"%s\": expected seconds, greater than 0 and at most 86400", what,
-			 s);
+	if (end == s || *end != '\0' || errno != 0 || !(v >= TOOL_MIN_INTERVAL && v <= 86400)) {
+		tool_err("bad %s \"%s\": expected seconds from %g to 86400", what, s,
+			 TOOL_MIN_INTERVAL);
 		return -1;
 	}
 	*seconds = v;
@@ -98,6 +111,14 @@ double tool_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double tool_realtime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 

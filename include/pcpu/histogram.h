@@ -1,0 +1,91 @@
+/*
+ * <pcpu/histogram.h> -- per-CPU histograms with fixed bucket bounds, exported as
+ * Prometheus histograms. See pcpu_histogram(3).
+ *
+ * A histogram is a zpcpu allocation of nbounds + 2 counters, laid out as counter(9)
+ * counters are (a value and an adjustment per CPU): bucket 0 .. nbounds-1 counts the
+ * observations v <= bounds[i] (and > bounds[i-1]), bucket nbounds the rest (+Inf), and
+ * the last counter their sum. pcpu_histogram_observe() finds the bucket in the caller's
+ * copy of the bounds and makes two counter_u64_add()s: no lock, no atomic on the rseq
+ * path. Readers in other processes use kvm_histogram_fetch(3).
+ */
+#ifndef PCPU_HISTOGRAM_H
+#define PCPU_HISTOGRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pcpu/counter.h>
+#include <pcpu/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PCPU_HISTOGRAM_BOUNDS_MAX 28 /* finite upper bounds; the +Inf bucket is implicit */
+#define PCPU_HISTOGRAM_SEARCH 32     /* entries of ph_search: a power of two above the max */
+
+struct pcpu_metric;
+
+/*
+ * The handle, in this process's memory (a forked child inherits it). Its fields are
+ * visible only so that observe runs in the caller; treat them as read-only. ph_search is
+ * the bounds padded with UINT64_MAX, so that a search of fixed length ends at the first
+ * bound >= v, or at nbounds (+Inf) when there is none.
+ */
+struct pcpu_histogram {
+	uint64_t *ph_cells; /* the counter of bucket i is ph_cells + 2 * i */
+	uint64_t *ph_sum;   /* the counter of the sum: ph_cells + 2 * (nbounds + 1) */
+	unsigned int ph_nbounds;
+	uint64_t ph_search[PCPU_HISTOGRAM_SEARCH] __attribute__((aligned(64)));
+};
+typedef struct pcpu_histogram *pcpu_histogram_t;
+
+PCPU_EXPORT pcpu_histogram_t pcpu_histogram_alloc_named(const char *name, const uint64_t *bounds,
+							size_t nbounds, const struct pcpu_metric *m,
+							int flags);
+PCPU_EXPORT void pcpu_histogram_observe(pcpu_histogram_t h, uint64_t v);
+PCPU_EXPORT int pcpu_histogram_fetch(pcpu_histogram_t h, uint64_t *buckets, uint64_t *sum);
+PCPU_EXPORT void pcpu_histogram_zero(pcpu_histogram_t h);
+PCPU_EXPORT void pcpu_histogram_free(pcpu_histogram_t h);
+
+/*
+ * The bucket of v: the number of bounds below v, over the 32 entries of ph_search.
+ * Entries from nbounds on are UINT64_MAX, never below v, so the answer is at most
+ * nbounds. Three halving steps are branches, which the CPU predicts when values keep to
+ * a few buckets, as latencies do: the cell's address is then known before the compares
+ * finish, and an add to the cell the last observe added to need not wait for them (with
+ * the whole search branch-free, that wait doubled the cost of observing one value over
+ * and over). The last 4 entries are compared without a branch, the last one being >= v,
+ * so that values spread over every bucket mispredict at most three times.
+ */
+static inline unsigned int pcpu_histogram_bucket(const struct pcpu_histogram *h, uint64_t v)
+{
+	const uint64_t *b = h->ph_search, *p = b;
+
+	if (p[15] < v)
+		p += 16;
+	if (p[7] < v)
+		p += 8;
+	if (p[3] < v)
+		p += 4;
+	return (unsigned int)(p - b) + (p[0] < v) + (p[1] < v) + (p[2] < v);
+}
+
+/*
+ * Two committed sections, each exact on its own (counter(3)): a reader between them
+ * may see the count without the sum; once observes stop, every bucket and the sum are
+ * exact. pcpu_histogram_observe() is also a function; the macro runs it in the caller.
+ */
+static inline void pcpu_histogram_observe_inline(pcpu_histogram_t h, uint64_t v)
+{
+	counter_u64_add(h->ph_cells + 2 * pcpu_histogram_bucket(h, v), 1);
+	counter_u64_add(h->ph_sum, (int64_t)v);
+}
+#define pcpu_histogram_observe(h, v) pcpu_histogram_observe_inline((h), (v))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
