@@ -365,7 +365,8 @@ Test(race, a_reader_racing_slot_reuse_sees_one_life_of_the_slot_or_none, .timeou
 /* ---- metadata rewrite ---- */
 
 struct redescribe {
-	struct pcpu_dom_meta *entry; /* in the writer's mapping */
+	unsigned char *map;	     /* the writer's mapping */
+	struct pcpu_dom_meta *entry; /* in it */
 	struct pcpu_dom_meta a, b;   /* two descriptions of one symbol */
 	int stop;
 };
@@ -404,37 +405,62 @@ static int one_description(const struct kvm_symmeta *m, const struct pcpu_dom_me
 	       strcmp(m->km_labels[0].kl_value, e->labels[0].value) == 0;
 }
 
+/* A domain whose symbol "requests" has description a, b being another, and a
+ * read-write mapping of it for the writer thread (r->entry, r->map). Returns its path. */
+static char *redescribe_fixture(struct domfix *f, struct redescribe *r, int *fd)
+{
+	struct pcpu_dom_sym *sym;
+	char *path;
+
+	cr_assert_eq(domfix_init(f, MAXCPU, MAXCPU), 0);
+	sym = domfix_sym(f, "requests", PCPU_SYM_COUNTER, domfix_zalloc(f, 16), 8);
+	r->a = *domfix_meta(f, sym, PCPU_META_COUNTER);
+	r->b = r->a;
+	strcpy(r->a.family, "alpha_requests");
+	memset(r->a.help, 'a', sizeof(r->a.help) - 1);
+	strcpy(r->a.labels[0].name, "code");
+	strcpy(r->a.labels[0].value, "2xx");
+	r->a.nlabels = 1;
+	strcpy(r->b.family, "beta");
+	memset(r->b.help, 'b', 100);
+	strcpy(r->b.unit, "bytes");
+	r->b.type = PCPU_META_GAUGE;
+	*domfix_meta(f, sym, PCPU_META_COUNTER) = r->a;
+	path = domfix_save(f);
+	cr_assert_not_null(path);
+	*fd = open(path, O_RDWR);
+	cr_assert_geq(*fd, 0);
+	r->map = map_rw(*fd, f->len);
+	r->entry = (struct pcpu_dom_meta *)(r->map + f->hdr->meta_off);
+	return path;
+}
+
+/* Stops the writer, fails when the reader saw a mix (torn; m its last answer), and
+ * removes the fixture, and other_name (or NULL) beside it. */
+static void redescribe_end(struct redescribe *r, pthread_t w, int torn, const struct kvm_symmeta *m,
+			   struct domfix *f, int fd, char *path, const char *other_name)
+{
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+	pthread_join(w, NULL);
+	cr_expect_eq(torn, 0, "family \"%s\" with help \"%.8s...\": a torn entry", m->km_family,
+		     m->km_help);
+	munmap(r->map, f->len);
+	close(fd);
+	domfix_remove(path, other_name);
+	domfix_free(f);
+}
+
 Test(race, a_reader_racing_a_redescription_sees_one_description_whole, .timeout = 120)
 {
 	struct domfix f;
 	struct redescribe r = {0};
 	struct kvm_sym ks = {.ks_name = "requests", .ks_index = 0};
-	struct kvm_symmeta m;
-	struct pcpu_dom_sym *sym;
-	char *path;
+	struct kvm_symmeta m = {0};
 	pthread_t w;
 	kvm_t *kd;
 	int fd, torn = 0;
+	char *path = redescribe_fixture(&f, &r, &fd);
 
-	cr_assert_eq(domfix_init(&f, MAXCPU, MAXCPU), 0);
-	sym = domfix_sym(&f, "requests", PCPU_SYM_COUNTER, domfix_zalloc(&f, 16), 8);
-	r.a = *domfix_meta(&f, sym, PCPU_META_COUNTER);
-	r.b = r.a;
-	strcpy(r.a.family, "alpha_requests");
-	memset(r.a.help, 'a', sizeof(r.a.help) - 1);
-	strcpy(r.a.labels[0].name, "code");
-	strcpy(r.a.labels[0].value, "2xx");
-	r.a.nlabels = 1;
-	strcpy(r.b.family, "beta");
-	strcpy(r.b.help, "b");
-	strcpy(r.b.unit, "bytes");
-	r.b.type = PCPU_META_GAUGE;
-	*domfix_meta(&f, sym, PCPU_META_COUNTER) = r.a;
-	path = domfix_save(&f);
-	cr_assert_not_null(path);
-	fd = open(path, O_RDWR);
-	cr_assert_geq(fd, 0);
-	r.entry = (struct pcpu_dom_meta *)(map_rw(fd, f.len) + f.hdr->meta_off);
 	kd = kvm_openfiles(NULL, path, NULL, O_RDONLY, NULL);
 	cr_assert_not_null(kd, "%s", kvm_geterr(NULL));
 	cr_assert_eq(pthread_create(&w, NULL, redescribe_writer, &r), 0);
@@ -444,15 +470,8 @@ Test(race, a_reader_racing_a_redescription_sees_one_description_whole, .timeout 
 		else
 			torn = !one_description(&m, &r.a, &r.b);
 	}
-	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
-	pthread_join(w, NULL);
-	cr_expect_eq(torn, 0, "family \"%s\" with help \"%.8s...\": a torn entry", m.km_family,
-		     m.km_help);
 	kvm_close(kd);
-	munmap((unsigned char *)r.entry - f.hdr->meta_off, f.len);
-	close(fd);
-	domfix_remove(path, NULL);
-	domfix_free(&f);
+	redescribe_end(&r, w, torn, &m, &f, fd, path, NULL);
 }
 
 /* A snapshot's block copy of an entry being rewritten could mix two versions with an
@@ -462,36 +481,18 @@ Test(race, a_snapshot_taken_during_redescriptions_holds_one_description_whole, .
 	struct domfix f;
 	struct redescribe r = {0};
 	struct kvm_sym ks = {.ks_name = "requests", .ks_index = 0};
-	struct kvm_symmeta m;
-	struct pcpu_dom_sym *sym;
-	char *path, *snap;
-	unsigned char *map;
+	struct kvm_symmeta m = {0};
 	pthread_t w;
 	int fd, torn = 0, taken = 0;
+	char *path = redescribe_fixture(&f, &r, &fd), *snap = strdup(path);
 
-	cr_assert_eq(domfix_init(&f, MAXCPU, MAXCPU), 0);
-	sym = domfix_sym(&f, "requests", PCPU_SYM_COUNTER, domfix_zalloc(&f, 16), 8);
-	r.a = *domfix_meta(&f, sym, PCPU_META_COUNTER);
-	r.b = r.a;
-	strcpy(r.a.family, "alpha_requests");
-	memset(r.a.help, 'a', sizeof(r.a.help) - 1);
-	strcpy(r.b.family, "beta");
-	memset(r.b.help, 'b', 100);
-	*domfix_meta(&f, sym, PCPU_META_COUNTER) = r.a;
-	path = domfix_save(&f);
-	cr_assert_not_null(path);
-	snap = strdup(path);
 	strcpy(snap + strlen(snap) - strlen("domain"), "snap");
-	fd = open(path, O_RDWR);
-	cr_assert_geq(fd, 0);
-	map = map_rw(fd, f.len);
-	r.entry = (struct pcpu_dom_meta *)(map + f.hdr->meta_off);
 	cr_assert_eq(pthread_create(&w, NULL, pausing_redescribe_writer, &r), 0);
 	for (int i = 0; i < SNAPSHOTS && !torn; i++) {
 		kvm_t *kd;
 
 		unlink(snap);
-		cr_assert_eq(pcpu_format_snapshot(map, f.len, snap), 0, "%s", strerror(errno));
+		cr_assert_eq(pcpu_format_snapshot(r.map, f.len, snap), 0, "%s", strerror(errno));
 		kd = kvm_openfiles(NULL, snap, NULL, O_RDONLY, NULL);
 		cr_assert_not_null(kd, "%s", kvm_geterr(NULL));
 		/* Never a mix. An odd entry is kept only when the writer stayed inside a
@@ -504,14 +505,7 @@ Test(race, a_snapshot_taken_during_redescriptions_holds_one_description_whole, .
 		}
 		kvm_close(kd);
 	}
-	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
-	pthread_join(w, NULL);
-	cr_expect_eq(torn, 0, "family \"%s\" with help \"%.8s...\": a torn entry", m.km_family,
-		     m.km_help);
 	cr_expect_gt(taken, 0);
-	munmap(map, f.len);
-	close(fd);
 	free(snap);
-	domfix_remove(path, "snap");
-	domfix_free(&f);
+	redescribe_end(&r, w, torn, &m, &f, fd, path, "snap");
 }
