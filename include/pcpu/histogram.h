@@ -2,12 +2,15 @@
  * <pcpu/histogram.h> -- per-CPU histograms with fixed bucket bounds, exported as
  * Prometheus histograms. See pcpu_histogram(3).
  *
- * A histogram is a zpcpu allocation of nbounds + 2 counters, laid out as counter(9)
- * counters are (a value and an adjustment per CPU): bucket 0 .. nbounds-1 counts the
- * observations v <= bounds[i] (and > bounds[i-1]), bucket nbounds the rest (+Inf), and
- * the last counter their sum. pcpu_histogram_observe() finds the bucket in the caller's
- * copy of the bounds and makes two counter_u64_add()s: no lock, no atomic on the rseq
- * path. Readers in other processes use kvm_histogram_fetch(3).
+ * A histogram is a zpcpu allocation of nbounds + 1 cells, one per bucket: bucket
+ * 0 .. nbounds-1 counts the observations v <= bounds[i] (and > bounds[i-1]), bucket
+ * nbounds the rest (+Inf). A cell is, per CPU, 32 bytes, 16-byte aligned: the bucket's
+ * count and the sum of its values, which only that CPU's critical sections add to, then
+ * the adjustment of each, which only atomic instructions write, as a counter(9)'s
+ * (doc/domain-format.md). The histogram's count and sum are the totals over its cells.
+ * pcpu_histogram_observe() finds the bucket in the caller's copy of the bounds and adds
+ * 1 and v to the cell's pair of words in one rseq section with one commit: no lock, no
+ * atomic on the rseq path. Readers in other processes use kvm_histogram_fetch(3).
  */
 #ifndef PCPU_HISTOGRAM_H
 #define PCPU_HISTOGRAM_H
@@ -24,6 +27,7 @@ extern "C" {
 
 #define PCPU_HISTOGRAM_BOUNDS_MAX 28 /* finite upper bounds; the +Inf bucket is implicit */
 #define PCPU_HISTOGRAM_SEARCH 32     /* entries of ph_search: a power of two above the max */
+#define PCPU_HISTOGRAM_CELL 4	     /* uint64_t per CPU of a bucket's cell */
 
 struct pcpu_metric;
 
@@ -34,8 +38,7 @@ struct pcpu_metric;
  * bound >= v, or at nbounds (+Inf) when there is none.
  */
 struct pcpu_histogram {
-	uint64_t *ph_cells; /* the counter of bucket i is ph_cells + 2 * i */
-	uint64_t *ph_sum;   /* the counter of the sum: ph_cells + 2 * (nbounds + 1) */
+	uint64_t *ph_cells; /* the cell of bucket i is ph_cells + PCPU_HISTOGRAM_CELL * i */
 	unsigned int ph_nbounds;
 	uint64_t ph_search[PCPU_HISTOGRAM_SEARCH] __attribute__((aligned(64)));
 };
@@ -73,14 +76,19 @@ static inline unsigned int pcpu_histogram_bucket(const struct pcpu_histogram *h,
 }
 
 /*
- * Two committed sections, each exact on its own (counter(3)): a reader between them
- * may see the count without the sum; once observes stop, every bucket and the sum are
- * exact. pcpu_histogram_observe() is also a function; the macro runs it in the caller.
+ * One committed section adds 1 to the cell's count and v to its sum (<pcpu/percpu_add.h>):
+ * every bucket and the sum are exact once observes stop, and a reader in between may
+ * see a cell's count without its sum only by reading between the two words.
+ * pcpu_histogram_observe() is also a function, which makes every other case (atomic
+ * mode, an abort, a thread without rseq, an architecture without the pair section); the
+ * macro makes the first attempt in the caller.
  */
 static inline void pcpu_histogram_observe_inline(pcpu_histogram_t h, uint64_t v)
 {
-	counter_u64_add(h->ph_cells + 2 * pcpu_histogram_bucket(h, v), 1);
-	counter_u64_add(h->ph_sum, (int64_t)v);
+	if (!pcpu_percpu_add_pair_once(
+		    pcpu_percpu_hot,
+		    h->ph_cells + PCPU_HISTOGRAM_CELL * pcpu_histogram_bucket(h, v), 1, v))
+		(pcpu_histogram_observe)(h, v);
 }
 #define pcpu_histogram_observe(h, v) pcpu_histogram_observe_inline((h), (v))
 

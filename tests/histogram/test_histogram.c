@@ -229,13 +229,13 @@ Test(histogram, kvm_fetch_refuses_other_kinds_and_a_wrong_size)
 	cr_assert_eq(kvm_nlist(kd, nl), 0);
 	cr_assert_eq(nl[0].n_type, N_HISTOGRAM);
 	ks.ks_addr = nl[0].n_value;
-	ks.ks_size = 5 * 16;
+	ks.ks_size = 4 * 32; /* 3 bounds: 4 cells of 32 bytes */
 	cr_assert_eq(kvm_histogram_fetch(kd, &ks, got, &sum), 0, "%s", kvm_geterr(kd));
-	ks.ks_size = 6 * 16;
+	ks.ks_size = 5 * 32;
 	errno = 0;
 	cr_assert_eq(kvm_histogram_fetch(kd, &ks, got, &sum), -1);
 	cr_assert_eq(errno, EINVAL);
-	ks.ks_size = 5 * 16;
+	ks.ks_size = 4 * 32;
 	ks.ks_addr += 4;
 	cr_assert_eq(kvm_histogram_fetch(kd, &ks, got, &sum), -1);
 	cr_assert_eq(errno, EINVAL);

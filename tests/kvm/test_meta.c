@@ -28,7 +28,7 @@ static void build(void)
 
 	cr_assert_eq(domfix_init(&f, 2, 2), 0);
 	c = domfix_zalloc(&f, PCPU_COUNTER_SIZE);
-	h = domfix_zalloc(&f, 5 * PCPU_COUNTER_SIZE);
+	h = domfix_zalloc(&f, 4 * PCPU_HIST_CELL_SIZE);
 	p = domfix_zalloc(&f, PCPU_COUNTER_SIZE);
 	req = domfix_sym(&f, "req_2xx", PCPU_SYM_COUNTER, c, 8);
 	req_m = domfix_meta(&f, req, PCPU_META_COUNTER);
@@ -39,7 +39,7 @@ static void build(void)
 	strcpy(req_m->labels[1].name, "method");
 	strcpy(req_m->labels[1].value, "GET");
 	req_m->nlabels = 2;
-	hist = domfix_sym(&f, "latency", PCPU_SYM_HISTOGRAM, h, 5 * PCPU_COUNTER_SIZE);
+	hist = domfix_sym(&f, "latency", PCPU_SYM_HISTOGRAM, h, 4 * PCPU_HIST_CELL_SIZE);
 	hist_m = domfix_meta(&f, hist, PCPU_META_HISTOGRAM);
 	strcpy(hist_m->unit, "seconds");
 	hist_m->scale = 1e-9;
