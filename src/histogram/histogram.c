@@ -9,6 +9,7 @@
 #include <pcpu/metric.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "arch/percpu.h"
@@ -19,7 +20,8 @@ _Static_assert(PCPU_HISTOGRAM_CELL * sizeof(uint64_t) == PCPU_HIST_CELL_SIZE &&
 		       PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT == PCPU_HIST_SUM_ADJ - PCPU_HIST_SUM,
 	       "a cell is the pair the section adds (count, sum), then their adjustments");
 _Static_assert(PCPU_HISTOGRAM_SEARCH == 32 && PCPU_HISTOGRAM_BOUNDS_MAX < 32,
-	       "pcpu_histogram_bucket halves 32 entries down to 4, the last one UINT64_MAX");
+	       "pcpu_histogram_bucket's binary search: 32 entries, the last one UINT64_MAX");
+_Static_assert(PCPU_HISTOGRAM_BOUNDS_MAX <= UCHAR_MAX, "ph_below holds a count of bounds");
 
 enum { ADJ = PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT }; /* a word's adjustment, that far on */
 
@@ -39,6 +41,13 @@ static int bad_flags(int flags)
 	       (flags & ~(M_NOWAIT | M_WAITOK | M_ZERO)) != 0;
 }
 
+/* The least value of class c (pcpu_histogram_class()): c below 8, else the leading bit
+ * 1 << (c / 4 + 1) with the two bits after it c % 4. */
+static uint64_t lo(unsigned int c)
+{
+	return c < 8 ? c : (uint64_t)(c % 4 + 4) << (c / 4 - 1);
+}
+
 /* Made before the allocation, so that a failing malloc leaves nothing in the domain. */
 static pcpu_histogram_t handle(const uint64_t *bounds, size_t nbounds)
 {
@@ -49,6 +58,15 @@ static pcpu_histogram_t handle(const uint64_t *bounds, size_t nbounds)
 	h->ph_nbounds = (unsigned int)nbounds;
 	for (size_t i = 0; i < PCPU_HISTOGRAM_SEARCH; i++)
 		h->ph_search[i] = i < nbounds ? bounds[i] : UINT64_MAX;
+	h->ph_crowded = 0;
+	for (unsigned int c = 0, below = 0; c < PCPU_HISTOGRAM_CLASSES; c++) {
+		h->ph_below[c] = (unsigned char)below;
+		while (below < nbounds &&
+		       (c + 1 == PCPU_HISTOGRAM_CLASSES || bounds[below] < lo(c + 1)))
+			below++;
+		h->ph_inside[c] = below > h->ph_below[c] ? bounds[h->ph_below[c]] : UINT64_MAX;
+		h->ph_crowded |= below > h->ph_below[c] + 1u;
+	}
 	return h;
 }
 

@@ -76,6 +76,43 @@ Test(histogram, bucket_search_agrees_with_linear_scan_for_every_bound_count)
 	}
 }
 
+/* Bounds one to a value class (pcpu_histogram_class) and crowded ones, which search the
+ * bounds instead: every value on and beside a class's edges and each bound. */
+Test(histogram, bucket_search_agrees_with_linear_scan_at_class_edges)
+{
+	static const uint64_t sets[][PCPU_HISTOGRAM_BOUNDS_MAX] = {
+		{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64},
+		{5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000,
+		 10000000, UINT64_C(1) << 62, UINT64_C(6) << 61, UINT64_MAX - 1},
+		{15, 16, 17, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025}, /* crowded */
+	};
+	static const size_t n[] = {20, 14, 12};
+
+	for (size_t s = 0; s < sizeof(n) / sizeof(n[0]); s++) {
+		pcpu_histogram_t h;
+		char name[32];
+
+		snprintf(name, sizeof(name), "h_edges_%zu", s);
+		h = pcpu_histogram_alloc_named(name, sets[s], n[s], NULL, M_WAITOK);
+		cr_assert_not_null(h, "set %zu: errno %d", s, errno);
+		cr_assert_eq(h->ph_crowded, s == 2, "set %zu", s);
+		for (unsigned int k = 0; k < 64; k++)
+			for (uint64_t m = 4; m < 8; m++) {
+				uint64_t edge = k < 2 ? (uint64_t)k * 4 + m - 4 : m << (k - 2);
+
+				for (uint64_t v = edge - 1; v != edge + 2; v++)
+					cr_assert_eq(pcpu_histogram_bucket(h, v),
+						     reference_bucket(sets[s], n[s], v),
+						     "set %zu, v %lu", s, (unsigned long)v);
+			}
+		for (size_t i = 0; i < n[s]; i++)
+			for (uint64_t v = sets[s][i] - 1; v != sets[s][i] + 2; v++)
+				cr_assert_eq(pcpu_histogram_bucket(h, v),
+					     reference_bucket(sets[s], n[s], v));
+		pcpu_histogram_free(h);
+	}
+}
+
 Test(histogram, no_bounds_counts_everything_in_inf)
 {
 	pcpu_histogram_t h = pcpu_histogram_alloc_named("h_none", NULL, 0, NULL, M_WAITOK);
