@@ -14,7 +14,9 @@
 #include <pcpu/kvm.h>
 #include <pcpu/metric.h>
 #include <pcpu/pcpu.h>
+#include <pcpu/zpcpu.h>
 
+#include "arch/mode.h"
 #include "domain/domtest.h"
 #include "histogram/histread.h"
 
@@ -111,6 +113,28 @@ Test(histogram, bucket_search_agrees_with_linear_scan_at_class_edges)
 					     reference_bucket(sets[s], n[s], v));
 		pcpu_histogram_free(h);
 	}
+}
+
+/* With the pair section, observe writes the cell's count and sum words and never their
+ * adjustments, which only the atomic path writes: the words as the format lays them out. */
+Test(histogram, observe_in_rseq_mode_adds_the_pair_and_leaves_the_adjustments)
+{
+	pcpu_histogram_t h = pcpu_histogram_alloc_named("h_pair", b3, 3, NULL, M_WAITOK);
+	uint64_t w[4] = {0};
+
+	cr_assert_not_null(h);
+	if (!PCPU_PERCPU_PAIR || strncmp(pcpu_percpu_mode(), "rseq", 4) != 0)
+		cr_skip_test("mode %s, pair section %d", pcpu_percpu_mode(), PCPU_PERCPU_PAIR);
+	for (int i = 0; i < 1000; i++)
+		pcpu_histogram_observe(h, 25);
+	for (unsigned int cpu = 0; cpu <= mp_maxid; cpu++)
+		for (int k = 0; k < 4; k++)
+			w[k] += ((const uint64_t *)((const char *)(h->ph_cells + 4 * 2) +
+						    (size_t)cpu * zpcpu_stride()))[k];
+	cr_assert_eq(w[0], 1000, "count");
+	cr_assert_eq(w[1], 25000, "sum");
+	cr_assert_eq(w[2], 0, "count's adjustment");
+	cr_assert_eq(w[3], 0, "sum's adjustment");
 }
 
 Test(histogram, no_bounds_counts_everything_in_inf)
