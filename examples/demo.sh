@@ -42,8 +42,12 @@ sleep 1
 pcpu ls
 pcpu stat -w 1 -c 4 "$server"
 pcpu stat -P demo 'demo_cache_*'
-printf '\n$ pcpu export %s | grep demo_requests\n' "$server"
-"$pcpu" export "$server" | grep demo_requests
+pcpu stat -l demo 'demo_requests' 'demo_responses_*' 0.5 4
+# What Prometheus gets: types, help and units from the program, a labelled family and a
+# histogram, every series identified by the domain's name (contrib/ has a scrape config
+# and a Grafana dashboard for them).
+printf '\n$ pcpu export -O demo | grep -e demo_responses -e demo_request_duration\n'
+"$pcpu" export -O demo | grep -e demo_responses -e demo_request_duration
 
 printf '\n$ kill -TERM %s\n' "$server"
 kill -TERM "$server"

@@ -7,6 +7,11 @@
  * publishes it (ukp_gettimeofday, no system call), or from the system call
  * otherwise.
  *
+ * Each symbol says what it is to a monitoring system (pcpu_metric(3)): counters and
+ * gauges with help text and units, responses as one family labelled by status class, and
+ * the time a request took as a histogram, so that `pcpu serve` exports them as a
+ * Prometheus client library would (contrib/grafana has a dashboard for them).
+ *
  * usage: demo_server [-t THREADS] [-s SECONDS]    (runs until SIGINT/SIGTERM
  * without -s)
  */
@@ -25,16 +30,65 @@
 #include <unistd.h>
 
 #include <pcpu/counter.h>
+#include <pcpu/histogram.h>
+#include <pcpu/metric.h>
 #include <pcpu/pcpu.h>
 #include <pcpu/upmap.h>
 
-COUNTER_U64_DEFINE_EARLY(demo_requests);
-COUNTER_U64_DEFINE_EARLY(demo_bytes_out);
-COUNTER_U64_DEFINE_EARLY(demo_errors);
-COUNTER_U64_DEFINE_EARLY(demo_jobs_done); /* counted by the forked child */
+COUNTER_U64_DEFINE_EARLY_METRIC(demo_requests, PCPU_METRIC_COUNTER, NULL, "Requests handled");
+COUNTER_U64_DEFINE_EARLY_METRIC(demo_bytes_out, PCPU_METRIC_COUNTER, "bytes",
+				"Bytes of responses sent");
+/* Counted by the forked child. */
+COUNTER_U64_DEFINE_EARLY_METRIC(demo_jobs_done, PCPU_METRIC_COUNTER, NULL,
+				"Background jobs finished");
 DPCPU_DEFINE_STATIC(unsigned long, demo_cache_hits);
 DPCPU_DEFINE_STATIC(unsigned long, demo_cache_misses);
 DPCPU_DEFINE_STATIC(long, demo_inflight); /* +1 when a request starts, -1 when it ends */
+DPCPU_DESCRIBE(demo_cache_hits, PCPU_METRIC_COUNTER, NULL, "Cache lookups that hit");
+DPCPU_DESCRIBE(demo_cache_misses, PCPU_METRIC_COUNTER, NULL, "Cache lookups that missed");
+DPCPU_DESCRIBE(demo_inflight, PCPU_METRIC_GAUGE, NULL, "Requests being handled now");
+
+/* Responses by status class: one family, demo_responses_total{code="2xx"} and "5xx". */
+static counter_u64_t demo_ok, demo_failed;
+/* How long the work of a request took, in nanoseconds, exported in seconds. */
+static pcpu_histogram_t demo_duration;
+static const uint64_t duration_bounds_ns[] = {250,  500,   1000,  2000,	  4000,
+					      8000, 16000, 64000, 256000, 1000000};
+
+static counter_u64_t response_family(const char *name, const char *code)
+{
+	const char *labels[] = {"code", code, NULL};
+	struct pcpu_metric m = {.pm_type = PCPU_METRIC_COUNTER,
+				.pm_help = "Responses sent, by status class",
+				.pm_family = "demo_responses",
+				.pm_labels = labels};
+
+	return counter_u64_alloc_metric(name, &m, M_WAITOK);
+}
+
+/* Named objects: a restarted demo_server continues the same series. */
+static int define_metrics(void)
+{
+	struct pcpu_metric duration = {.pm_help = "Time the work of a request took",
+				       .pm_unit = "seconds",
+				       .pm_family = "demo_request_duration",
+				       .pm_scale = 1e-9};
+
+	demo_ok = response_family("demo_responses_2xx", "2xx");
+	demo_failed = response_family("demo_responses_5xx", "5xx");
+	demo_duration = pcpu_histogram_alloc_named(
+		"demo_request_duration_ns", duration_bounds_ns,
+		sizeof(duration_bounds_ns) / sizeof(duration_bounds_ns[0]), &duration, M_WAITOK);
+	return demo_ok && demo_failed && demo_duration ? 0 : -1;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static volatile sig_atomic_t stop;
 
@@ -67,6 +121,7 @@ static void *worker(void *arg)
 
 	while (!stop) {
 		size_t len = 200 + seed % 1800;
+		uint64_t start = monotonic_ns();
 
 		DPCPU_ADD(demo_inflight, 1);
 		seed = work(seed, len);
@@ -74,11 +129,11 @@ static void *worker(void *arg)
 			DPCPU_ADD(demo_cache_hits, 1);
 		else
 			DPCPU_ADD(demo_cache_misses, 1);
-		if (seed % 997 == 0)
-			counter_u64_add(demo_errors, 1);
+		counter_u64_add(seed % 997 == 0 ? demo_failed : demo_ok, 1);
 		counter_u64_add(demo_bytes_out, (int64_t)len);
 		counter_u64_add(demo_requests, 1);
 		DPCPU_ADD(demo_inflight, -1);
+		pcpu_histogram_observe(demo_duration, monotonic_ns() - start);
 		pause_us(50);
 	}
 	return NULL;
@@ -137,7 +192,7 @@ static int run(int threads, double seconds)
 	}
 	printf("demo_server: %" PRIu64 " requests, %" PRIu64 " jobs, %" PRIu64 " errors\n",
 	       counter_u64_fetch(demo_requests), counter_u64_fetch(demo_jobs_done),
-	       counter_u64_fetch(demo_errors));
+	       counter_u64_fetch(demo_failed));
 	return 0;
 }
 
@@ -159,6 +214,10 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (!pcpu_domain_path()) {
 		fprintf(stderr, "demo_server: no domain file: %s\n", strerror(errno));
+		return 1;
+	}
+	if (define_metrics() < 0) {
+		fprintf(stderr, "demo_server: its metrics: %s\n", strerror(errno));
 		return 1;
 	}
 	printf("demo_server: pid %d, domain %s, time from %s\n", (int)getpid(), pcpu_domain_path(),

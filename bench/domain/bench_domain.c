@@ -15,7 +15,11 @@
 #include "harness.h"
 
 DPCPU_DEFINE_STATIC(long, bench_value) = 1;
-static __thread long local_value = 1;
+__thread long bench_local_value = 1; /* external: the compiler cannot fold it */
+
+/* bench_keep's "g" lets the compiler name the variable in memory and skip the load being
+ * measured; a register operand makes both reads below really load. */
+#define keep_loaded(x) __asm__ volatile("" : : "r"(x) : "memory")
 
 static void zpcpu_pair(void *arg, uint64_t n)
 {
@@ -38,16 +42,34 @@ static void dpcpu_get(void *arg, uint64_t n)
 {
 	(void)arg;
 	for (uint64_t i = 0; i < n; i++)
-		bench_keep(DPCPU_GET(bench_value));
+		keep_loaded(DPCPU_GET(bench_value));
 }
 
 static void local_get(void *arg, uint64_t n)
 {
 	(void)arg;
 	for (uint64_t i = 0; i < n; i++) {
-		__asm__ volatile("" : : : "memory");
-		bench_keep(local_value);
+		keep_loaded(bench_local_value);
 	}
+}
+
+/* Each figure is the best of PAIR_ROUNDS calls of bench_ns_per_op taken in turn with its
+ * baseline's, so that a burst of load from other processes on this shared machine hits
+ * both alike and the best of each is an unloaded run. */
+enum { PAIR_ROUNDS = 15 };
+
+static void report_pair(const char *name, bench_body_fn *fn, const char *base_name,
+			bench_body_fn *base, uint64_t iters)
+{
+	double v = -1, b = -1;
+
+	for (int r = 0; r < PAIR_ROUNDS; r++) {
+		double x = bench_ns_per_op(fn, NULL, iters), y = bench_ns_per_op(base, NULL, iters);
+
+		v = v < 0 || x < v ? x : v;
+		b = b < 0 || y < b ? y : b;
+	}
+	bench_report(name, v, base_name, b, "ns");
 }
 
 static double now_ms(void)
@@ -82,10 +104,9 @@ int main(int argc, char **argv)
 		return 1;
 	self[n] = '\0';
 	bench_header("domain");
-	bench_report("zpcpu_alloc(8) + zpcpu_free", bench_ns_per_op(zpcpu_pair, NULL, 200000),
-		     "malloc(8) + free", bench_ns_per_op(malloc_pair, NULL, 200000), "ns");
-	bench_report("DPCPU_GET", bench_ns_per_op(dpcpu_get, NULL, 10000000), "thread-local read",
-		     bench_ns_per_op(local_get, NULL, 10000000), "ns");
+	report_pair("zpcpu_alloc(8) + zpcpu_free", zpcpu_pair, "malloc(8) + free", malloc_pair,
+		    200000);
+	report_pair("DPCPU_GET", dpcpu_get, "thread-local read", local_get, 2000000);
 	double two = creation_ms(self, 2);
 	bench_report("process start + domain, maxcpu 4096", creation_ms(self, 4096),
 		     "same, maxcpu 2", two, "ms");

@@ -68,8 +68,8 @@ struct pcpu_dpcpu_desc {
 	const char *name;
 	void *addr; /* the template in set_pcpu */
 	size_t size;
-	uint32_t flags;	  /* PCPU_DPCPU_F_* */
-	uintptr_t *delta; /* -> CPU 0's copy minus the template; 0 until registered */
+	uint32_t flags; /* PCPU_DPCPU_F_* */
+	void **cpu0;	/* -> the address of CPU 0's copy; NULL until registered */
 };
 
 #define PCPU_DPCPU_F_INTEGER 0x1u
@@ -97,24 +97,24 @@ struct pcpu_dpcpu_desc {
 
 #define DPCPU_NAME(n) pcpu_entry_##n
 #define PCPU_DPCPU_DESC(n) pcpu_dpcpu_desc_##n
-#define PCPU_DPCPU_DELTA(n) pcpu_dpcpu_delta_##n
+#define PCPU_DPCPU_CPU0(n) pcpu_dpcpu_cpu0_##n
 #define PCPU_DPCPU_HIDDEN __attribute__((visibility("hidden")))
 
 /*
  * The template is hidden, so that no other object refers to it: an executable that uses
- * a shared library's variable would otherwise get a copy relocation of it (and of a delta
- * kept in the descriptor) made before the library registered its set. Other objects reach
- * a variable through its descriptor only, whose delta pointer leads to storage of the
- * defining object, wherever the descriptor was copied. first: how the template is
+ * a shared library's variable would otherwise get a copy relocation of it (and of a copy's
+ * address kept in the descriptor) made before the library registered its set. Other
+ * objects reach a variable through its descriptor only, whose cpu0 pointer leads to
+ * storage of the defining object, wherever the descriptor was copied. first: how the template is
  * declared before the descriptor refers to it; storage: of the definitions.
  */
 #define PCPU_DPCPU_DEFINE_(first, storage, t, n)                                \
 	first t DPCPU_NAME(n);                                                  \
-	static uintptr_t PCPU_DPCPU_DELTA(n);                                   \
+	static void *PCPU_DPCPU_CPU0(n);                                        \
 	storage const struct pcpu_dpcpu_desc PCPU_DPCPU_DESC(n)                 \
 		__attribute__((section("set_pcpu_desc"), used, aligned(8))) = { \
 			#n, &DPCPU_NAME(n), sizeof(DPCPU_NAME(n)),              \
-			PCPU_DPCPU_FLAGS(DPCPU_NAME(n)), &PCPU_DPCPU_DELTA(n)}; \
+			PCPU_DPCPU_FLAGS(DPCPU_NAME(n)), &PCPU_DPCPU_CPU0(n)};  \
 	storage t DPCPU_NAME(n) __attribute__((section("set_pcpu"), used))
 
 #define DPCPU_DEFINE(t, n) PCPU_DPCPU_DEFINE_(extern PCPU_DPCPU_HIDDEN, , t, n)
@@ -131,17 +131,22 @@ PCPU_EXPORT void pcpu_dpcpu_register(char *start, char *stop, const struct pcpu_
 				     const struct pcpu_dpcpu_desc *dstop);
 
 /*
- * DPCPU_PTR in the caller: the delta and this thread's cpu_id (from its rseq area) give
- * the copy with no call; a set that was not placed, or a thread whose area has no CPU
- * (atomic mode, not registered), asks pcpu_dpcpu_ptr().
+ * DPCPU_PTR in the caller: CPU 0's copy and this thread's cpu_id (from its rseq area)
+ * give the copy with no call, in three loads (the copy's address, cpu_id, the value) and
+ * a multiply; the address is kept whole rather than as a delta from the template, which
+ * would cost an add and, in position-independent code, a lea per access. A set that was
+ * not placed, or a thread whose area has no CPU (atomic mode, not registered), asks
+ * pcpu_dpcpu_ptr(). A read is racy as in FreeBSD: a thread that migrates after loading
+ * cpu_id reads the copy of the CPU it left, a valid copy all the same.
  */
 static inline void *pcpu_dpcpu_ptr_inline(const struct pcpu_dpcpu_desc *d)
 {
-	uintptr_t delta = *d->delta;
-	int cpu = pcpu_percpu_cpu_id();
+	uint64_t hot = pcpu_percpu_hot;
+	char *cpu0 = (char *)*d->cpu0;
+	int cpu = pcpu_percpu_cpu_id_in(hot);
 
-	if (__builtin_expect(delta != 0 && cpu >= 0, 1))
-		return (char *)d->addr + delta + (size_t)cpu * pcpu_percpu_stride(pcpu_percpu_hot);
+	if (__builtin_expect(cpu0 != NULL && cpu >= 0, 1))
+		return cpu0 + (size_t)cpu * pcpu_percpu_stride(hot);
 	return pcpu_dpcpu_ptr(d);
 }
 
@@ -158,16 +163,15 @@ static inline void *pcpu_dpcpu_ptr_inline(const struct pcpu_dpcpu_desc *d)
 	 pcpu_dpcpu_add_inline(&PCPU_DPCPU_DESC(n), sizeof(DPCPU_NAME(n)), (int64_t)(v)))
 
 /* DPCPU_ADD's first attempt, inline as counter_u64_add()'s is (size is a constant, so one
- * case remains); a set that could not be placed (delta 0) and every failed attempt are
+ * case remains); a set that could not be placed (cpu0 NULL) and every failed attempt are
  * pcpu_dpcpu_add()'s. */
 static inline void pcpu_dpcpu_add_inline(const struct pcpu_dpcpu_desc *d, size_t size, int64_t v)
 {
 	uint64_t hot = pcpu_percpu_hot;
-	uintptr_t delta = *d->delta;
-	void *slot0 = (char *)d->addr + delta;
+	void *slot0 = *d->cpu0;
 	int done = 0;
 
-	if (__builtin_expect(delta != 0, 1)) {
+	if (__builtin_expect(slot0 != NULL, 1)) {
 		switch (size) {
 		case 1:
 			done = pcpu_percpu_add8_once(hot, slot0, (uint8_t)v);

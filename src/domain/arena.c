@@ -8,6 +8,10 @@
  * zeroed and handed out, and a free clears the map after the memory is no longer in use,
  * so a process that dies half-way through either leaves at worst a few leaked granules,
  * never two owners of one granule.
+ *
+ * The map's words are read without the lock as well, by pcpu_arena_granules() (the
+ * thread caches' free path, zpcpu_cache.c): writers, holding the lock, store whole words
+ * atomically, so such a reader sees every bit as before or after a change.
  */
 #include "domain/domain.h"
 
@@ -57,15 +61,15 @@ static struct chunk_map chunk_map(struct pcpu_domain *d, unsigned int k)
 
 static int test_bit(const uint64_t *m, size_t i)
 {
-	return (m[i / 64] >> (i % 64)) & 1;
+	return (__atomic_load_n(&m[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
 }
 
+/* Under the lock: the only writer, so the load and the store need not be one RMW. */
 static void put_bit(uint64_t *m, size_t i, int v)
 {
-	if (v)
-		m[i / 64] |= 1ull << (i % 64);
-	else
-		m[i / 64] &= ~(1ull << (i % 64));
+	uint64_t w = __atomic_load_n(&m[i / 64], __ATOMIC_RELAXED), b = 1ull << (i % 64);
+
+	__atomic_store_n(&m[i / 64], v ? w | b : w & ~b, __ATOMIC_RELAXED);
 }
 
 /* Marks granules [i, i + n) as one allocation (kind ZPCPU or COUNTER), or frees them. */
@@ -93,7 +97,8 @@ static size_t find_run(const struct chunk_map *m, size_t n, size_t a)
 	for (size_t i = 0; i + n <= m->granules;) {
 		size_t j = 0;
 
-		if (i % 64 == 0 && m->used[i / 64] == UINT64_MAX) {
+		if (i % 64 == 0 &&
+		    __atomic_load_n(&m->used[i / 64], __ATOMIC_RELAXED) == UINT64_MAX) {
 			i += 64;
 			continue;
 		}
@@ -126,7 +131,7 @@ static int grow(struct pcpu_domain *d)
 	return 0;
 }
 
-void *pcpu_arena_alloc_locked(struct pcpu_domain *d, size_t size, int kind)
+void *pcpu_arena_take_locked(struct pcpu_domain *d, size_t size, int kind)
 {
 	size_t n = (size + PCPU_GRANULE - 1) / PCPU_GRANULE, a = n >= 8 ? 8 : n >= 2 ? 2 : 1;
 	int err;
@@ -146,11 +151,23 @@ void *pcpu_arena_alloc_locked(struct pcpu_domain *d, size_t size, int kind)
 		if (i == m.granules)
 			continue;
 		mark(&m, i, n, kind);
-		char *base = chunk_base(d, k) + i * PCPU_GRANULE;
-		for (unsigned int c = 0; c < d->lay.maxcpu; c++)
-			memset(base + (size_t)c * d->lay.stride, 0, size);
-		return base;
+		return chunk_base(d, k) + i * PCPU_GRANULE;
 	}
+}
+
+static void zero(struct pcpu_domain *d, void *base, size_t size)
+{
+	for (unsigned int c = 0; c < d->lay.maxcpu; c++)
+		memset((char *)base + (size_t)c * d->lay.stride, 0, size);
+}
+
+void *pcpu_arena_alloc_locked(struct pcpu_domain *d, size_t size, int kind)
+{
+	void *base = pcpu_arena_take_locked(d, size, kind);
+
+	if (base != NULL)
+		zero(d, base, size);
+	return base;
 }
 
 void *pcpu_arena_alloc(struct pcpu_domain *d, size_t size, int kind)
@@ -167,12 +184,14 @@ void *pcpu_arena_alloc(struct pcpu_domain *d, size_t size, int kind)
 	return p;
 }
 
-/* The chunk whose CPU-0 copy holds addr, and the granule there; -1 when none. */
+/* The chunk whose CPU-0 copy holds addr, and the granule there; -1 when none. nchunks
+ * with acquire: a chunk's offset and map were written before pcpu_pub_grow raised it. */
 static int locate(struct pcpu_domain *d, const void *addr, size_t *granule)
 {
 	uintptr_t a = (uintptr_t)addr;
+	uint32_t nchunks = __atomic_load_n(&d->hdr->nchunks, __ATOMIC_ACQUIRE);
 
-	for (unsigned int k = 0; k < d->hdr->nchunks; k++) {
+	for (unsigned int k = 0; k < nchunks; k++) {
 		uintptr_t lo = (uintptr_t)chunk_base(d, k);
 
 		if (a >= lo && a < lo + d->lay.stride && (a - lo) % PCPU_GRANULE == 0) {
@@ -200,6 +219,38 @@ static int find_head(struct pcpu_domain *d, const void *addr, size_t *granule)
 	if (k < 0 || *granule < d->lay.map_len / PCPU_GRANULE)
 		return -1;
 	return test_bit(chunk_map(d, (unsigned int)k).head, *granule) ? k : -1;
+}
+
+size_t pcpu_arena_granules(struct pcpu_domain *d, const void *base, size_t max)
+{
+	size_t i, n = 1;
+	int k = (uintptr_t)base == d->hdr->dpcpu_addr ? -1 : locate(d, base, &i);
+
+	if (k < 0 || i < d->lay.map_len / PCPU_GRANULE)
+		return 0;
+	struct chunk_map m = chunk_map(d, (unsigned int)k);
+	if (!test_bit(m.head, i) || test_bit(m.counter, i))
+		return 0;
+	while (n <= max && i + n < m.granules && test_bit(m.used, i + n) &&
+	       !test_bit(m.head, i + n))
+		n++;
+	return n <= max ? n : 0;
+}
+
+int pcpu_arena_holds(struct pcpu_domain *d, uint64_t addr)
+{
+	uint32_t nchunks = __atomic_load_n(&d->hdr->nchunks, __ATOMIC_ACQUIRE);
+
+	for (unsigned int k = 0; k < nchunks; k++) {
+		uint64_t lo = (uintptr_t)chunk_base(d, k), span = (uint64_t)d->lay.chunk_len;
+
+		if (addr >= lo && addr - lo < span) {
+			uint64_t a0 = lo + (addr - lo) % d->lay.stride, r = d->hdr->dpcpu_addr;
+
+			return a0 < r || a0 - r >= PCPU_DPCPU_RESERVE;
+		}
+	}
+	return 0;
 }
 
 int pcpu_arena_lookup(struct pcpu_domain *d, const void *addr, size_t *size)

@@ -46,6 +46,9 @@ struct pcpu_layout {
 struct pcpu_dom_private {
 	pthread_mutex_t lock; /* robust, process-shared; guards the arena and the symbols */
 	uint32_t dpcpu_used;  /* bytes of the DPCPU reserve handed to DPCPU sets */
+	/* Live symbols that may name the inside of a zpcpu allocation (symtab.c): while
+	 * there are none, a free needs no symbol dropped and may go to a thread's cache. */
+	uint32_t zpcpu_syms;
 };
 _Static_assert(sizeof(struct pcpu_dom_private) <= 2048, "fits writer_private");
 
@@ -124,10 +127,18 @@ int pcpu_arena_free(struct pcpu_domain *d, void *base, int kind);
 /* The kind (PCPU_SYM_COUNTER, PCPU_SYM_ZPCPU) and size of the allocation that starts at
  * addr, or 0 when none does. Caller holds the lock. */
 int pcpu_arena_lookup(struct pcpu_domain *d, const void *addr, size_t *size);
+/* Without the lock: the granules of the zpcpu allocation (not a counter, not the DPCPU
+ * reserve) that starts at base when there are at most max, else 0. Exact for an
+ * allocation the caller owns; any other answer only refuses. */
+size_t pcpu_arena_granules(struct pcpu_domain *d, const void *base, size_t max);
+/* 1 when addr lies in some CPU's copy of an arena chunk outside the DPCPU reserve. */
+int pcpu_arena_holds(struct pcpu_domain *d, uint64_t addr);
 void pcpu_arena_init_chunk(struct pcpu_domain *d, unsigned int k);
 
-/* The same, caller holding the lock. */
+/* The same, caller holding the lock; take_locked leaves the copies as they are, for a
+ * caller that zeroes every CPU's copy itself. */
 void *pcpu_arena_alloc_locked(struct pcpu_domain *d, size_t size, int kind);
+void *pcpu_arena_take_locked(struct pcpu_domain *d, size_t size, int kind);
 int pcpu_arena_free_locked(struct pcpu_domain *d, void *base, int kind);
 
 /*

@@ -9,13 +9,13 @@
 
 void *pcpu_dpcpu_id_ptr(const struct pcpu_dpcpu_desc *x, unsigned int cpu)
 {
-	if (*x->delta == 0)
+	if (*x->cpu0 == NULL)
 		return x->addr;
 	if (cpu >= pcpu_percpu_maxcpu()) {
 		errno = EINVAL;
 		return NULL;
 	}
-	return pcpu_percpu_slot((char *)x->addr + *x->delta, cpu);
+	return pcpu_percpu_slot(*x->cpu0, cpu);
 }
 
 void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *x)
@@ -25,10 +25,10 @@ void *pcpu_dpcpu_ptr(const struct pcpu_dpcpu_desc *x)
 
 void pcpu_dpcpu_add(const struct pcpu_dpcpu_desc *x, int64_t v)
 {
-	char *slot0 = (char *)x->addr + *x->delta;
+	void *slot0 = *x->cpu0;
 	int width = (int)x->size * 8;
 
-	if (*x->delta == 0)
+	if (slot0 == NULL)
 		pcpu_atomic_add(x->addr, v, width);
 	else if (!pcpu_percpu_add_cs(slot0, v, width))
 		pcpu_percpu_add_atomic(slot0, v, width);

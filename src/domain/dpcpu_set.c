@@ -87,8 +87,8 @@ static char *place_set(struct pcpu_domain *d, char *start, size_t size,
 }
 
 /*
- * Idempotent: a registered set has non-zero deltas. When the set cannot be placed its
- * deltas stay 0 and every CPU shares the template (see pcpu_dpcpu_id_ptr): the program
+ * Idempotent: a registered set has its copies' addresses. When the set cannot be placed
+ * they stay NULL and every CPU shares the template (see pcpu_dpcpu_id_ptr): the program
  * keeps working, without per-CPU copies.
  */
 void pcpu_dpcpu_register(char *start, char *stop, const struct pcpu_dpcpu_desc *dstart,
@@ -101,8 +101,8 @@ void pcpu_dpcpu_register(char *start, char *stop, const struct pcpu_dpcpu_desc *
 	if (d == NULL || start == NULL || size == 0)
 		return;
 	pthread_mutex_lock(&register_lock);
-	if (*dstart->delta == 0 && (cpu0 = place_set(d, start, size, dstart, dstop)) != NULL)
+	if (*dstart->cpu0 == NULL && (cpu0 = place_set(d, start, size, dstart, dstop)) != NULL)
 		for (const struct pcpu_dpcpu_desc *x = dstart; x < dstop; x++)
-			*x->delta = (uintptr_t)cpu0 - (uintptr_t)start;
+			*x->cpu0 = cpu0 + ((char *)x->addr - start);
 	pthread_mutex_unlock(&register_lock);
 }

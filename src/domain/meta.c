@@ -137,7 +137,8 @@ int pcpu_meta_set_locked(struct pcpu_domain *d, uint32_t index, const char *name
 	int err;
 
 	if (v == NULL) {
-		/* Left by a writer that died between writing it and adding its symbol. */
+		/* Left from the slot's earlier symbol (a tombstone keeps its entry), or by a
+		 * writer that died between writing it and adding its symbol. */
 		if (m->flags != 0)
 			pcpu_meta_rewrite(m, &entry);
 		return 0;

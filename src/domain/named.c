@@ -27,6 +27,9 @@ static void *find_or_make(struct pcpu_domain *d, const char *name, size_t bytes,
 	void *p;
 	int err;
 
+	/* Readers refuse a histogram type on anything but a histogram, and the reverse. */
+	if (meta != NULL && (meta->type == PCPU_META_HISTOGRAM) != (kind == PCPU_SYM_HISTOGRAM))
+		return errno = EINVAL, NULL;
 	if (s != NULL) {
 		if (s->kind != (uint32_t)kind || s->size != size || !same_bounds(d, s, meta))
 			return errno = EEXIST, NULL;

@@ -26,6 +26,20 @@ const struct pcpu_dom_sym *pcpu_sym_find_locked(struct pcpu_domain *d, const cha
 	return NULL;
 }
 
+/* The symbols zpcpu_syms counts: of a kind that a zpcpu_free may have to drop. The same
+ * test at the add and at the drop, so the count stays exact. */
+static int names_zpcpu(struct pcpu_domain *d, uint64_t addr, uint32_t kind)
+{
+	return kind != PCPU_SYM_DPCPU && kind != PCPU_SYM_COUNTER && pcpu_arena_holds(d, addr);
+}
+
+static void count_zpcpu_sym(struct pcpu_domain *d, uint64_t addr, uint32_t kind, int delta)
+{
+	if (names_zpcpu(d, addr, kind))
+		__atomic_fetch_add(&pcpu_dom_priv(d)->zpcpu_syms, (uint32_t)delta,
+				   __ATOMIC_RELAXED);
+}
+
 uint32_t pcpu_sym_index(struct pcpu_domain *d, const struct pcpu_dom_sym *s)
 {
 	return (uint32_t)(s - symbols(d));
@@ -60,6 +74,7 @@ int pcpu_sym_add_locked(struct pcpu_domain *d, const char *name, uint64_t addr, 
 		      : pcpu_meta_set_locked(d, n, name, 0, meta);
 	if (err != 0)
 		return err;
+	count_zpcpu_sym(d, addr, kind, 1);
 	if (slot != NULL) {
 		pcpu_sym_rewrite(slot, &v);
 		return 0;
@@ -85,6 +100,7 @@ void pcpu_sym_drop_range_locked(struct pcpu_domain *d, uint64_t lo, uint64_t hi)
 		    (a - lo) % d->lay.stride < hi - lo) {
 			struct pcpu_dom_sym v = tab[i];
 
+			count_zpcpu_sym(d, a, v.kind, -1);
 			v.kind = PCPU_SYM_FREE;
 			pcpu_sym_rewrite(&tab[i], &v);
 		}

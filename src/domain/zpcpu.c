@@ -5,12 +5,11 @@
 
 #include "arch/percpu.h"
 #include "domain/domain.h"
+#include "domain/zpcpu_cache.h"
 
 void *zpcpu_alloc(size_t size)
 {
-	struct pcpu_domain *d = pcpu_domain_get();
-
-	return d == NULL ? NULL : pcpu_arena_alloc(d, size, PCPU_SYM_ZPCPU);
+	return pcpu_zcache_alloc(size);
 }
 
 void *zpcpu_alloc_named(const char *name, size_t size)
@@ -20,12 +19,11 @@ void *zpcpu_alloc_named(const char *name, size_t size)
 
 void zpcpu_free(void *base)
 {
-	struct pcpu_domain *d = pcpu_domain_get();
 	int err;
 
-	if (base == NULL || d == NULL)
+	if (base == NULL)
 		return;
-	err = pcpu_arena_free(d, base, PCPU_SYM_ZPCPU);
+	err = pcpu_zcache_free(base);
 	if (err != 0)
 		errno = err;
 }

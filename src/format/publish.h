@@ -10,6 +10,7 @@
 #ifndef PCPU_FORMAT_PUBLISH_H
 #define PCPU_FORMAT_PUBLISH_H
 
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,22 @@ static inline void pcpu_seq_rewrite(uint64_t *seqp, uint64_t *dst, const uint64_
 	for (size_t i = 0; i < words; i++)
 		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELEASE);
 	__atomic_store_n(seqp, seq + 2, __ATOMIC_RELEASE);
+}
+
+/*
+ * A reader that meets a rewrite copies again: a writer rewrites an entry in a few hundred
+ * nanoseconds under its lock, so at first it spins; then it yields, so that a writer
+ * preempted inside a rewrite (on this CPU, or on a busy machine) can finish it; and after
+ * PCPU_SEQ_TRIES it gives up (EAGAIN) rather than wait without bound, for a writer that
+ * died inside a rewrite never finishes it.
+ */
+#define PCPU_SEQ_SPINS 100
+#define PCPU_SEQ_TRIES 2000
+
+static inline void pcpu_seq_backoff(int attempt)
+{
+	if (attempt >= PCPU_SEQ_SPINS)
+		sched_yield();
 }
 
 static inline void pcpu_seq_copy(uint64_t *dst, const uint64_t *src, size_t words)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "format/domain_format.h"
+#include "format/publish.h"
 
 enum { BLOCK = 65536 };
 
@@ -51,8 +52,9 @@ static void freeze_header(struct pcpu_dom_header *h, size_t size)
 }
 
 /* The block is on the heap, not in thread-local storage: a 64 KiB _Thread_local would be
- * static TLS that a dlopen()ed libpcpu cannot get (see pcpu(3), PROCESS-WIDE EFFECTS). */
-static int copy_blocks(int fd, const char *base, size_t size)
+ * static TLS that a dlopen()ed libpcpu cannot get (see pcpu(3), PROCESS-WIDE EFFECTS).
+ * *hdr gets the frozen header. */
+static int copy_blocks(int fd, const char *base, size_t size, struct pcpu_dom_header *hdr)
 {
 	uint64_t *buf = malloc(BLOCK);
 	int err = 0;
@@ -63,8 +65,10 @@ static int copy_blocks(int fd, const char *base, size_t size)
 		size_t len = size - off < BLOCK ? size - off : BLOCK;
 
 		load_words(buf, base + off, len);
-		if (off == 0)
+		if (off == 0) {
 			freeze_header((struct pcpu_dom_header *)buf, size);
+			memcpy(hdr, buf, sizeof(*hdr));
+		}
 		if (all_zero(buf, len))
 			continue; /* a hole reads back as zeros */
 		if (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
@@ -74,8 +78,66 @@ static int copy_blocks(int fd, const char *base, size_t size)
 	return err;
 }
 
+/* Entry i of a table at off of entries of len bytes lies inside the copy, aligned for
+ * the 8-byte loads of its sequence lock. (A file where it does not is refused by readers
+ * anyway; its block copy stands.) */
+static int entry_inside(uint64_t off, uint32_t i, size_t len, size_t size)
+{
+	uint64_t at = off + (uint64_t)i * len;
+
+	return off != 0 && off % 8 == 0 && at >= off && at <= size && len <= size - at;
+}
+
+/* Copies the symbol entry (meta 0) or metadata entry (meta 1) at off whole, under its
+ * sequence lock (format/publish.h, publications 4 and 5), over its block copy. One that
+ * stays odd (a writer that died inside a rewrite) keeps its block copy, which readers of
+ * the snapshot find odd as readers of the domain do. 0, or an errno value. */
+static int settle_entry(int fd, const char *base, uint64_t off, size_t len, int meta)
+{
+	union {
+		struct pcpu_dom_sym sym;
+		struct pcpu_dom_meta meta;
+	} e = {0};
+	const void *at = base + off;
+	int torn = 1;
+
+	for (int t = 0; torn && t < PCPU_SEQ_TRIES; t++) {
+		pcpu_seq_backoff(t);
+		torn = (meta ? pcpu_meta_read(at, &e.meta) : pcpu_sym_read(at, &e.sym)) != 0;
+	}
+	if (torn)
+		return 0;
+	return pwrite(fd, &e, len, (off_t)off) == (ssize_t)len ? 0 : errno != 0 ? errno : EIO;
+}
+
+/*
+ * A block copy of an entry that a writer rewrites meanwhile can hold the first words of
+ * one version and the last of the next, with an even seq: the entries below sym_count
+ * are copied again, each whole. They may then be newer than values copied before them,
+ * which is as consistent as a snapshot is (doc/domain-format.md, "Consistency").
+ */
+static int settle_tables(int fd, const char *base, size_t size, const struct pcpu_dom_header *h)
+{
+	int err = 0;
+
+	/* The table is contiguous: past the first entry outside the copy, all are (and a
+	 * hostile sym_count costs nothing). */
+	for (uint32_t i = 0; i < h->sym_count && err == 0 &&
+			     entry_inside(h->sym_off, i, sizeof(struct pcpu_dom_sym), size);
+	     i++) {
+		err = settle_entry(fd, base, h->sym_off + (uint64_t)i * sizeof(struct pcpu_dom_sym),
+				   sizeof(struct pcpu_dom_sym), 0);
+		if (err == 0 && entry_inside(h->meta_off, i, sizeof(struct pcpu_dom_meta), size))
+			err = settle_entry(fd, base,
+					   h->meta_off + (uint64_t)i * sizeof(struct pcpu_dom_meta),
+					   sizeof(struct pcpu_dom_meta), 1);
+	}
+	return err;
+}
+
 int pcpu_format_snapshot(const void *base, size_t size, const char *path)
 {
+	struct pcpu_dom_header hdr = {0};
 	int fd, err;
 
 	if (size < PCPU_DOM_HDR_SIZE || size % 8 != 0 || (uintptr_t)base % 8 != 0)
@@ -83,7 +145,9 @@ int pcpu_format_snapshot(const void *base, size_t size, const char *path)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	err = ftruncate(fd, (off_t)size) != 0 ? errno : copy_blocks(fd, base, size);
+	err = ftruncate(fd, (off_t)size) != 0 ? errno : copy_blocks(fd, base, size, &hdr);
+	if (err == 0)
+		err = settle_tables(fd, base, size, &hdr);
 	if (err == 0 && fsync(fd) != 0 && errno != EINVAL)
 		err = errno;
 	close(fd);

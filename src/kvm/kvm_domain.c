@@ -245,10 +245,6 @@ int kvm_domain_addr(kvm_t *kd, uint64_t addr, uint64_t len, const char *what, ui
 	return -1;
 }
 
-/* A writer rewrites an entry in a few hundred nanoseconds under its lock; a reader
- * that keeps meeting rewrites gives up rather than spin without bound. */
-#define SYM_TRIES 10000
-
 /* The reader halves of publications 4 and 5 (format/publish.h): a copy of the symbol
  * entry (meta NULL) or the metadata entry at off that no rewrite tore. */
 static int copy_entry(kvm_t *kd, uint64_t off, struct pcpu_dom_sym *sym, struct pcpu_dom_meta *meta)
@@ -257,8 +253,10 @@ static int copy_entry(kvm_t *kd, uint64_t off, struct pcpu_dom_sym *sym, struct 
 	int torn = 1;
 
 	kvm_guard_arm(kd->guard, kd->map, kd->maplen);
-	for (int i = 0; torn && i < SYM_TRIES; i++)
+	for (int i = 0; torn && i < PCPU_SEQ_TRIES; i++) {
+		pcpu_seq_backoff(i);
 		torn = (meta != NULL ? pcpu_meta_read(at, meta) : pcpu_sym_read(at, sym)) != 0;
+	}
 	if (guard_end(kd) != 0)
 		return -1;
 	if (torn) {

@@ -71,17 +71,23 @@ static const char *tie(const struct pcpu_dom_meta *e, const struct pcpu_dom_sym 
 	return NULL;
 }
 
+/* A checked string, NUL-terminated within its field: what follows the NUL in the file
+ * is not passed on. dst is zero (defaults). */
+static void copy_str(char *dst, const char *src)
+{
+	memcpy(dst, src, strlen(src));
+}
+
 static void fill(struct kvm_symmeta *m, const struct pcpu_dom_meta *e)
 {
 	m->km_type = e->type;
-	memcpy(m->km_family, e->family, sizeof(m->km_family));
-	memcpy(m->km_unit, e->unit, sizeof(m->km_unit));
-	memcpy(m->km_help, e->help, sizeof(m->km_help));
+	copy_str(m->km_family, e->family);
+	copy_str(m->km_unit, e->unit);
+	copy_str(m->km_help, e->help);
 	m->km_nlabels = e->nlabels;
 	for (unsigned int i = 0; i < e->nlabels; i++) {
-		memcpy(m->km_labels[i].kl_name, e->labels[i].name, sizeof(m->km_labels[i].kl_name));
-		memcpy(m->km_labels[i].kl_value, e->labels[i].value,
-		       sizeof(m->km_labels[i].kl_value));
+		copy_str(m->km_labels[i].kl_name, e->labels[i].name);
+		copy_str(m->km_labels[i].kl_value, e->labels[i].value);
 	}
 	m->km_scale = e->scale != 0 ? e->scale : 1;
 	m->km_nbounds = e->nbounds;

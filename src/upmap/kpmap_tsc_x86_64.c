@@ -129,7 +129,10 @@ void pcpu_tsclock_init(struct pcpu_tsclock *c)
 	if (!invariant)
 		return;
 	/* 32-bit counts must hold a second and a tick: DragonFly shifts the TSC for faster
-	 * ones (its tsc_shift has no kpmap type pcpu could publish). */
+	 * ones, but its tsc_shift cannot be published here. The one header that gives it a
+	 * type (KPTYPE_TSC_SHIFT = 0x8005 | UKPLEN_4, a KPMAP_VERSION 2 development branch
+	 * of DragonFly) gives that number to KPTYPE_FAST_GTOD in the later layout that
+	 * <pcpu/upmap.h> follows, whose struct has no tsc_shift field. */
 	if (c->freq <= 0 || c->freq >= (int64_t)UINT32_MAX * 15 / 16)
 		return;
 	c->rate = (uint32_t)((1000000000ULL << 32) / (uint64_t)c->freq);

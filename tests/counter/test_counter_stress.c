@@ -223,7 +223,7 @@ static uint8_t t8;
 static uint16_t t16;
 static uint32_t t32;
 static uint64_t t64;
-static uintptr_t d8, d16, d32, d64;
+static void *d8, *d16, *d32, *d64;
 static struct pcpu_dpcpu_desc descs[] = {
 	{"stress8", &t8, 1, PCPU_DPCPU_F_INTEGER, &d8},
 	{"stress16", &t16, 2, PCPU_DPCPU_F_INTEGER, &d16},
@@ -261,7 +261,7 @@ Test(counter_stress, dpcpu_add_of_every_width_sums_exactly_under_migration)
 	for (int w = 0; w < 4; w++) {
 		pcpu_dpcpu_register((char *)descs[w].addr, (char *)descs[w].addr + descs[w].size,
 				    &descs[w], &descs[w] + 1);
-		cr_assert_neq(*descs[w].delta, 0u);
+		cr_assert_not_null(*descs[w].cpu0);
 	}
 	run_workers(dpcpu_add_loop, stress_migrate);
 	cr_assert_eq(dpcpu_sum(&descs[0]) % 256, total % 256);

@@ -81,8 +81,11 @@ uint64_t domtest_counter_sum(const struct pcpu_dom_header *h, uint64_t base)
 {
 	uint64_t sum = 0;
 
-	for (uint32_t c = 0; c < h->maxcpu; c++)
-		sum += *(const uint64_t *)domtest_at(h, base + (uint64_t)c * h->stride);
+	for (uint32_t c = 0; c < h->maxcpu; c++) {
+		const uint64_t *w = domtest_at(h, base + (uint64_t)c * h->stride);
+
+		sum += w[PCPU_COUNTER_VALUE] - w[PCPU_COUNTER_ADJ];
+	}
 	return sum;
 }
 

@@ -21,6 +21,7 @@
 #include <pcpu/zpcpu.h>
 
 #include "common/testutil.h"
+#include "domain/domain.h"
 #include "domain/domtest.h"
 
 static void setup(void)
@@ -361,4 +362,41 @@ Test(metric, a_freed_counters_description_does_not_pass_to_its_slot)
 	own_meta("newer", &m);
 	cr_expect_eq(m.km_type, KVM_METRIC_GAUGE);
 	cr_expect_str_eq(m.km_help, "Newer");
+}
+
+/* The internal calls pcpu_histogram_alloc_named is made of (src/domain/domain.h). */
+static void *histogram(const char *name, const uint64_t *bounds, size_t n)
+{
+	struct pcpu_metric m = {.pm_type = PCPU_METRIC_HISTOGRAM, .pm_unit = "seconds"};
+	struct pcpu_dom_meta v;
+	size_t size = (n + 2) * PCPU_COUNTER_SIZE;
+
+	cr_assert_eq(pcpu_meta_build(&v, &m, bounds, n), 0);
+	errno = 0;
+	return pcpu_named_alloc(name, size, size, PCPU_SYM_HISTOGRAM, 0, &v);
+}
+
+Test(metric, a_histogram_keeps_its_type_and_bounds)
+{
+	static const uint64_t bounds[] = {10, 100, 1000}, other[] = {10, 100, 999};
+	void *h = histogram("lat", bounds, 3);
+	struct kvm_symmeta m;
+
+	cr_assert_not_null(h, "%s", strerror(errno));
+	cr_expect_eq(histogram("lat", bounds, 3), h, "found again with its bounds");
+	cr_expect_null(histogram("lat", other, 3));
+	cr_expect_eq(errno, EEXIST, "other bounds");
+	cr_expect_eq(describe("lat", (struct pcpu_metric){.pm_type = PCPU_METRIC_COUNTER}), -1);
+	cr_expect_eq(errno, EINVAL, "a histogram stays one");
+	cr_assert_eq(describe("lat", (struct pcpu_metric){.pm_type = PCPU_METRIC_HISTOGRAM,
+							  .pm_help = "Latency"}),
+		     0, "%s", strerror(errno));
+	own_meta("lat", &m);
+	cr_expect_eq(m.km_type, KVM_METRIC_HISTOGRAM);
+	cr_expect_str_eq(m.km_help, "Latency");
+	cr_assert_eq(m.km_nbounds, 3, "the bounds are kept");
+	cr_expect_eq(m.km_bounds[2], 1000u);
+	cr_assert_not_null(counter_u64_alloc_named("plain", M_WAITOK));
+	cr_expect_eq(describe("plain", (struct pcpu_metric){.pm_type = PCPU_METRIC_HISTOGRAM}), -1);
+	cr_expect_eq(errno, EINVAL, "nothing else becomes one");
 }

@@ -133,6 +133,21 @@ Test(meta, labeled_counter_reads_every_field)
 	cr_expect_eq(m.km_nbounds, 0);
 }
 
+Test(meta, bytes_after_a_strings_nul_are_not_passed_on)
+{
+	struct kvm_symmeta m;
+	char msg[_POSIX2_LINE_MAX];
+	int err;
+
+	memcpy(req_m->unit, "ms\0junk", 8);
+	memcpy(req_m->labels[0].value, "2xx\0\xff\x01", 7);
+	cr_assert_eq(meta_of("req_2xx", &m, &err, msg), 0, "%s", msg);
+	cr_expect_str_eq(m.km_unit, "ms");
+	cr_expect_eq(m.km_unit[3], '\0');
+	cr_expect_eq(m.km_labels[0].kl_value[4], '\0');
+	cr_expect_eq(m.km_labels[0].kl_value[5], '\0');
+}
+
 Test(meta, histogram_reads_its_bounds_and_scale)
 {
 	struct kvm_symmeta m;
@@ -342,4 +357,24 @@ Test(meta, snapshot_keeps_the_metadata)
 	kvm_close(ks);
 	free(snap);
 	domfix_remove(path, "snap");
+}
+
+Test(meta, histogram_is_listed_and_found_as_n_histogram)
+{
+	struct found w = {.name = "latency"};
+	struct nlist nl[] = {{.n_name = "latency"}, {.n_name = NULL}};
+	char errbuf[_POSIX2_LINE_MAX];
+	char *path = domfix_save(&f);
+	kvm_t *kd = kvm_openfiles(NULL, path, NULL, O_RDONLY, errbuf);
+
+	cr_assert_not_null(kd, "%s", errbuf);
+	cr_assert_eq(kvm_walk_syms(kd, pick, &w), 1);
+	cr_expect_eq(w.ks.ks_type, N_HISTOGRAM);
+	cr_expect_eq(w.ks.ks_size, 5 * PCPU_COUNTER_SIZE);
+	cr_expect_eq(w.ks.ks_index, 1u);
+	cr_expect_eq(kvm_nlist(kd, nl), 0, "%s", kvm_geterr(kd));
+	cr_expect_eq(nl[0].n_type, N_HISTOGRAM);
+	cr_expect_eq(nl[0].n_value, hist->addr);
+	kvm_close(kd);
+	domfix_remove(path, NULL);
 }
