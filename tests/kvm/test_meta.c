@@ -370,7 +370,7 @@ Test(meta, histogram_is_listed_and_found_as_n_histogram)
 	cr_assert_not_null(kd, "%s", errbuf);
 	cr_assert_eq(kvm_walk_syms(kd, pick, &w), 1);
 	cr_expect_eq(w.ks.ks_type, N_HISTOGRAM);
-	cr_expect_eq(w.ks.ks_size, 5 * PCPU_COUNTER_SIZE);
+	cr_expect_eq(w.ks.ks_size, 4 * PCPU_HIST_CELL_SIZE);
 	cr_expect_eq(w.ks.ks_index, 1u);
 	cr_expect_eq(kvm_nlist(kd, nl), 0, "%s", kvm_geterr(kd));
 	cr_expect_eq(nl[0].n_type, N_HISTOGRAM);
