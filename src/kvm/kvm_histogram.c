@@ -46,12 +46,12 @@ int kvm_histogram_fetch(kvm_t *kd, const struct kvm_sym *ks, uint64_t *buckets, 
 	if (kvm_domain_zpcpu(kd, ks->ks_addr, ks->ks_size, &off) != 0)
 		return -1;
 	for (size_t i = 0; i < 2 * cells; i++)
-		ref[i] = (struct kvm_intref){
-			.off = off + i / 2 * PCPU_HIST_CELL_SIZE +
-			       (i % 2 ? PCPU_HIST_SUM : PCPU_HIST_COUNT) * sizeof(uint64_t),
-			.size = sizeof(uint64_t),
-			.percpu = 1,
-			.adj = PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT};
+		ref[i] = (struct kvm_intref){.off = off + i / 2 * PCPU_HIST_CELL_SIZE +
+						    (i % 2 ? PCPU_HIST_SUM : PCPU_HIST_COUNT) *
+							    sizeof(uint64_t),
+					     .size = sizeof(uint64_t),
+					     .percpu = 1,
+					     .adj = PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT};
 	if (kvm_domain_sums(kd, ref, 2 * cells, -1, out) != 0)
 		return -1;
 	for (size_t i = 0; i < cells; i++) {
