@@ -136,58 +136,48 @@ static int check_chunks(kvm_t *kd, const struct pcpu_dom_header *h)
 	return 0;
 }
 
+/* A table at off of bytes bytes must start on a page after the header and end inside
+ * file_size. */
+static int check_table(kvm_t *kd, const struct pcpu_dom_header *h, const char *field, uint64_t off,
+		       uint64_t bytes, const char *table)
+{
+	if (off % h->page_size != 0 || off < PCPU_DOM_HDR_SIZE ||
+	    !kvm_inside(off, bytes, h->file_size))
+		return bad(kd,
+			   "bad domain header: %s %" PRIu64 ": the %s (%" PRIu64
+			   " bytes) is not page-aligned inside file_size",
+			   field, off, table, bytes);
+	return 0;
+}
+
 static int check_tables(kvm_t *kd, const struct pcpu_dom_header *h)
 {
-	uint64_t pcpu_bytes = (uint64_t)h->pcpu_size * h->maxcpu;
-	uint64_t sym_bytes = (uint64_t)h->sym_cap * sizeof(struct pcpu_dom_sym);
-	uint64_t proc_bytes = (uint64_t)h->proc_cap * sizeof(struct pcpu_dom_proc);
-
-	if (h->pcpu_off % h->page_size != 0 || h->pcpu_off < PCPU_DOM_HDR_SIZE ||
-	    !kvm_inside(h->pcpu_off, pcpu_bytes, h->file_size))
-		return bad(kd,
-			   "bad domain header: pcpu_off %" PRIu64
-			   ": the struct pcpu table (%" PRIu64 " bytes) "
-			   "is not page-aligned inside file_size",
-			   h->pcpu_off, pcpu_bytes);
+	if (check_table(kd, h, "pcpu_off", h->pcpu_off, (uint64_t)h->pcpu_size * h->maxcpu,
+			"struct pcpu table") < 0)
+		return -1;
 	if (h->sym_count > h->sym_cap)
 		return bad(kd, "bad domain header: sym_count %u exceeds sym_cap %u", h->sym_count,
 			   h->sym_cap);
-	if (h->sym_off % h->page_size != 0 || h->sym_off < PCPU_DOM_HDR_SIZE ||
-	    !kvm_inside(h->sym_off, sym_bytes, h->file_size))
-		return bad(kd,
-			   "bad domain header: sym_off %" PRIu64 ": the symbol table (%" PRIu64
-			   " bytes) "
-			   "is not page-aligned inside file_size",
-			   h->sym_off, sym_bytes);
+	if (check_table(kd, h, "sym_off", h->sym_off,
+			(uint64_t)h->sym_cap * sizeof(struct pcpu_dom_sym), "symbol table") < 0)
+		return -1;
 	if (h->proc_cap == 0 || h->proc_cap > PCPU_DOM_PROC_MAX)
 		return bad(kd, "bad domain header: proc_cap %u is not in 1..%u", h->proc_cap,
 			   PCPU_DOM_PROC_MAX);
-	if (h->proc_off % h->page_size != 0 || h->proc_off < PCPU_DOM_HDR_SIZE ||
-	    !kvm_inside(h->proc_off, proc_bytes, h->file_size))
-		return bad(kd,
-			   "bad domain header: proc_off %" PRIu64 ": the process table (%" PRIu64
-			   " bytes) is not page-aligned inside file_size",
-			   h->proc_off, proc_bytes);
-	return 0;
+	return check_table(kd, h, "proc_off", h->proc_off,
+			   (uint64_t)h->proc_cap * sizeof(struct pcpu_dom_proc), "process table");
 }
 
 /* The metadata table (2.1) is optional: meta_off 0 is a file without one. */
 static int check_meta(kvm_t *kd, const struct pcpu_dom_header *h)
 {
-	uint64_t meta_bytes = (uint64_t)h->meta_cap * sizeof(struct pcpu_dom_meta);
-
 	if (h->meta_off == 0)
 		return 0;
 	if (h->meta_cap != h->sym_cap)
 		return bad(kd, "bad domain header: meta_cap %u is not sym_cap %u", h->meta_cap,
 			   h->sym_cap);
-	if (h->meta_off % h->page_size != 0 || h->meta_off < PCPU_DOM_HDR_SIZE ||
-	    !kvm_inside(h->meta_off, meta_bytes, h->file_size))
-		return bad(kd,
-			   "bad domain header: meta_off %" PRIu64 ": the metadata table (%" PRIu64
-			   " bytes) is not page-aligned inside file_size",
-			   h->meta_off, meta_bytes);
-	return 0;
+	return check_table(kd, h, "meta_off", h->meta_off,
+			   (uint64_t)h->meta_cap * sizeof(struct pcpu_dom_meta), "metadata table");
 }
 
 /* The DPCPU block of CPU 0 is an allocation in chunk 0, so every CPU's block is inside it. */

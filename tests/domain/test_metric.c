@@ -20,6 +20,7 @@
 #include <pcpu/pcpu.h>
 #include <pcpu/zpcpu.h>
 
+#include "common/symfind.h"
 #include "common/testutil.h"
 #include "domain/domain.h"
 #include "domain/domtest.h"
@@ -31,27 +32,12 @@ static void setup(void)
 
 TestSuite(metric, .init = setup, .fini = domtest_cleanup);
 
-struct found {
-	const char *name;
-	struct kvm_sym ks;
-};
-
-static int pick(const struct kvm_sym *ks, void *closure)
-{
-	struct found *w = closure;
-
-	if (strcmp(ks->ks_name, w->name) != 0)
-		return 0;
-	w->ks = *ks;
-	return 1;
-}
-
 /* The metadata of name in the domain at path, read through kvm, and its total. */
 static void read_meta(kvm_t *kd, const char *name, struct kvm_symmeta *m, uint64_t *total)
 {
-	struct found w = {.name = name};
+	struct test_sym_found w = {.name = name};
 
-	cr_assert_eq(kvm_walk_syms(kd, pick, &w), 1, "%s is listed", name);
+	cr_assert_eq(kvm_walk_syms(kd, test_sym_pick, &w), 1, "%s is listed", name);
 	cr_assert_eq(kvm_sym_meta(kd, &w.ks, m), 0, "%s: %s", name, kvm_geterr(kd));
 	if (total != NULL)
 		cr_assert_eq(kvm_sym_total(kd, &w.ks, 1, total), 0, "%s", kvm_geterr(kd));
@@ -340,16 +326,16 @@ Test(metric, a_freed_counters_description_does_not_pass_to_its_slot)
 	counter_u64_t a = counter_u64_alloc_metric(
 		"old", &(struct pcpu_metric){.pm_type = PCPU_METRIC_GAUGE, .pm_help = "Old"},
 		M_WAITOK);
-	struct found was = {.name = "old"}, now = {.name = "new"};
+	struct test_sym_found was = {.name = "old"}, now = {.name = "new"};
 	struct kvm_symmeta m;
 	kvm_t *kd;
 
 	cr_assert_not_null(a);
 	kd = open_domain(pcpu_domain_path());
-	cr_assert_eq(kvm_walk_syms(kd, pick, &was), 1);
+	cr_assert_eq(kvm_walk_syms(kd, test_sym_pick, &was), 1);
 	counter_u64_free(a);
 	cr_assert_not_null(counter_u64_alloc_named("new", M_WAITOK));
-	cr_assert_eq(kvm_walk_syms(kd, pick, &now), 1);
+	cr_assert_eq(kvm_walk_syms(kd, test_sym_pick, &now), 1);
 	cr_assert_eq(now.ks.ks_index, was.ks.ks_index, "the slot is reused");
 	read_meta(kd, "new", &m, NULL);
 	cr_expect_eq(m.km_type, KVM_METRIC_COUNTER);

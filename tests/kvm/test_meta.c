@@ -14,6 +14,7 @@
 
 #include <pcpu/kvm.h>
 
+#include "common/symfind.h"
 #include "kvm/domfix.h"
 
 static struct domfix f;
@@ -64,26 +65,11 @@ static void teardown(void)
 
 TestSuite(meta, .init = setup, .fini = teardown);
 
-struct found {
-	const char *name;
-	struct kvm_sym ks;
-};
-
-static int pick(const struct kvm_sym *ks, void *closure)
-{
-	struct found *w = closure;
-
-	if (strcmp(ks->ks_name, w->name) != 0)
-		return 0;
-	w->ks = *ks;
-	return 1;
-}
-
 /* Saves the fixture, opens it and reads the metadata of name: kvm_sym_meta's result,
  * with errno and the message. */
 static int meta_of(const char *name, struct kvm_symmeta *m, int *err, char *msg)
 {
-	struct found w = {.name = name};
+	struct test_sym_found w = {.name = name};
 	char *path = domfix_save(&f);
 	kvm_t *kd;
 	int r;
@@ -91,7 +77,7 @@ static int meta_of(const char *name, struct kvm_symmeta *m, int *err, char *msg)
 	cr_assert_not_null(path);
 	kd = kvm_openfiles(NULL, path, NULL, O_RDONLY, msg);
 	cr_assert_not_null(kd, "%s", msg);
-	cr_assert_eq(kvm_walk_syms(kd, pick, &w), 1, "%s is listed", name);
+	cr_assert_eq(kvm_walk_syms(kd, test_sym_pick, &w), 1, "%s is listed", name);
 	memset(m, 0xa5, sizeof(*m));
 	errno = 0;
 	r = kvm_sym_meta(kd, &w.ks, m);
@@ -338,7 +324,7 @@ BAD_WHEN(le_label_on_a_histogram_is_bad, "\"le\"",
 
 Test(meta, snapshot_keeps_the_metadata)
 {
-	struct found w = {.name = "req_2xx"};
+	struct test_sym_found w = {.name = "req_2xx"};
 	struct kvm_symmeta m;
 	char errbuf[_POSIX2_LINE_MAX];
 	char *path = domfix_save(&f), *snap = strdup(path);
@@ -350,7 +336,7 @@ Test(meta, snapshot_keeps_the_metadata)
 	kvm_close(kd);
 	ks = kvm_openfiles(NULL, snap, NULL, O_RDONLY, errbuf);
 	cr_assert_not_null(ks, "%s", errbuf);
-	cr_assert_eq(kvm_walk_syms(ks, pick, &w), 1);
+	cr_assert_eq(kvm_walk_syms(ks, test_sym_pick, &w), 1);
 	cr_assert_eq(kvm_sym_meta(ks, &w.ks, &m), 0, "%s", kvm_geterr(ks));
 	cr_expect_str_eq(m.km_family, "http_requests");
 	cr_expect_str_eq(m.km_labels[1].kl_value, "GET");
@@ -361,14 +347,14 @@ Test(meta, snapshot_keeps_the_metadata)
 
 Test(meta, histogram_is_listed_and_found_as_n_histogram)
 {
-	struct found w = {.name = "latency"};
+	struct test_sym_found w = {.name = "latency"};
 	struct nlist nl[] = {{.n_name = "latency"}, {.n_name = NULL}};
 	char errbuf[_POSIX2_LINE_MAX];
 	char *path = domfix_save(&f);
 	kvm_t *kd = kvm_openfiles(NULL, path, NULL, O_RDONLY, errbuf);
 
 	cr_assert_not_null(kd, "%s", errbuf);
-	cr_assert_eq(kvm_walk_syms(kd, pick, &w), 1);
+	cr_assert_eq(kvm_walk_syms(kd, test_sym_pick, &w), 1);
 	cr_expect_eq(w.ks.ks_type, N_HISTOGRAM);
 	cr_expect_eq(w.ks.ks_size, 4 * PCPU_HIST_CELL_SIZE);
 	cr_expect_eq(w.ks.ks_index, 1u);
