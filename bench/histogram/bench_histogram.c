@@ -3,11 +3,12 @@
  * (bare_rseq.h), in one run, each pair taking its values from one table: spread over
  * every bucket of a 12-bound histogram at random, so the search cannot be predicted and
  * the adds go to different cells (the worst case); in two neighbouring buckets, as
- * latencies tend to be; one value, always the same bucket. Observe's two adds alone (a
- * cell chosen without the search) show the floor under it; a last pair gives the net cost
- * of each amid independent ALU work (amid.h), as in real code, where other work runs
- * between two observes. Then 1, 2 and 4-thread throughput of observe against
- * counter_u64_add.
+ * latencies tend to be; one value, always the same bucket. Observe's pair add alone (a
+ * cell chosen without the search) shows the floor under it, and to one cell over and
+ * over the floor under observing one value (each add waits for the 16-byte store before
+ * it); a last pair gives the net cost of each amid independent ALU work (amid.h), as in
+ * real code, where other work runs between two observes. Then 1, 2 and 4-thread
+ * throughput of observe against counter_u64_add.
  */
 #include <stdio.h>
 #include <string.h>
@@ -46,10 +47,13 @@ static size_t stride;
 OVER(observe_varied, vals[i % NVALS], pcpu_histogram_observe(hist, v));
 OVER(counter_varied, vals[i % NVALS], counter_u64_add(counter, (int64_t)v));
 OVER(bare_varied, vals[i % NVALS], bench_bare_rseq_add(slots, stride, v));
-/* The floor under observe: its two adds, to a cell chosen without a search. */
-OVER(two_adds_varied, vals[i % NVALS],
-     (counter_u64_add(hist->ph_cells + 2 * (v % 13), 1),
-      counter_u64_add(hist->ph_sum, (int64_t)v)));
+/* The floor under observe: its pair add, to a cell chosen without a search. */
+#define PAIR_ADD(cell)                                                                           \
+	(void)(pcpu_percpu_add_pair_once(pcpu_percpu_hot,                                        \
+					 hist->ph_cells + PCPU_HISTOGRAM_CELL * (cell), 1, v) || \
+	       ((pcpu_histogram_observe)(hist, v), 0))
+OVER(pair_add_varied, vals[i % NVALS], PAIR_ADD(v % 13));
+OVER(pair_add_one, 42, PAIR_ADD(3));
 OVER(observe_near, near[i % NVALS], pcpu_histogram_observe(hist, v));
 OVER(counter_near, near[i % NVALS], counter_u64_add(counter, (int64_t)v));
 OVER(observe_one, 42, pcpu_histogram_observe(hist, v));
@@ -117,23 +121,25 @@ int main(void)
 		printf("the bare rseq add needs rseq mode: skipped\n");
 		return 0;
 	}
-	bench_body_fn *const fn[] = {observe_varied, counter_varied, bare_varied,  two_adds_varied,
+	bench_body_fn *const fn[] = {observe_varied, counter_varied, bare_varied,  pair_add_varied,
 				     observe_one,    counter_one,    observe_amid, counter_amid,
-				     work_only,	     observe_near,   counter_near};
-	double ns[11];
+				     work_only,	     observe_near,   counter_near, pair_add_one};
+	double ns[12];
 
-	interleaved(fn, ns, 11);
+	interleaved(fn, ns, 12);
 	bench_report("observe, 12 bounds, varied values", ns[0], "counter_u64_add, same values",
 		     ns[1], "ns");
 	bench_report("observe, 12 bounds, varied values", ns[0], "bare rseq add, same values",
 		     ns[2], "ns");
 	bench_report("counter_u64_add, varied values", ns[1], "bare rseq add, same values", ns[2],
 		     "ns");
-	bench_report("observe's two adds without the search", ns[3], "counter_u64_add, same values",
+	bench_report("observe's pair add without the search", ns[3], "counter_u64_add, same values",
 		     ns[1], "ns");
 	bench_report("observe, values in 2 neighbouring buckets", ns[9],
 		     "counter_u64_add, same values", ns[10], "ns");
 	bench_report("observe, one value", ns[4], "counter_u64_add, one value", ns[5], "ns");
+	bench_report("observe's pair add, always one cell", ns[11], "counter_u64_add, one value",
+		     ns[5], "ns");
 	bench_report("observe, net amid ALU work", ns[6] - ns[8], "counter_u64_add, same",
 		     ns[7] - ns[8], "ns");
 	for (int t = 1; t <= 4; t *= 2) {

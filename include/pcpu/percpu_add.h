@@ -114,6 +114,38 @@ PCPU_PERCPU_ADD_ONCE(16, uint16_t)
 PCPU_PERCPU_ADD_ONCE(32, uint32_t)
 PCPU_PERCPU_ADD_ONCE(64, uint64_t)
 
+/*
+ * pcpu_percpu_add_pair_once(hot, slot0, a, b): one attempt at adding a to the first and b
+ * to the second of two adjacent uint64_t at the current CPU's slot (16-byte aligned), as
+ * one section with one commit, so that both are added or neither: 1 when it committed, 0
+ * as for pcpu_percpu_addN_once(). PCPU_PERCPU_PAIR says whether this architecture has
+ * the section (x86_64 only: on aarch64 an stp is not known to be written whole or not at
+ * all when the section is aborted on a fault between its two stores); without it the
+ * function always answers 0, and the caller makes the two adds otherwise.
+ */
+#if PCPU_ARCH_RSEQ && defined(PCPU_ARCH_ADD_PAIR)
+#define PCPU_PERCPU_PAIR 1
+static inline int pcpu_percpu_add_pair_once(uint64_t hot, void *slot0, uint64_t a, uint64_t b)
+{
+	__asm__ goto(PCPU_ARCH_ADD_PAIR
+		     :
+		     : [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_rseq_off(hot))), [slot0] "r"(slot0),
+		       [stride] "r"(pcpu_percpu_stride(hot)), [pair] "x"(pcpu_arch_pair(a, b))
+		     : PCPU_ARCH_ADD_PAIR_CLOBBERS
+		     : slow);
+	return 1;
+slow:
+	return 0;
+}
+#else
+#define PCPU_PERCPU_PAIR 0
+static inline int pcpu_percpu_add_pair_once(uint64_t hot, void *slot0, uint64_t a, uint64_t b)
+{
+	(void)hot, (void)slot0, (void)a, (void)b;
+	return 0;
+}
+#endif
+
 /* This thread's CPU as its rseq area says, or a negative value when it has none (then
  * the library's pcpu_curcpu() asks the kernel); hot is pcpu_percpu_hot, read by the caller
  * so that a loop reads it once. */

@@ -135,13 +135,28 @@ static int add_once(void *slot0, int64_t v, int width)
  * pthread_create) registers on its first add; one the kernel refuses (another rseq area
  * is registered in it) never runs the section.
  */
+static int may_retry(void)
+{
+	return pcpu_percpu_cpu_id() >= 0 ||
+	       (rseq_on && rseq_own && !own_tried && register_own() == 0);
+}
+
 int pcpu_percpu_add_cs(void *slot0, int64_t v, int width)
 {
 	for (;;) {
 		if (add_once(slot0, v, width))
 			return 1;
-		if (pcpu_percpu_cpu_id() < 0 &&
-		    !(rseq_on && rseq_own && !own_tried && register_own() == 0))
+		if (!may_retry())
+			return 0;
+	}
+}
+
+int pcpu_percpu_add_pair_cs(void *slot0, uint64_t a, uint64_t b)
+{
+	for (;;) {
+		if (pcpu_percpu_add_pair_once(pcpu_percpu_hot, slot0, a, b))
+			return 1;
+		if (!PCPU_PERCPU_PAIR || !may_retry())
 			return 0;
 	}
 }
@@ -187,4 +202,45 @@ void pcpu_percpu_add_atomic(void *slot0, int64_t v, int width)
 			width);
 	if (pinned)
 		sched_setaffinity(0, sizeof(old), (cpu_set_t *)old);
+}
+
+void pcpu_percpu_sub_adj(uint64_t *value0, size_t adj, uint64_t v)
+{
+	__atomic_fetch_sub((uint64_t *)pcpu_percpu_slot(value0, pcpu_percpu_cpu()) + adj, v,
+			   __ATOMIC_RELAXED);
+}
+
+/* Each word is aligned and loaded whole; the total is exact when no add runs
+ * concurrently, else it lies between the totals before and after those adds. */
+uint64_t pcpu_percpu_total(const uint64_t *value0, size_t adj)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; i < percpu_maxcpu; i++) {
+		const uint64_t *v = pcpu_percpu_slot((void *)value0, i);
+
+		sum += __atomic_load_n(v, __ATOMIC_RELAXED) -
+		       __atomic_load_n(v + adj, __ATOMIC_RELAXED);
+	}
+	return sum;
+}
+
+/*
+ * Zeroing CPU i sets its adjustment to the value read, by compare-and-swap: an atomic
+ * add that changed the adjustment between the two loads makes the swap fail and the
+ * CPU is read again, so no add is lost; a section's add that lands after the value was
+ * read counts after the zero, as an add concurrent with it may. Another CPU's value is
+ * only read, never written.
+ */
+void pcpu_percpu_zero(uint64_t *value0, size_t adj)
+{
+	for (unsigned int i = 0; i < percpu_maxcpu; i++) {
+		uint64_t *v = pcpu_percpu_slot(value0, i),
+			 a = __atomic_load_n(v + adj, __ATOMIC_RELAXED);
+
+		while (!__atomic_compare_exchange_n(v + adj, &a,
+						    __atomic_load_n(v, __ATOMIC_RELAXED), 0,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+	}
 }

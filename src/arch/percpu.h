@@ -30,6 +30,9 @@ static inline void *pcpu_percpu_slot(void *slot0, unsigned int cpu)
  * this thread or process cannot run the section (nothing was added).
  */
 int pcpu_percpu_add_cs(void *slot0, int64_t v, int width);
+/* The same for the pair of words at slot0 (pcpu_percpu_add_pair_once()); always 0 on an
+ * architecture without the pair section (PCPU_PERCPU_PAIR 0). */
+int pcpu_percpu_add_pair_cs(void *slot0, uint64_t a, uint64_t b);
 /*
  * The add of a thread that cannot run the section, exact against the plain adds of
  * threads that can (see percpu.c). For objects without a word of their own for it.
@@ -37,5 +40,15 @@ int pcpu_percpu_add_cs(void *slot0, int64_t v, int width);
 void pcpu_percpu_add_atomic(void *slot0, int64_t v, int width);
 /* An atomic add of the low width bits of v at slot. */
 void pcpu_atomic_add(void *slot, int64_t v, int width);
+/*
+ * A word that sections add to and its adjustment, adj uint64_t after it, which only
+ * atomic instructions write (a counter's, a histogram cell's): the total over CPUs of
+ * value minus adjustment, the add of a thread that cannot run the section (an atomic
+ * subtraction of v from this CPU's adjustment, exact against the sections, which never
+ * write it), and the zero that sets every adjustment to its value.
+ */
+void pcpu_percpu_sub_adj(uint64_t *value0, size_t adj, uint64_t v);
+uint64_t pcpu_percpu_total(const uint64_t *value0, size_t adj);
+void pcpu_percpu_zero(uint64_t *value0, size_t adj);
 
 #endif

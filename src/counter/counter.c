@@ -48,50 +48,21 @@ void counter_u64_free(counter_u64_t c)
 		errno = err;
 }
 
-static uint64_t *adjustment(counter_u64_t c, unsigned int cpu)
-{
-	return (uint64_t *)pcpu_percpu_slot(c, cpu) + PCPU_COUNTER_ADJ;
-}
-
 /* Parenthesised: the header defines counter_u64_add() as a macro over this function. */
 void(counter_u64_add)(counter_u64_t c, int64_t inc)
 {
 	if (!pcpu_percpu_add_cs(c, inc, 64))
-		__atomic_fetch_sub(adjustment(c, pcpu_percpu_cpu()), (uint64_t)inc,
-				   __ATOMIC_RELAXED);
+		pcpu_percpu_sub_adj(c, PCPU_COUNTER_ADJ, (uint64_t)inc);
 }
 
-/* Each word is aligned and loaded whole; the sum is exact when no add runs
- * concurrently, else it lies between the totals before and after those adds. */
 uint64_t counter_u64_fetch(counter_u64_t c)
 {
-	uint64_t sum = 0;
-
-	for (unsigned int i = 0; i < pcpu_percpu_maxcpu(); i++)
-		sum += __atomic_load_n((uint64_t *)pcpu_percpu_slot(c, i), __ATOMIC_RELAXED) -
-		       __atomic_load_n(adjustment(c, i), __ATOMIC_RELAXED);
-	return sum;
+	return pcpu_percpu_total(c, PCPU_COUNTER_ADJ);
 }
 
-/*
- * Zeroing CPU i sets its adjustment to the value read, by compare-and-swap: an atomic
- * add that changed the adjustment between the two loads makes the swap fail and the
- * CPU is read again, so no add is lost; a section's add that lands after the value was
- * read counts after the zero, as an add concurrent with it may. Another CPU's value is
- * only read, never written.
- */
 void counter_u64_zero(counter_u64_t c)
 {
-	for (unsigned int i = 0; i < pcpu_percpu_maxcpu(); i++) {
-		uint64_t *adj = adjustment(c, i);
-		uint64_t a = __atomic_load_n(adj, __ATOMIC_RELAXED);
-
-		while (!__atomic_compare_exchange_n(
-			adj, &a,
-			__atomic_load_n((uint64_t *)pcpu_percpu_slot(c, i), __ATOMIC_RELAXED), 0,
-			__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-			;
-	}
+	pcpu_percpu_zero(c, PCPU_COUNTER_ADJ);
 }
 
 counter_u64_t counter_u64_alloc_named(const char *name, int flags)

@@ -66,9 +66,9 @@ struct pcpu_dom_toc {
 #define PCPU_SYM_COUNTER 2 /* addr: counter base (CPU 0's copy, below); size 8 */
 #define PCPU_SYM_OBJECT 3  /* addr: a pcpu_register()ed object of size bytes */
 #define PCPU_SYM_ZPCPU 4   /* addr: zpcpu base; size bytes per CPU */
-/* addr: zpcpu base of (nbounds + 2) counters (the bounds in its metadata entry): the
- * count of each bucket 0..nbounds (the last one is +Inf), then the sum. size bytes per
- * CPU: (nbounds + 2) * PCPU_COUNTER_SIZE. Since 2.1. */
+/* addr: zpcpu base of (nbounds + 1) histogram cells (below; the bounds in its metadata
+ * entry), one per bucket 0..nbounds (the last one is +Inf). size bytes per CPU:
+ * (nbounds + 1) * PCPU_HIST_CELL_SIZE. Since 2.1. */
 #define PCPU_SYM_HISTOGRAM 5
 
 /*
@@ -80,6 +80,21 @@ enum {
 	PCPU_COUNTER_VALUE = 0, /* uint64_t index of the value */
 	PCPU_COUNTER_ADJ = 1,	/* uint64_t index of the adjustment */
 	PCPU_COUNTER_SIZE = 16	/* bytes per CPU */
+};
+
+/*
+ * A histogram cell's words in each CPU's copy (doc/domain-format.md, "Histograms"): the
+ * bucket's count and the sum of its values, which only that CPU's critical sections add
+ * to (both in one 16-byte store), then their adjustments, which only atomic instructions
+ * write. Each total is the sum over CPUs of value minus adjustment; the histogram's count
+ * and sum are the totals over its cells.
+ */
+enum {
+	PCPU_HIST_COUNT = 0,	 /* uint64_t index of the bucket's count */
+	PCPU_HIST_SUM = 1,	 /* uint64_t index of the sum of its values */
+	PCPU_HIST_COUNT_ADJ = 2, /* uint64_t index of the count's adjustment */
+	PCPU_HIST_SUM_ADJ = 3,	 /* uint64_t index of the sum's adjustment */
+	PCPU_HIST_CELL_SIZE = 32 /* bytes per CPU, 16-aligned */
 };
 
 /* Symbol flags: how a DPCPU variable or object may be displayed. */

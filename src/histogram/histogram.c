@@ -1,30 +1,51 @@
 /*
- * Per-CPU histograms (<pcpu/histogram.h>). The cells are counters in every respect but
- * their allocation -- one zpcpu allocation of nbounds + 2 of them, listed as one
- * PCPU_SYM_HISTOGRAM symbol -- so the adds, the fetch and the zero are counter(9)'s and
- * exact for the same reasons (src/counter/counter.c).
+ * Per-CPU histograms (<pcpu/histogram.h>): one zpcpu allocation of nbounds + 1 cells,
+ * listed as one PCPU_SYM_HISTOGRAM symbol. Each of a cell's two words (count, sum) is a
+ * counter(9) counter but for where its adjustment lies (two words after it), so the
+ * fallback adds, the fetch and the zero are a counter's and exact for the same reasons
+ * (src/counter/counter.c); the sections add both words at once (<pcpu/arch/x86_64.h>).
  */
 #include <pcpu/histogram.h>
 #include <pcpu/metric.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
+#include "arch/percpu.h"
 #include "domain/domain.h"
 
-_Static_assert(PCPU_COUNTER_SIZE == 2 * sizeof(uint64_t), "a cell is ph_cells[2 * i]");
+_Static_assert(PCPU_HISTOGRAM_CELL * sizeof(uint64_t) == PCPU_HIST_CELL_SIZE &&
+		       PCPU_HIST_COUNT == 0 && PCPU_HIST_SUM == 1 &&
+		       PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT == PCPU_HIST_SUM_ADJ - PCPU_HIST_SUM,
+	       "a cell is the pair the section adds (count, sum), then their adjustments");
 _Static_assert(PCPU_HISTOGRAM_SEARCH == 32 && PCPU_HISTOGRAM_BOUNDS_MAX < 32,
-	       "pcpu_histogram_bucket halves 32 entries down to 4, the last one UINT64_MAX");
+	       "pcpu_histogram_bucket's binary search: 32 entries, the last one UINT64_MAX");
+_Static_assert(PCPU_HISTOGRAM_BOUNDS_MAX <= UCHAR_MAX, "ph_below holds a count of bounds");
+
+enum { ADJ = PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT }; /* a word's adjustment, that far on */
 
 static size_t cells_of(size_t nbounds)
 {
-	return nbounds + 2; /* the buckets, +Inf, the sum */
+	return nbounds + 1; /* the buckets, +Inf */
+}
+
+static uint64_t *cell(pcpu_histogram_t h, unsigned int i)
+{
+	return h->ph_cells + PCPU_HISTOGRAM_CELL * i;
 }
 
 static int bad_flags(int flags)
 {
 	return ((flags & M_NOWAIT) != 0) == ((flags & M_WAITOK) != 0) ||
 	       (flags & ~(M_NOWAIT | M_WAITOK | M_ZERO)) != 0;
+}
+
+/* The least value of class c (pcpu_histogram_class()): c below 8, else the leading bit
+ * 1 << (c / 4 + 1) with the two bits after it c % 4. */
+static uint64_t lo(unsigned int c)
+{
+	return c < 8 ? c : (uint64_t)(c % 4 + 4) << (c / 4 - 1);
 }
 
 /* Made before the allocation, so that a failing malloc leaves nothing in the domain. */
@@ -37,6 +58,15 @@ static pcpu_histogram_t handle(const uint64_t *bounds, size_t nbounds)
 	h->ph_nbounds = (unsigned int)nbounds;
 	for (size_t i = 0; i < PCPU_HISTOGRAM_SEARCH; i++)
 		h->ph_search[i] = i < nbounds ? bounds[i] : UINT64_MAX;
+	h->ph_crowded = 0;
+	for (unsigned int c = 0, below = 0; c < PCPU_HISTOGRAM_CLASSES; c++) {
+		h->ph_below[c] = (unsigned char)below;
+		while (below < nbounds &&
+		       (c + 1 == PCPU_HISTOGRAM_CLASSES || bounds[below] < lo(c + 1)))
+			below++;
+		h->ph_inside[c] = below > h->ph_below[c] ? bounds[h->ph_below[c]] : UINT64_MAX;
+		h->ph_crowded |= below > h->ph_below[c] + 1u;
+	}
 	return h;
 }
 
@@ -57,7 +87,7 @@ static int describe(struct pcpu_dom_meta *meta, const struct pcpu_metric *m, con
 pcpu_histogram_t pcpu_histogram_alloc_named(const char *name, const uint64_t *bounds,
 					    size_t nbounds, const struct pcpu_metric *m, int flags)
 {
-	size_t bytes = cells_of(nbounds) * PCPU_COUNTER_SIZE;
+	size_t bytes = cells_of(nbounds) * PCPU_HIST_CELL_SIZE;
 	struct pcpu_dom_meta meta;
 	uint64_t *cells;
 	pcpu_histogram_t h;
@@ -74,25 +104,42 @@ pcpu_histogram_t pcpu_histogram_alloc_named(const char *name, const uint64_t *bo
 		free(h);
 		return errno = err, NULL;
 	}
-	h->ph_cells = cells;
-	h->ph_sum = cells + 2 * (nbounds + 1);
+	h->ph_cells = cells; /* 16-aligned: 4 granules or more are (arena.c) */
 	return h;
 }
 
 /* Parenthesised: the header defines pcpu_histogram_observe() as a macro over this. */
+static void add_word(uint64_t *w, uint64_t v)
+{
+	if (!pcpu_percpu_add_cs(w, (int64_t)v, 64))
+		pcpu_percpu_sub_adj(w, ADJ, v);
+}
+
+/* Parenthesised: the header defines pcpu_histogram_observe() as a macro over this. Where
+ * the pair section cannot run (no pair section on this architecture, or none for this
+ * thread), the count and the sum are two adds, each exact on its own. */
 void(pcpu_histogram_observe)(pcpu_histogram_t h, uint64_t v)
 {
-	pcpu_histogram_observe_inline(h, v);
+	uint64_t *c = cell(h, pcpu_histogram_bucket(h, v));
+
+	if (!pcpu_percpu_add_pair_cs(c, 1, v)) {
+		add_word(c + PCPU_HIST_COUNT, 1);
+		add_word(c + PCPU_HIST_SUM, v);
+	}
 }
 
 int pcpu_histogram_fetch(pcpu_histogram_t h, uint64_t *buckets, uint64_t *sum)
 {
+	uint64_t total = 0;
+
 	if (h == NULL || buckets == NULL)
 		return errno = EINVAL, -1;
-	for (unsigned int i = 0; i <= h->ph_nbounds; i++)
-		buckets[i] = counter_u64_fetch(h->ph_cells + 2 * i);
+	for (unsigned int i = 0; i <= h->ph_nbounds; i++) {
+		buckets[i] = pcpu_percpu_total(cell(h, i) + PCPU_HIST_COUNT, ADJ);
+		total += pcpu_percpu_total(cell(h, i) + PCPU_HIST_SUM, ADJ);
+	}
 	if (sum != NULL)
-		*sum = counter_u64_fetch(h->ph_sum);
+		*sum = total;
 	return 0;
 }
 
@@ -100,8 +147,10 @@ void pcpu_histogram_zero(pcpu_histogram_t h)
 {
 	if (h == NULL)
 		return;
-	for (unsigned int i = 0; i < cells_of(h->ph_nbounds); i++)
-		counter_u64_zero(h->ph_cells + 2 * i);
+	for (unsigned int i = 0; i < cells_of(h->ph_nbounds); i++) {
+		pcpu_percpu_zero(cell(h, i) + PCPU_HIST_COUNT, ADJ);
+		pcpu_percpu_zero(cell(h, i) + PCPU_HIST_SUM, ADJ);
+	}
 }
 
 void pcpu_histogram_free(pcpu_histogram_t h)

@@ -130,9 +130,8 @@ static inline __attribute__((always_inline)) uint64_t load_ref(const unsigned ch
 {
 	uint64_t v = load_int(slot + ref->off, ref->size, ref->is_signed);
 
-	if (ref->counter)
-		v -= load_int(slot + ref->off + PCPU_COUNTER_ADJ * sizeof(uint64_t),
-			      sizeof(uint64_t), 0);
+	if (ref->adj != 0)
+		v -= load_int(slot + ref->off + ref->adj * sizeof(uint64_t), sizeof(uint64_t), 0);
 	return v;
 }
 

@@ -66,7 +66,7 @@ static const char *tie(const struct pcpu_dom_meta *e, const struct pcpu_dom_sym 
 	if ((e->type == PCPU_META_HISTOGRAM) != (sym->kind == PCPU_SYM_HISTOGRAM))
 		return "type histogram on a symbol of another kind, or the reverse";
 	if (sym->kind == PCPU_SYM_HISTOGRAM &&
-	    sym->size != ((uint64_t)e->nbounds + 2) * PCPU_COUNTER_SIZE)
+	    sym->size != ((uint64_t)e->nbounds + 1) * PCPU_HIST_CELL_SIZE)
 		return "nbounds does not match the histogram's size";
 	return NULL;
 }

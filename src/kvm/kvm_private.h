@@ -212,7 +212,9 @@ int kvm_domain_copy(kvm_t *kd, uint64_t off, void *dst, size_t len);
 struct kvm_intref {
 	uint64_t off;
 	unsigned char size, is_signed, percpu;
-	unsigned char counter; /* a counter: value minus adjustment (domain_format.h) */
+	/* 0, or a counter or histogram word: value minus the adjustment that many uint64_t
+	 * after it (domain_format.h) */
+	unsigned char adj;
 };
 /* sums[k] = the value of ref[k], or the sum of its copies over every CPU slot (cpu < 0)
  * or the copy of CPU slot cpu, modulo 2^64. 0 or -1. */

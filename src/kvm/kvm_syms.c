@@ -111,7 +111,7 @@ static int locate(kvm_t *kd, const struct kvm_sym *ks, struct kvm_intref *ref)
 	}
 	ref->size = (unsigned char)ks->ks_size;
 	ref->is_signed = ks->ks_type != N_COUNTER && (ks->ks_flags & KVM_SYMF_SIGNED);
-	ref->counter = ks->ks_type == N_COUNTER;
+	ref->adj = ks->ks_type == N_COUNTER ? PCPU_COUNTER_ADJ : 0;
 	switch (ks->ks_type) {
 	case N_DATA:
 		ref->percpu = 0;

@@ -355,7 +355,7 @@ static void *histogram(const char *name, const uint64_t *bounds, size_t n)
 {
 	struct pcpu_metric m = {.pm_type = PCPU_METRIC_HISTOGRAM, .pm_unit = "seconds"};
 	struct pcpu_dom_meta v;
-	size_t size = (n + 2) * PCPU_COUNTER_SIZE;
+	size_t size = (n + 1) * PCPU_HIST_CELL_SIZE;
 
 	cr_assert_eq(pcpu_meta_build(&v, &m, bounds, n), 0);
 	errno = 0;

@@ -14,7 +14,9 @@
 #include <pcpu/kvm.h>
 #include <pcpu/metric.h>
 #include <pcpu/pcpu.h>
+#include <pcpu/zpcpu.h>
 
+#include "arch/mode.h"
 #include "domain/domtest.h"
 #include "histogram/histread.h"
 
@@ -74,6 +76,65 @@ Test(histogram, bucket_search_agrees_with_linear_scan_for_every_bound_count)
 			cr_assert_eq(pcpu_histogram_bucket(h, v), reference_bucket(bounds, n, v));
 		pcpu_histogram_free(h);
 	}
+}
+
+/* Bounds one to a value class (pcpu_histogram_class) and crowded ones, which search the
+ * bounds instead: every value on and beside a class's edges and each bound. */
+Test(histogram, bucket_search_agrees_with_linear_scan_at_class_edges)
+{
+	static const uint64_t sets[][PCPU_HISTOGRAM_BOUNDS_MAX] = {
+		{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64},
+		{5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000,
+		 10000000, UINT64_C(1) << 62, UINT64_C(6) << 61, UINT64_MAX - 1},
+		{15, 16, 17, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025}, /* crowded */
+	};
+	static const size_t n[] = {20, 14, 12};
+
+	for (size_t s = 0; s < sizeof(n) / sizeof(n[0]); s++) {
+		pcpu_histogram_t h;
+		char name[32];
+
+		snprintf(name, sizeof(name), "h_edges_%zu", s);
+		h = pcpu_histogram_alloc_named(name, sets[s], n[s], NULL, M_WAITOK);
+		cr_assert_not_null(h, "set %zu: errno %d", s, errno);
+		cr_assert_eq(h->ph_crowded, s == 2, "set %zu", s);
+		for (unsigned int k = 0; k < 64; k++)
+			for (uint64_t m = 4; m < 8; m++) {
+				uint64_t edge = k < 2 ? (uint64_t)k * 4 + m - 4 : m << (k - 2);
+
+				for (uint64_t v = edge - 1; v != edge + 2; v++)
+					cr_assert_eq(pcpu_histogram_bucket(h, v),
+						     reference_bucket(sets[s], n[s], v),
+						     "set %zu, v %lu", s, (unsigned long)v);
+			}
+		for (size_t i = 0; i < n[s]; i++)
+			for (uint64_t v = sets[s][i] - 1; v != sets[s][i] + 2; v++)
+				cr_assert_eq(pcpu_histogram_bucket(h, v),
+					     reference_bucket(sets[s], n[s], v));
+		pcpu_histogram_free(h);
+	}
+}
+
+/* With the pair section, observe writes the cell's count and sum words and never their
+ * adjustments, which only the atomic path writes: the words as the format lays them out. */
+Test(histogram, observe_in_rseq_mode_adds_the_pair_and_leaves_the_adjustments)
+{
+	pcpu_histogram_t h = pcpu_histogram_alloc_named("h_pair", b3, 3, NULL, M_WAITOK);
+	uint64_t w[4] = {0};
+
+	cr_assert_not_null(h);
+	if (!PCPU_PERCPU_PAIR || strncmp(pcpu_percpu_mode(), "rseq", 4) != 0)
+		cr_skip_test("mode %s, pair section %d", pcpu_percpu_mode(), PCPU_PERCPU_PAIR);
+	for (int i = 0; i < 1000; i++)
+		pcpu_histogram_observe(h, 25);
+	for (unsigned int cpu = 0; cpu <= mp_maxid; cpu++)
+		for (int k = 0; k < 4; k++)
+			w[k] += ((const uint64_t *)((const char *)(h->ph_cells + 4 * 2) +
+						    (size_t)cpu * zpcpu_stride()))[k];
+	cr_assert_eq(w[0], 1000, "count");
+	cr_assert_eq(w[1], 25000, "sum");
+	cr_assert_eq(w[2], 0, "count's adjustment");
+	cr_assert_eq(w[3], 0, "sum's adjustment");
 }
 
 Test(histogram, no_bounds_counts_everything_in_inf)
@@ -229,13 +290,13 @@ Test(histogram, kvm_fetch_refuses_other_kinds_and_a_wrong_size)
 	cr_assert_eq(kvm_nlist(kd, nl), 0);
 	cr_assert_eq(nl[0].n_type, N_HISTOGRAM);
 	ks.ks_addr = nl[0].n_value;
-	ks.ks_size = 5 * 16;
+	ks.ks_size = 4 * 32; /* 3 bounds: 4 cells of 32 bytes */
 	cr_assert_eq(kvm_histogram_fetch(kd, &ks, got, &sum), 0, "%s", kvm_geterr(kd));
-	ks.ks_size = 6 * 16;
+	ks.ks_size = 5 * 32;
 	errno = 0;
 	cr_assert_eq(kvm_histogram_fetch(kd, &ks, got, &sum), -1);
 	cr_assert_eq(errno, EINVAL);
-	ks.ks_size = 5 * 16;
+	ks.ks_size = 4 * 32;
 	ks.ks_addr += 4;
 	cr_assert_eq(kvm_histogram_fetch(kd, &ks, got, &sum), -1);
 	cr_assert_eq(errno, EINVAL);

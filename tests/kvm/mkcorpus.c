@@ -55,13 +55,13 @@ static int build(struct domfix *f, uint32_t maxcpu)
 	c = domfix_zalloc(f, 8);
 	z = domfix_zalloc(f, 16);
 	o = domfix_zalloc(f, 24);
-	h = domfix_zalloc(f, 4 * PCPU_COUNTER_SIZE);
+	h = domfix_zalloc(f, 3 * PCPU_HIST_CELL_SIZE);
 	*(uint64_t *)domfix_at(f, c, 0) = 7;
 	domfix_sym(f, "hits", PCPU_SYM_DPCPU, f->hdr->dpcpu_addr, 8);
 	counter = domfix_sym(f, "requests", PCPU_SYM_COUNTER, c, 8);
 	gauge = domfix_sym(f, "zbuf", PCPU_SYM_ZPCPU, z, 16);
 	domfix_sym(f, "config", PCPU_SYM_OBJECT, o, 24);
-	hist = domfix_sym(f, "latency", PCPU_SYM_HISTOGRAM, h, 4 * PCPU_COUNTER_SIZE);
+	hist = domfix_sym(f, "latency", PCPU_SYM_HISTOGRAM, h, 3 * PCPU_HIST_CELL_SIZE);
 	describe(f, counter, gauge, hist);
 	steer = (uint64_t *)f->hdr->writer_private;
 	steer[0] = c;

@@ -29,7 +29,7 @@ static void build(void)
 
 	cr_assert_eq(domfix_init(&f, 2, 2), 0);
 	c = domfix_zalloc(&f, PCPU_COUNTER_SIZE);
-	h = domfix_zalloc(&f, 5 * PCPU_COUNTER_SIZE);
+	h = domfix_zalloc(&f, 4 * PCPU_HIST_CELL_SIZE);
 	p = domfix_zalloc(&f, PCPU_COUNTER_SIZE);
 	req = domfix_sym(&f, "req_2xx", PCPU_SYM_COUNTER, c, 8);
 	req_m = domfix_meta(&f, req, PCPU_META_COUNTER);
@@ -40,7 +40,7 @@ static void build(void)
 	strcpy(req_m->labels[1].name, "method");
 	strcpy(req_m->labels[1].value, "GET");
 	req_m->nlabels = 2;
-	hist = domfix_sym(&f, "latency", PCPU_SYM_HISTOGRAM, h, 5 * PCPU_COUNTER_SIZE);
+	hist = domfix_sym(&f, "latency", PCPU_SYM_HISTOGRAM, h, 4 * PCPU_HIST_CELL_SIZE);
 	hist_m = domfix_meta(&f, hist, PCPU_META_HISTOGRAM);
 	strcpy(hist_m->unit, "seconds");
 	hist_m->scale = 1e-9;
@@ -356,7 +356,7 @@ Test(meta, histogram_is_listed_and_found_as_n_histogram)
 	cr_assert_not_null(kd, "%s", errbuf);
 	cr_assert_eq(kvm_walk_syms(kd, test_sym_pick, &w), 1);
 	cr_expect_eq(w.ks.ks_type, N_HISTOGRAM);
-	cr_expect_eq(w.ks.ks_size, 5 * PCPU_COUNTER_SIZE);
+	cr_expect_eq(w.ks.ks_size, 4 * PCPU_HIST_CELL_SIZE);
 	cr_expect_eq(w.ks.ks_index, 1u);
 	cr_expect_eq(kvm_nlist(kd, nl), 0, "%s", kvm_geterr(kd));
 	cr_expect_eq(nl[0].n_type, N_HISTOGRAM);

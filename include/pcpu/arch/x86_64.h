@@ -26,6 +26,23 @@
  * depends on x86's ordering at one place only: the commit is one read-modify-write
  * instruction, so no store of ours lies between the load it makes and its store.
  *
+ * PCPU_ARCH_ADD_PAIR is the same section with another commit: it adds the two lanes of
+ * the xmm operand pair to the two adjacent words at the current CPU's slot, which must be
+ * 16-byte aligned (a histogram cell, <pcpu/histogram.h>). It loads both words, adds in a
+ * register and stores both back with one movdqu, the commit; it clobbers xmm0 as well.
+ * Why it is exact: the load and the paddq change no memory, so an abort before the store
+ * leaves both words as they were; the store is one instruction, and an interrupt, a
+ * signal or a preemption is taken between instructions, so the kernel finds the section
+ * either before the store (it resumes at the abort handler: nothing added) or past it
+ * (both added). A fault on the store is precise, and an aligned 16-byte store lies in one
+ * page, so no part of it is written before the fault; the kernel then re-executes the
+ * store or, if it scheduled, resumes at the abort handler. Readers on other CPUs load
+ * each word on its own: the store is a single atomic access on processors that enumerate
+ * AVX (Intel SDM vol. 3A, 9.1.1); before, an SSE access wider than 8 bytes may be made as
+ * several, which leaves each aligned word of it whole, all a reader needs (a read between
+ * the two words may see the count without the sum, each exact). The atomic writers write
+ * other words (the adjustments after the pair), so no plain store overwrites them.
+ *
  * The signature before the abort handler is glibc's RSEQ_SIG (0x53053053, the operand of
  * a ud1), which the kernel checks against the one the thread registered with. The
  * __rseq_cs_ptr_array and __rseq_exit_point_array entries are librseq's, for debuggers
@@ -39,7 +56,9 @@
 #define PCPU_ARCH_RSEQ 1
 #define PCPU_RSEQ_SIG 0x53053053u
 
-#define PCPU_ARCH_ADD(sfx, mod)                                                          \
+/* One section whose commit (the instructions after the slot's address is in rax, the
+ * last of which changes memory) is commit. */
+#define PCPU_ARCH_SECTION(commit)                                                        \
 	PCPU_RSEQ_TABLE                                                                  \
 	"leaq 3b(%%rip), %%rax\n\t"                                                      \
 	"movq %%rax, %%fs:8(%[rs])\n\t" /* rseq->rseq_cs */                              \
@@ -47,16 +66,33 @@
 	"movl %%fs:4(%[rs]), %%eax\n\t" /* rseq->cpu_id, negative when not registered */ \
 	"testl %%eax, %%eax\n\t"                                                         \
 	"js %l[slow]\n\t"                                                                \
-	"imulq %[stride], %%rax\n\t"                                                     \
-	"add" sfx " %" mod "[v], (%[slot0], %%rax)\n\t"                                  \
-	"2:\n\t"                                                                         \
+	"imulq %[stride], %%rax\n\t" commit "2:\n\t"                                     \
 	".pushsection __rseq_failure, \"ax\"\n\t"                                        \
 	".byte 0x0f, 0xb9, 0x3d\n\t"                                                     \
 	".long 0x53053053\n\t"                                                           \
 	"4: jmp %l[slow]\n\t"                                                            \
 	".popsection\n\t"
 
+#define PCPU_ARCH_ADD(sfx, mod) PCPU_ARCH_SECTION("add" sfx " %" mod "[v], (%[slot0], %%rax)\n\t")
+
 #define PCPU_ARCH_ADD_CLOBBERS "rax", "memory", "cc"
+
+#define PCPU_ARCH_ADD_PAIR                                       \
+	PCPU_ARCH_SECTION("movdqu (%[slot0], %%rax), %%xmm0\n\t" \
+			  "paddq %[pair], %%xmm0\n\t"            \
+			  "movdqu %%xmm0, (%[slot0], %%rax)\n\t")
+
+#define PCPU_ARCH_ADD_PAIR_CLOBBERS "rax", "xmm0", "memory", "cc"
+
+/* The pair operand: a in the low lane (the first word), b in the high one. */
+typedef long long pcpu_arch_pair_t __attribute__((vector_size(16)));
+
+static inline pcpu_arch_pair_t pcpu_arch_pair(uint64_t a, uint64_t b)
+{
+	pcpu_arch_pair_t p = {(long long)a, (long long)b};
+
+	return p;
+}
 
 /* The area operand: the offset itself, used %fs-relative. */
 #define PCPU_ARCH_AREA(off) (off)
