@@ -103,20 +103,24 @@ static void check_sample(const char *line, const char *end)
 	CHECK(strncmp(p, "\"} 1", 4) == 0 && p + 4 == end);
 }
 
-static void check_expo(const char *name, int counter)
+/* The exposition of one point named after name, with name as its help and label value:
+ * HELP (newlines escaped), TYPE, the sample, and in OpenMetrics "# EOF". */
+static void check_expo(const char *name, enum expo_type type, enum expo_format fmt)
 {
+	static const char eof[] = "# EOF\n";
 	struct expo e = {0};
 	struct expo_label l = {"symbol", name};
-	char *family = expo_family(name, counter), *out = NULL;
-	size_t len = 0;
+	char *family = expo_name("pcpu_", name, type, ""), *out = NULL;
+	size_t len = 0, tail = fmt == EXPO_OPENMETRICS ? strlen(eof) : 0;
 	FILE *f = open_memstream(&out, &len);
 
 	CHECK(family);
-	CHECK(expo_add(&e, family, counter ? "counter" : "gauge", name, &l, 1, "1") == 0);
-	expo_write(&e, f);
+	CHECK(expo_add(&e, &(struct expo_desc){family, type, "", name}, &l, 1, "1", 0) == 0);
+	CHECK(expo_write(&e, fmt, f, NULL) == 0);
 	fclose(f);
 	check_utf8(out, len);
-	/* three lines: HELP (newlines escaped), TYPE, the sample */
+	CHECK(len > tail && strcmp(out + len - tail, eof + strlen(eof) - tail) == 0);
+	len -= tail;
 	char *help_end = strchr(out, '\n'),
 	     *type_end = help_end ? strchr(help_end + 1, '\n') : NULL;
 
@@ -138,8 +142,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	memcpy(name, data, size);
 	name[size] = '\0'; /* names are NUL-terminated in the file: stop at the first NUL */
 	check_json(name);
-	check_expo(name, 0);
-	check_expo(name, 1);
+	for (int fmt = EXPO_TEXT; fmt <= EXPO_OPENMETRICS; fmt++) {
+		check_expo(name, EXPO_GAUGE, (enum expo_format)fmt);
+		check_expo(name, EXPO_COUNTER, (enum expo_format)fmt);
+	}
 	free(name);
 	return 0;
 }
