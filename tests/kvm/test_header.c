@@ -75,8 +75,7 @@ REFUSED_WHEN(meta_cap_other_than_sym_cap_is_refused, "meta_cap", h->meta_cap = h
 REFUSED_WHEN(metadata_table_outside_file_is_refused, "meta_off", h->meta_off = h->file_size)
 REFUSED_WHEN(metadata_table_unaligned_is_refused, "meta_off", h->meta_off += 64)
 REFUSED_WHEN(metadata_table_inside_header_is_refused, "meta_off", h->meta_off = 2048)
-REFUSED_WHEN(metadata_table_overflowing_is_refused, "meta_off",
-	     h->meta_off = UINT64_MAX & ~4095ull)
+REFUSED_WHEN(metadata_table_overflowing_is_refused, "meta_off", h->meta_off = UINT64_MAX & ~4095ull)
 REFUSED_WHEN(wrong_hdr_size_is_refused, "hdr_size", h->hdr_size = 2048)
 REFUSED_WHEN(progname_without_nul_is_refused, "progname",
 	     memset(h->progname, 'a', sizeof(h->progname)))
