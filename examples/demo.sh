@@ -24,7 +24,7 @@ pcpu() {
 }
 
 # kpmapd publishes the time on a private path: the server reads it without a system call.
-"$bindir/tools/kpmapd/kpmapd" --path "$tmp/kpmap" --foreground &
+"$bindir/src/upmap/kpmapd/kpmapd" --path "$tmp/kpmap" --foreground &
 kpmapd=$!
 export PCPU_KPMAP="$tmp/kpmap"
 i=0

@@ -19,7 +19,7 @@ static char *kpmap;
 
 static void kpmapd_start(void)
 {
-	char *bin = test_built_binary("tools/kpmapd/kpmapd");
+	char *bin = test_built_binary("src/upmap/kpmapd/kpmapd");
 
 	kpmap = test_path(test_tmpdir(), "kpmap");
 	kpmapd = fork();

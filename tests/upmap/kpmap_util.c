@@ -35,7 +35,7 @@ void kp_cleanup(char *path)
 
 static pid_t kp_spawn(const char *const *args)
 {
-	char *bin = test_built_binary("tools/kpmapd/kpmapd");
+	char *bin = test_built_binary("src/upmap/kpmapd/kpmapd");
 	const char *argv[16] = {bin};
 	pid_t pid;
 	int i;
