@@ -6,9 +6,10 @@
  * latencies tend to be; one value, always the same bucket. Observe's pair add alone (a
  * cell chosen without the search) shows the floor under it, and to one cell over and
  * over the floor under observing one value (each add waits for the 16-byte store before
- * it); a last pair gives the net cost of each amid independent ALU work (amid.h), as in
- * real code, where other work runs between two observes. Then 1, 2 and 4-thread
- * throughput of observe against counter_u64_add.
+ * it); a pair gives the net cost of each amid independent ALU work (amid.h), as in real
+ * code, where other work runs between two observes; linear bounds, several to an octave,
+ * show the cost of the function's binary search. Then 1, 2 and 4-thread throughput of
+ * observe against counter_u64_add.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,8 +27,10 @@
 enum { ITERS = 20000000, NVALS = 1 << 16 }; /* more values than a branch predictor learns */
 
 static const uint64_t bounds[] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000};
+static const uint64_t linear[] = {100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200};
 static uint64_t vals[NVALS], near[NVALS]; /* near: two neighbouring buckets */
-static pcpu_histogram_t hist;
+static uint64_t lin_vals[NVALS];	  /* over linear's buckets */
+static pcpu_histogram_t hist, hist_linear;
 static counter_u64_t counter;
 static char *slots;
 static size_t stride;
@@ -58,6 +61,8 @@ OVER(observe_near, near[i % NVALS], pcpu_histogram_observe(hist, v));
 OVER(counter_near, near[i % NVALS], counter_u64_add(counter, (int64_t)v));
 OVER(observe_one, 42, pcpu_histogram_observe(hist, v));
 OVER(counter_one, 42, counter_u64_add(counter, (int64_t)v));
+OVER(observe_linear, lin_vals[i % NVALS], pcpu_histogram_observe(hist_linear, v));
+OVER(counter_linear, lin_vals[i % NVALS], counter_u64_add(counter, (int64_t)v));
 
 static BENCH_AMID(observe_amid, pcpu_histogram_observe(hist, vals[i % NVALS]));
 static BENCH_AMID(counter_amid, counter_u64_add(counter, (int64_t)vals[i % NVALS]));
@@ -100,6 +105,7 @@ static void fill_values(void)
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		vals[i] = lo + x % span;
 		near[i] = 101 + x % 400; /* (100, 250] and (250, 500] */
+		lin_vals[i] = x % 1300;
 	}
 }
 
@@ -108,10 +114,12 @@ int main(void)
 	fill_values();
 	hist = pcpu_histogram_alloc_named("bench_latency", bounds,
 					  sizeof(bounds) / sizeof(bounds[0]), NULL, M_WAITOK);
+	hist_linear = pcpu_histogram_alloc_named(
+		"bench_linear", linear, sizeof(linear) / sizeof(linear[0]), NULL, M_WAITOK);
 	counter = counter_u64_alloc(M_WAITOK);
 	slots = zpcpu_alloc(sizeof(uint64_t));
 	stride = zpcpu_stride();
-	if (hist == NULL || counter == NULL || slots == NULL) {
+	if (hist == NULL || hist_linear == NULL || counter == NULL || slots == NULL) {
 		perror("bench_histogram: allocation");
 		return 1;
 	}
@@ -123,10 +131,11 @@ int main(void)
 	}
 	bench_body_fn *const fn[] = {observe_varied, counter_varied, bare_varied,  pair_add_varied,
 				     observe_one,    counter_one,    observe_amid, counter_amid,
-				     work_only,	     observe_near,   counter_near, pair_add_one};
-	double ns[12];
+				     work_only,	     observe_near,   counter_near, pair_add_one,
+				     observe_linear, counter_linear};
+	double ns[14];
 
-	interleaved(fn, ns, 12);
+	interleaved(fn, ns, 14);
 	bench_report("observe, 12 bounds, varied values", ns[0], "counter_u64_add, same values",
 		     ns[1], "ns");
 	bench_report("observe, 12 bounds, varied values", ns[0], "bare rseq add, same values",
@@ -142,6 +151,8 @@ int main(void)
 		     ns[5], "ns");
 	bench_report("observe, net amid ALU work", ns[6] - ns[8], "counter_u64_add, same",
 		     ns[7] - ns[8], "ns");
+	bench_report("observe, 12 linear bounds (several an octave)", ns[12],
+		     "counter_u64_add, same values", ns[13], "ns");
 	for (int t = 1; t <= 4; t *= 2) {
 		char name[64];
 

@@ -9,7 +9,6 @@
 #include <pcpu/metric.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 
 #include "arch/percpu.h"
@@ -21,7 +20,6 @@ _Static_assert(PCPU_HISTOGRAM_CELL * sizeof(uint64_t) == PCPU_HIST_CELL_SIZE &&
 	       "a cell is the pair the section adds (count, sum), then their adjustments");
 _Static_assert(PCPU_HISTOGRAM_SEARCH == 32 && PCPU_HISTOGRAM_BOUNDS_MAX < 32,
 	       "pcpu_histogram_bucket's binary search: 32 entries, the last one UINT64_MAX");
-_Static_assert(PCPU_HISTOGRAM_BOUNDS_MAX <= UCHAR_MAX, "ph_below holds a count of bounds");
 
 enum { ADJ = PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT }; /* a word's adjustment, that far on */
 
@@ -41,14 +39,14 @@ static int bad_flags(int flags)
 	       (flags & ~(M_NOWAIT | M_WAITOK | M_ZERO)) != 0;
 }
 
-/* The least value of class c (pcpu_histogram_class()): c below 8, else the leading bit
- * 1 << (c / 4 + 1) with the two bits after it c % 4. */
-static uint64_t lo(unsigned int c)
+/* The greatest value of octave k (pcpu_histogram_octave()). */
+static uint64_t octave_top(unsigned int k)
 {
-	return c < 8 ? c : (uint64_t)(c % 4 + 4) << (c / 4 - 1);
+	return k == PCPU_HISTOGRAM_OCTAVES - 1 ? UINT64_MAX : (UINT64_C(2) << k) - 1;
 }
 
-/* Made before the allocation, so that a failing malloc leaves nothing in the domain. */
+/* Made before the allocation, so that a failing malloc leaves nothing in the domain; the
+ * octave tables point into the cells, filled once they exist. */
 static pcpu_histogram_t handle(const uint64_t *bounds, size_t nbounds)
 {
 	pcpu_histogram_t h = aligned_alloc(64, sizeof(*h));
@@ -58,16 +56,26 @@ static pcpu_histogram_t handle(const uint64_t *bounds, size_t nbounds)
 	h->ph_nbounds = (unsigned int)nbounds;
 	for (size_t i = 0; i < PCPU_HISTOGRAM_SEARCH; i++)
 		h->ph_search[i] = i < nbounds ? bounds[i] : UINT64_MAX;
-	h->ph_crowded = 0;
-	for (unsigned int c = 0, below = 0; c < PCPU_HISTOGRAM_CLASSES; c++) {
-		h->ph_below[c] = (unsigned char)below;
-		while (below < nbounds &&
-		       (c + 1 == PCPU_HISTOGRAM_CLASSES || bounds[below] < lo(c + 1)))
-			below++;
-		h->ph_inside[c] = below > h->ph_below[c] ? bounds[h->ph_below[c]] : UINT64_MAX;
-		h->ph_crowded |= below > h->ph_below[c] + 1u;
-	}
 	return h;
+}
+
+/* Octave k's least value falls in bucket below, the first bound >= it; the octave holds
+ * the bounds from there to its top. One of them: the value's cell is below's or the
+ * next, by that bound. Two or more: no cell, the binary search decides. */
+static void octaves(pcpu_histogram_t h, uint64_t *cells)
+{
+	unsigned int below = 0, k;
+
+	h->ph_cells = cells;
+	for (k = 0; k < PCPU_HISTOGRAM_OCTAVES; k++) {
+		unsigned int inside = below;
+
+		while (inside < h->ph_nbounds && h->ph_search[inside] <= octave_top(k))
+			inside++;
+		h->ph_octave_cell[k] = inside - below > 1 ? NULL : cell(h, below);
+		h->ph_octave_bound[k] = inside - below == 1 ? h->ph_search[below] : UINT64_MAX;
+		below = inside;
+	}
 }
 
 /* The description as stored: m's, typed a histogram, with the bounds. 0 or EINVAL. */
@@ -104,11 +112,10 @@ pcpu_histogram_t pcpu_histogram_alloc_named(const char *name, const uint64_t *bo
 		free(h);
 		return errno = err, NULL;
 	}
-	h->ph_cells = cells; /* 16-aligned: 4 granules or more are (arena.c) */
+	octaves(h, cells); /* 16-aligned: 4 granules or more are (arena.c) */
 	return h;
 }
 
-/* Parenthesised: the header defines pcpu_histogram_observe() as a macro over this. */
 static void add_word(uint64_t *w, uint64_t v)
 {
 	if (!pcpu_percpu_add_cs(w, (int64_t)v, 64))

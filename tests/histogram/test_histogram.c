@@ -78,39 +78,94 @@ Test(histogram, bucket_search_agrees_with_linear_scan_for_every_bound_count)
 	}
 }
 
-/* Bounds one to a value class (pcpu_histogram_class) and crowded ones, which search the
- * bounds instead: every value on and beside a class's edges and each bound. */
-Test(histogram, bucket_search_agrees_with_linear_scan_at_class_edges)
-{
-	static const uint64_t sets[][PCPU_HISTOGRAM_BOUNDS_MAX] = {
-		{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64},
-		{5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000,
-		 10000000, UINT64_C(1) << 62, UINT64_C(6) << 61, UINT64_MAX - 1},
-		{15, 16, 17, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025}, /* crowded */
-	};
-	static const size_t n[] = {20, 14, 12};
+/* Bounds one to an octave, several to one (which take the binary search), at the tops and
+ * bottoms of octaves, 0 and the greatest values. */
+static const uint64_t edge_sets[][PCPU_HISTOGRAM_BOUNDS_MAX] = {
+	{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64},
+	{5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+	 UINT64_C(1) << 62, UINT64_C(6) << 61, UINT64_MAX - 1},
+	{15, 16, 17, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025},
+	{0, 3, 7, 15, 16, 64, 255, 256, 4096, UINT64_C(1) << 40, (UINT64_C(1) << 41) - 1},
+};
+static const size_t edge_n[] = {20, 14, 12, 11};
 
-	for (size_t s = 0; s < sizeof(n) / sizeof(n[0]); s++) {
+/* The values on and beside octave k's edges, and each bound's: *n of them. */
+static void edge_values(const uint64_t *bounds, size_t nb, unsigned int k, uint64_t *v, size_t *n)
+{
+	uint64_t lo = k == 0 ? 0 : UINT64_C(1) << k;
+	uint64_t top = k == 63 ? UINT64_MAX : (UINT64_C(2) << k) - 1;
+
+	*n = 0;
+	for (uint64_t d = 0; d < 2; d++) {
+		v[(*n)++] = lo + d;
+		v[(*n)++] = top - d;
+	}
+	for (size_t i = 0; i < nb; i++)
+		if (bounds[i] >= lo && bounds[i] <= top)
+			for (uint64_t d = 0; d < 3; d++)
+				if (bounds[i] - 1 + d >= lo && bounds[i] - 1 + d <= top)
+					v[(*n)++] = bounds[i] - 1 + d;
+}
+
+Test(histogram, bucket_search_agrees_with_linear_scan_at_octave_edges)
+{
+	uint64_t v[4 + 3 * PCPU_HISTOGRAM_BOUNDS_MAX];
+	size_t nv;
+
+	for (size_t s = 0; s < sizeof(edge_n) / sizeof(edge_n[0]); s++) {
 		pcpu_histogram_t h;
 		char name[32];
 
 		snprintf(name, sizeof(name), "h_edges_%zu", s);
-		h = pcpu_histogram_alloc_named(name, sets[s], n[s], NULL, M_WAITOK);
+		h = pcpu_histogram_alloc_named(name, edge_sets[s], edge_n[s], NULL, M_WAITOK);
 		cr_assert_not_null(h, "set %zu: errno %d", s, errno);
-		cr_assert_eq(h->ph_crowded, s == 2, "set %zu", s);
-		for (unsigned int k = 0; k < 64; k++)
-			for (uint64_t m = 4; m < 8; m++) {
-				uint64_t edge = k < 2 ? (uint64_t)k * 4 + m - 4 : m << (k - 2);
+		for (unsigned int k = 0; k < 64; k++) {
+			uint64_t lo = k == 0 ? 0 : UINT64_C(1) << k;
+			uint64_t top = k == 63 ? UINT64_MAX : (UINT64_C(2) << k) - 1;
+			unsigned int inside = 0;
 
-				for (uint64_t v = edge - 1; v != edge + 2; v++)
-					cr_assert_eq(pcpu_histogram_bucket(h, v),
-						     reference_bucket(sets[s], n[s], v),
-						     "set %zu, v %lu", s, (unsigned long)v);
+			for (size_t i = 0; i < edge_n[s]; i++)
+				inside += edge_sets[s][i] >= lo && edge_sets[s][i] <= top;
+			cr_assert_eq(h->ph_octave_cell[k] == NULL, inside > 1,
+				     "set %zu, octave %u holds %u bounds", s, k, inside);
+			edge_values(edge_sets[s], edge_n[s], k, v, &nv);
+			for (size_t i = 0; i < nv; i++)
+				cr_assert_eq(pcpu_histogram_bucket(h, v[i]),
+					     reference_bucket(edge_sets[s], edge_n[s], v[i]),
+					     "set %zu, v %lu", s, (unsigned long)v[i]);
+		}
+		pcpu_histogram_free(h);
+	}
+}
+
+/* The inline observe (the octave's cell and cmov, or the out-of-line search in a crowded
+ * octave) counts every edge value in the bucket the definition gives, and sums them. */
+Test(histogram, observe_counts_octave_edge_values_in_their_buckets)
+{
+	uint64_t v[4 + 3 * PCPU_HISTOGRAM_BOUNDS_MAX], want[PCPU_HISTOGRAM_BOUNDS_MAX + 1],
+		got[PCPU_HISTOGRAM_BOUNDS_MAX + 1], sum, want_sum;
+	size_t nv;
+
+	for (size_t s = 0; s < sizeof(edge_n) / sizeof(edge_n[0]); s++) {
+		pcpu_histogram_t h;
+		char name[32];
+
+		snprintf(name, sizeof(name), "h_obs_edges_%zu", s);
+		h = pcpu_histogram_alloc_named(name, edge_sets[s], edge_n[s], NULL, M_WAITOK);
+		cr_assert_not_null(h, "set %zu: errno %d", s, errno);
+		memset(want, 0, sizeof(want));
+		want_sum = 0;
+		for (unsigned int k = 0; k < 64; k++) {
+			edge_values(edge_sets[s], edge_n[s], k, v, &nv);
+			for (size_t i = 0; i < nv; i++) {
+				pcpu_histogram_observe(h, v[i]);
+				want[reference_bucket(edge_sets[s], edge_n[s], v[i])]++;
+				want_sum += v[i];
 			}
-		for (size_t i = 0; i < n[s]; i++)
-			for (uint64_t v = sets[s][i] - 1; v != sets[s][i] + 2; v++)
-				cr_assert_eq(pcpu_histogram_bucket(h, v),
-					     reference_bucket(sets[s], n[s], v));
+		}
+		cr_assert_eq(pcpu_histogram_fetch(h, got, &sum), 0);
+		cr_assert_arr_eq(got, want, (edge_n[s] + 1) * sizeof(uint64_t), "set %zu", s);
+		cr_assert_eq(sum, want_sum, "set %zu", s);
 		pcpu_histogram_free(h);
 	}
 }

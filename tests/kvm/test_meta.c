@@ -364,3 +364,41 @@ Test(meta, histogram_is_listed_and_found_as_n_histogram)
 	kvm_close(kd);
 	domfix_remove(path, NULL);
 }
+
+/* The words of one cell on one CPU. */
+static void put_cell(uint32_t cpu, unsigned int bucket, uint64_t count, uint64_t count_adj,
+		     uint64_t sum, uint64_t sum_adj)
+{
+	uint64_t *w = (uint64_t *)domfix_at(&f, hist->addr, cpu) + 4 * bucket;
+
+	w[PCPU_HIST_COUNT] = count;
+	w[PCPU_HIST_COUNT_ADJ] = count_adj;
+	w[PCPU_HIST_SUM] = sum;
+	w[PCPU_HIST_SUM_ADJ] = sum_adj;
+}
+
+/* Cells on two CPUs with adjustments, as the format lays them out: each bucket is its
+ * count minus adjustment over both CPUs, the sum every sum minus its adjustment. */
+Test(meta, histogram_fetch_sums_cells_over_cpus_less_adjustments)
+{
+	static const uint64_t want[4] = {7, 0, 30, 1};
+	struct test_sym_found w = {.name = "latency"};
+	char errbuf[_POSIX2_LINE_MAX];
+	uint64_t got[4], sum;
+	char *path;
+	kvm_t *kd;
+
+	put_cell(0, 0, 5, 0, 2000, 0);
+	put_cell(1, 0, 3, 1, 1500, 500);
+	put_cell(0, 2, 40, 10, 900000, 0);
+	put_cell(1, 3, 1, 0, 123456789, 0);
+	path = domfix_save(&f);
+	kd = kvm_openfiles(NULL, path, NULL, O_RDONLY, errbuf);
+	cr_assert_not_null(kd, "%s", errbuf);
+	cr_assert_eq(kvm_walk_syms(kd, test_sym_pick, &w), 1);
+	cr_assert_eq(kvm_histogram_fetch(kd, &w.ks, got, &sum), 0, "%s", kvm_geterr(kd));
+	cr_expect_arr_eq(got, want, sizeof(want));
+	cr_expect_eq(sum, 2000 + 1500 - 500 + 900000 + 123456789);
+	kvm_close(kd);
+	domfix_remove(path, NULL);
+}

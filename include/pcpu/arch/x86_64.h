@@ -40,7 +40,7 @@
  * each word on its own: the store is a single atomic access on processors that enumerate
  * AVX (Intel SDM vol. 3A, 9.1.1); before, an SSE access wider than 8 bytes may be made as
  * several, which leaves each aligned word of it whole, all a reader needs (a read between
- * the two words may see the count without the sum, each exact). The atomic writers write
+ * the two words may see one word without the other, each exact). The atomic writers write
  * other words (the adjustments after the pair), so no plain store overwrites them.
  *
  * The signature before the abort handler is glibc's RSEQ_SIG (0x53053053, the operand of
@@ -84,14 +84,18 @@
 
 #define PCPU_ARCH_ADD_PAIR_CLOBBERS "rax", "xmm0", "memory", "cc"
 
-/* The pair operand: a in the low lane (the first word), b in the high one. */
+/* The pair operand: a in the low lane (the first word), b in the high one. Written as a
+ * sum of two vectors, each with one lane zero, so that a constant lane (a histogram's
+ * count of 1) is one paddq of a constant: gcc builds {a, b} itself by moving both through
+ * general registers, the constant included, which in bench/histogram's observe loop also
+ * cost it the registers that kept the section's operands out of the loop. */
 typedef long long pcpu_arch_pair_t __attribute__((vector_size(16)));
 
 static inline pcpu_arch_pair_t pcpu_arch_pair(uint64_t a, uint64_t b)
 {
-	pcpu_arch_pair_t p = {(long long)a, (long long)b};
+	pcpu_arch_pair_t lo = {(long long)a, 0}, hi = {0, (long long)b};
 
-	return p;
+	return lo + hi;
 }
 
 /* The area operand: the offset itself, used %fs-relative. */
