@@ -125,9 +125,10 @@ static inline unsigned int pcpu_histogram_bucket(const struct pcpu_histogram *h,
 /*
  * One committed section adds 1 to the cell's count and v to its sum (<pcpu/percpu_add.h>):
  * every bucket and the sum are exact once observes stop, and a reader in between may see
- * a cell's count without its sum only by reading between the two words. No branch on v:
- * the octave is a bit scan, the cell a table load and a cmov. An octave with two bounds
- * or more, and every case the section cannot take (atomic mode, an abort, a thread
+ * a cell's count without its sum only by reading between the two words. The octave is a
+ * bit scan, the cell a table load and a cmov; the one branch is on whether the octave
+ * holds two bounds or more, never taken when the bounds are a factor of 2 apart. Such an
+ * octave, and every case the section cannot take (atomic mode, an abort, a thread
  * without rseq, an architecture without the pair section), calls
  * pcpu_histogram_observe() as a function.
  */
