@@ -142,11 +142,20 @@ PCPU_EXPORT void pcpu_dpcpu_register(char *start, char *stop, const struct pcpu_
 static inline void *pcpu_dpcpu_ptr_inline(const struct pcpu_dpcpu_desc *d)
 {
 	uint64_t hot = pcpu_percpu_hot;
+	ptrdiff_t off = pcpu_percpu_rseq_off(hot);
+	size_t stride = pcpu_percpu_stride(hot);
 	char *cpu0 = (char *)*d->cpu0;
-	int cpu = pcpu_percpu_cpu_id_in(hot);
+	int cpu;
 
-	if (__builtin_expect(cpu0 != NULL && cpu >= 0, 1))
-		return cpu0 + (size_t)cpu * pcpu_percpu_stride(hot);
+	/* Makes the offset and the stride values of their own, which a loop then keeps in
+	 * registers: gcc would derive them from hot again at every access (bench/domain). */
+	__asm__("" : "+r"(off), "+r"(stride));
+	cpu = pcpu_percpu_cpu_id_at(off);
+	/* One branch for both cases: cpu0 - 1 has its sign bit set only for NULL, as a
+	 * user-space address is below 2^63, and cpu only when it is negative. A second
+	 * branch costs DPCPU_GET a cycle in a loop (bench/domain). */
+	if (__builtin_expect(((int64_t)cpu | (int64_t)((uintptr_t)cpu0 - 1)) >= 0, 1))
+		return cpu0 + (size_t)cpu * stride;
 	return pcpu_dpcpu_ptr(d);
 }
 

@@ -147,21 +147,25 @@ static inline int pcpu_percpu_add_pair_once(uint64_t hot, void *slot0, uint64_t 
 #endif
 
 /* This thread's CPU as its rseq area says, or a negative value when it has none (then
- * the library's pcpu_curcpu() asks the kernel); hot is pcpu_percpu_hot, read by the caller
- * so that a loop reads it once. */
-static inline int pcpu_percpu_cpu_id_in(uint64_t hot)
+ * the library's pcpu_curcpu() asks the kernel); off is pcpu_percpu_rseq_off() of
+ * pcpu_percpu_hot, read by the caller so that a loop reads it once. */
+static inline int pcpu_percpu_cpu_id_at(ptrdiff_t off)
 {
 #if !PCPU_ARCH_RSEQ
-	(void)hot;
+	(void)off;
 	return -1;
 #elif defined(__SEG_FS) && !defined(__cplusplus) && !defined(PCPU_NO_SEG_FS)
 	/* %fs-relative: no load of the thread pointer. */
-	return *(volatile const __seg_fs int32_t *)(pcpu_percpu_rseq_off(hot) + 4);
+	return *(volatile const __seg_fs int32_t *)(off + 4);
 #else
-	return __atomic_load_n((const int32_t *)((char *)__builtin_thread_pointer() +
-						 pcpu_percpu_rseq_off(hot) + 4),
+	return __atomic_load_n((const int32_t *)((char *)__builtin_thread_pointer() + off + 4),
 			       __ATOMIC_RELAXED);
 #endif
+}
+
+static inline int pcpu_percpu_cpu_id_in(uint64_t hot)
+{
+	return pcpu_percpu_cpu_id_at(pcpu_percpu_rseq_off(hot));
 }
 
 static inline int pcpu_percpu_cpu_id(void)

@@ -139,3 +139,48 @@ Test(unregistered, dpcpu_adds_of_an_unregistered_thread_are_never_lost)
 		v += DPCPU_ID_GET(cpu, unreg_hits);
 	cr_assert_eq(v, want, "%lld adds lost", (long long)(want - v));
 }
+
+/* Pinned to each CPU in turn, the thread's DPCPU_PTR is that CPU's copy: taken from
+ * cpu_id in a registered thread, from the library's path (cpu_id negative) in one that
+ * could not register. */
+static void *copies_on_each_cpu(void *arg)
+{
+	int *wrong = arg;
+
+	for (int cpu = 0; cpu < 2; cpu++) {
+		pin_self(cpu);
+		*wrong += (uint64_t *)DPCPU_PTR(unreg_hits) != DPCPU_ID_PTR(cpu, unreg_hits);
+	}
+	return NULL;
+}
+
+static void *unregistered_copies_on_each_cpu(void *arg)
+{
+	int ok = syscall(SYS_rseq, &foreign, sizeof(foreign), 0, 0x0badf00d) == 0;
+
+	copies_on_each_cpu(arg);
+	if (ok)
+		syscall(SYS_rseq, &foreign, sizeof(foreign), RSEQ_FLAG_UNREGISTER, 0x0badf00d);
+	else
+		*(int *)arg += 100;
+	return NULL;
+}
+
+Test(unregistered, dpcpu_ptr_is_the_copy_of_the_cpu_the_thread_runs_on)
+{
+	int wrong_registered = 0, wrong_unregistered = 0;
+	pthread_t t;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		cr_skip_test("needs two CPUs");
+	if (strcmp(pcpu_percpu_mode(), "rseq-own") != 0)
+		cr_skip_test("only rseq-own mode lets a thread be unregistered");
+	cr_assert_eq(pthread_create(&t, NULL, copies_on_each_cpu, &wrong_registered), 0);
+	pthread_join(t, NULL);
+	cr_assert_eq(pthread_create(&t, NULL, unregistered_copies_on_each_cpu, &wrong_unregistered),
+		     0);
+	pthread_join(t, NULL);
+	cr_assert_eq(wrong_registered, 0);
+	cr_assert_eq(wrong_unregistered, 0, "%d (100: the foreign area was not registered)",
+		     wrong_unregistered);
+}
