@@ -93,7 +93,7 @@ static inline size_t pcpu_percpu_stride(uint64_t hot)
 			PCPU_ARCH_ADD(PCPU_ARCH_SFX_##width, PCPU_ARCH_MOD_##width)                \
 			:                                                                          \
 			: [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_rseq_off(hot))), [slot0] "r"(slot0), \
-			  [stride] "r"(pcpu_percpu_stride(hot)), [v] "r"(v)                        \
+			  [stride] "r"(pcpu_percpu_stride(hot)), [v] PCPU_ARCH_V(v)                \
 			: PCPU_ARCH_ADD_CLOBBERS                                                   \
 			: slow);                                                                   \
 		return 1;                                                                          \

@@ -64,6 +64,9 @@
 #define PCPU_ARCH_SFX_16 "h"
 #define PCPU_ARCH_SFX_32 ""
 #define PCPU_ARCH_SFX_64 ""
+/* The operand v: a register (the add is a register add, after the load). */
+#define PCPU_ARCH_V(v) "r"(v)
+
 #define PCPU_ARCH_MOD_8 "w"
 #define PCPU_ARCH_MOD_16 "w"
 #define PCPU_ARCH_MOD_32 "w"

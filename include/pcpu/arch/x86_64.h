@@ -77,6 +77,12 @@
 
 #define PCPU_ARCH_ADD_CLOBBERS "rax", "memory", "cc"
 
+/* The operand v: a register, or an immediate that fits a sign-extended 32 bits, so that
+ * an add of a constant (counter_u64_add(c, 1)) is add $1 and keeps no register for it
+ * (bench/counter: 0.60 to 0.55 ns in the tight loop, where gcc loaded the 1 anew at every
+ * add). The size modifiers of PCPU_ARCH_MOD_* print an immediate as it is. */
+#define PCPU_ARCH_V(v) "er"(v)
+
 #define PCPU_ARCH_ADD_PAIR                                       \
 	PCPU_ARCH_SECTION("movdqu (%[slot0], %%rax), %%xmm0\n\t" \
 			  "paddq %[pair], %%xmm0\n\t"            \
