@@ -107,18 +107,26 @@ static void edge_values(const uint64_t *bounds, size_t nb, unsigned int k, uint6
 					v[(*n)++] = bounds[i] - 1 + d;
 }
 
+/* A histogram of edge set s, named prefix_s. */
+static pcpu_histogram_t edge_histogram(const char *prefix, size_t s)
+{
+	pcpu_histogram_t h;
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s_%zu", prefix, s);
+	h = pcpu_histogram_alloc_named(name, edge_sets[s], edge_n[s], NULL, M_WAITOK);
+	cr_assert_not_null(h, "set %zu: errno %d", s, errno);
+	return h;
+}
+
 Test(histogram, bucket_search_agrees_with_linear_scan_at_octave_edges)
 {
 	uint64_t v[4 + 3 * PCPU_HISTOGRAM_BOUNDS_MAX];
 	size_t nv;
 
 	for (size_t s = 0; s < sizeof(edge_n) / sizeof(edge_n[0]); s++) {
-		pcpu_histogram_t h;
-		char name[32];
+		pcpu_histogram_t h = edge_histogram("h_edges", s);
 
-		snprintf(name, sizeof(name), "h_edges_%zu", s);
-		h = pcpu_histogram_alloc_named(name, edge_sets[s], edge_n[s], NULL, M_WAITOK);
-		cr_assert_not_null(h, "set %zu: errno %d", s, errno);
 		for (unsigned int k = 0; k < 64; k++) {
 			uint64_t lo = k == 0 ? 0 : UINT64_C(1) << k;
 			uint64_t top = k == 63 ? UINT64_MAX : (UINT64_C(2) << k) - 1;
@@ -147,12 +155,8 @@ Test(histogram, observe_counts_octave_edge_values_in_their_buckets)
 	size_t nv;
 
 	for (size_t s = 0; s < sizeof(edge_n) / sizeof(edge_n[0]); s++) {
-		pcpu_histogram_t h;
-		char name[32];
+		pcpu_histogram_t h = edge_histogram("h_obs_edges", s);
 
-		snprintf(name, sizeof(name), "h_obs_edges_%zu", s);
-		h = pcpu_histogram_alloc_named(name, edge_sets[s], edge_n[s], NULL, M_WAITOK);
-		cr_assert_not_null(h, "set %zu: errno %d", s, errno);
 		memset(want, 0, sizeof(want));
 		want_sum = 0;
 		for (unsigned int k = 0; k < 64; k++) {
