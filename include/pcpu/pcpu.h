@@ -147,13 +147,15 @@ static inline void *pcpu_dpcpu_ptr_inline(const struct pcpu_dpcpu_desc *d)
 	char *cpu0 = (char *)*d->cpu0;
 	int cpu;
 
-	/* Makes the offset and the stride values of their own, which a loop then keeps in
-	 * registers: gcc would derive them from hot again at every access (bench/domain). */
+	/* Makes the offset and the stride values of their own: gcc otherwise derives the
+	 * offset from hot again, with a movslq, in front of every cpu_id load of a loop
+	 * (bench/domain: 2.00 against 2.03 to 2.28 times a thread-local read, 5 runs). */
 	__asm__("" : "+r"(off), "+r"(stride));
 	cpu = pcpu_percpu_cpu_id_at(off);
 	/* One branch for both cases: cpu0 - 1 has its sign bit set only for NULL, as a
-	 * user-space address is below 2^63, and cpu only when it is negative. A second
-	 * branch costs DPCPU_GET a cycle in a loop (bench/domain). */
+	 * user-space address is below 2^63, and cpu only when it is negative. (A loop
+	 * reading two variables: 3.83 against 4.13 times a thread-local read with a branch
+	 * for each case.) */
 	if (__builtin_expect(((int64_t)cpu | (int64_t)((uintptr_t)cpu0 - 1)) >= 0, 1))
 		return cpu0 + (size_t)cpu * stride;
 	return pcpu_dpcpu_ptr(d);
