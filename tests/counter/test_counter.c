@@ -52,6 +52,48 @@ Test(counter, adds_and_subtractions_sum_exactly)
 	cr_assert_eq(counter_u64_fetch(c), UINT64_MAX, "wraps modulo 2^64 like the kernel's");
 }
 
+/* Constants, which the x86_64 add takes as immediates (add $-1, addb $0xff), wrap modulo
+ * the width as the same values in registers do; the ones too wide for an immediate
+ * (INT64_MIN, 0x80000000) still go through a register. */
+DPCPU_DEFINE_STATIC(uint8_t, const8);
+DPCPU_DEFINE_STATIC(uint16_t, const16);
+DPCPU_DEFINE_STATIC(uint32_t, const32);
+DPCPU_DEFINE_STATIC(uint64_t, const64);
+
+Test(counter, constant_adds_of_every_width_wrap_as_their_type)
+{
+	counter_u64_t c = counter_u64_alloc(M_WAITOK);
+	uint64_t s8 = 0, s16 = 0, s32 = 0, s64 = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		DPCPU_ADD(const8, 255);
+		DPCPU_ADD(const8, 3);
+		DPCPU_ADD(const16, 65535);
+		DPCPU_ADD(const16, 300);
+		DPCPU_ADD(const32, 0xffffffffu);
+		DPCPU_ADD(const32, 70000);
+		DPCPU_ADD(const64, -1);
+		DPCPU_ADD(const64, 5);
+		counter_u64_add(c, -1);
+		counter_u64_add(c, 0x7fffffff);
+		counter_u64_add(c, -0x7fffffff - 1);
+		counter_u64_add(c, INT64_MIN);
+		counter_u64_add(c, 0x80000000);
+	}
+	for (unsigned int cpu = 0; cpu <= mp_maxid; cpu++) {
+		s8 += DPCPU_ID_GET(cpu, const8);
+		s16 += DPCPU_ID_GET(cpu, const16);
+		s32 += DPCPU_ID_GET(cpu, const32);
+		s64 += DPCPU_ID_GET(cpu, const64);
+	}
+	cr_assert_eq(s8 % 256, 1000u * 2 % 256);
+	cr_assert_eq(s16 % 65536, 1000u * 299 % 65536);
+	cr_assert_eq(s32 % 4294967296u, 1000u * 69999 % 4294967296u);
+	cr_assert_eq(s64, 4000u);
+	cr_assert_eq(counter_u64_fetch(c), (uint64_t)1000 * ((uint64_t)INT64_MIN + 0x80000000u - 2),
+		     "modulo 2^64");
+}
+
 Test(counter, zero_then_add_counts_from_zero)
 {
 	counter_u64_t c = counter_u64_alloc(M_WAITOK);
