@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "expo.h"
+#include "tools/expocheck.h"
 
 static void name_is(const char *prefix, const char *name, enum expo_type t, const char *unit,
 		    const char *want)
@@ -138,5 +139,51 @@ Test(tools_expo, a_repeated_series_is_written_once_and_a_conflict_refused)
 	cr_expect_str_eq(out, "# HELP x x\n# TYPE x gauge\nx{domain=\"a\"} 1\n", "the first kept");
 	cr_expect_eq(dups, 1);
 	free(out);
+	expo_free(&e);
+}
+
+/*
+ * Names that two families would write (python3-prometheus-client's OpenMetrics parser
+ * refuses them as "Clashing name"): the family whose name is the other's with a suffix
+ * gets "_value", in both formats; a name that clashes with nothing is left alone (promtool
+ * would lint queue_count's suffix, so only the parser that refuses clashes is run).
+ */
+Test(tools_expo, a_family_named_like_anothers_sample_gets_value)
+{
+	static const double le[] = {1};
+	static const uint64_t cumul[] = {1, 2};
+	static const struct expo_desc fams[] = {
+		{"lat", EXPO_HISTOGRAM, "", "h"},     {"lat_count", EXPO_GAUGE, "", "g"},
+		{"lat_sum", EXPO_HISTOGRAM, "", "h"}, {"req", EXPO_COUNTER, "", "c"},
+		{"req_created", EXPO_GAUGE, "", "g"}, {"queue_count", EXPO_GAUGE, "", "g"},
+	};
+	struct expo_label l = {"domain", "a"};
+	struct expo_hist h = {1, le, cumul, "3"};
+	char *out[2], *parsed;
+	struct expo e = {0};
+
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
+		cr_assert_eq(fams[i].type == EXPO_HISTOGRAM
+				     ? expo_add_hist(&e, &fams[i], &l, 1, &h, 1700000000.5)
+				     : expo_add(&e, &fams[i], &l, 1, "5", 1700000000.5),
+			     0);
+	out[0] = render(&e, EXPO_OPENMETRICS, NULL);
+	out[1] = render(&e, EXPO_TEXT, NULL);
+	cr_assert_eq(openmetrics_check(out[0], &parsed), 0);
+	cr_expect_str_eq(parsed, "lat histogram - 5\n"
+				 "lat_count_value gauge - 1\n"
+				 "lat_sum_value histogram - 5\n"
+				 "queue_count gauge - 1\n"
+				 "req counter - 2\n"
+				 "req_created_value gauge - 1\n");
+	for (int f = 0; f < 2; f++) {
+		cr_expect_eq(count_lines(out[f], "lat_count_value{"), 1, "%s", out[f]);
+		cr_expect_eq(count_lines(out[f], "lat_sum_value_count{"), 1);
+		cr_expect_eq(count_lines(out[f], "req_created_value{"), 1);
+		cr_expect_eq(count_lines(out[f], "queue_count{"), 1);
+	}
+	free(parsed);
+	free(out[0]);
+	free(out[1]);
 	expo_free(&e);
 }

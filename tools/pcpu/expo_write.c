@@ -107,14 +107,122 @@ static int by_name_labels(const void *a, const void *b, void *arg)
 	return c != 0 ? c : x < y ? -1 : x > y; /* insertion order: the first one is kept */
 }
 
+/* The names a family writes besides its own: its samples' suffixes. */
+static const char *const *written_suffixes(enum expo_type t)
+{
+	static const char *const counter[] = {"_total", "_created", NULL};
+	static const char *const histogram[] = {"_bucket", "_sum", "_count", "_created", NULL};
+	static const char *const info[] = {"_info", NULL};
+	static const char *const none[] = {NULL};
+
+	return t == EXPO_COUNTER     ? counter
+	       : t == EXPO_HISTOGRAM ? histogram
+	       : t == EXPO_INFO	     ? info
+				     : none;
+}
+
+struct written {
+	char *name;
+	size_t fam;
+};
+
+static int by_written_name(const void *a, const void *b)
+{
+	return strcmp(((const struct written *)a)->name, ((const struct written *)b)->name);
+}
+
+/* Every name the families write, sorted: *n of them. NULL when out of memory. */
+static struct written *written_names(const struct expo *e, size_t *n)
+{
+	struct written *w = malloc((5 * e->nfam + 1) * sizeof(*w));
+
+	*n = 0;
+	for (size_t i = 0; w && i < e->nfam; i++) {
+		const char *const *sfx = written_suffixes(e->fam[i].type);
+
+		w[(*n)++] = (struct written){strdup(e->fam[i].name), i};
+		for (; *sfx; sfx++) {
+			char *name = malloc(strlen(e->fam[i].name) + strlen(*sfx) + 1);
+
+			w[(*n)++] = (struct written){name, i};
+			if (name)
+				strcat(strcpy(name, e->fam[i].name), *sfx);
+		}
+	}
+	for (size_t i = 0; w && i < *n; i++)
+		if (!w[i].name) {
+			while (*n > 0)
+				free(w[--*n].name);
+			free(w);
+			return NULL;
+		}
+	if (w)
+		qsort(w, *n, sizeof(*w), by_written_name);
+	return w;
+}
+
+/* Appends "_value" to a family's name. 0, or -1 when out of memory. */
+static int rename_value(struct expo_family *fam)
+{
+	char *name = realloc(fam->name, strlen(fam->name) + sizeof("_value"));
+
+	if (!name)
+		return -1;
+	fam->name = strcat(name, "_value");
+	return 0;
+}
+
+/*
+ * OpenMetrics forbids a name that two families write: a gauge "lat_count" beside the
+ * histogram "lat", a histogram "lat_sum" beside it, a gauge "req_created" beside the
+ * counter "req" (python3-prometheus-client refuses each with "Clashing name"). Of the
+ * two, the family with the longer name (the one that is the other's name with a suffix)
+ * gets "_value", as expo_name() does for a gauge ending in "_total", in both formats, so
+ * that a series has one name whatever the format. pcpu's own families take no part:
+ * expo_name() keeps programs' names off them. A rename can clash again only with a name
+ * that already ends in "_value" and a suffix, so a few rounds settle any real set.
+ * 0, or -1 when out of memory.
+ */
+static int settle_names(struct expo *e)
+{
+	for (int round = 0; round < 4; round++) {
+		size_t n, renamed = 0;
+		struct written *w = written_names(e, &n);
+		bool *moved = calloc(e->nfam ? e->nfam : 1, sizeof(*moved));
+		int rc = w && moved ? 0 : -1;
+
+		for (size_t i = 1; rc == 0 && i < n; i++) {
+			size_t a = w[i - 1].fam, b = w[i].fam, loser;
+
+			if (a == b || strcmp(w[i - 1].name, w[i].name) != 0)
+				continue;
+			loser = strlen(e->fam[a].name) > strlen(e->fam[b].name) ? a : b;
+			if (moved[loser])
+				continue;
+			rc = rename_value(&e->fam[loser]);
+			moved[loser] = true;
+			renamed++;
+		}
+		while (w && n > 0)
+			free(w[--n].name);
+		free(w);
+		free(moved);
+		if (rc != 0 || renamed == 0)
+			return rc;
+	}
+	return 0;
+}
+
 int expo_write(struct expo *e, enum expo_format fmt, FILE *f, size_t *dups)
 {
 	struct expo_point **v = malloc((e->npt ? e->npt : 1) * sizeof(*v));
 	const struct expo_point *prev = NULL;
 	size_t ndups = 0;
 
-	if (!v)
+	if (!v || settle_names(e) != 0) {
+		free(v);
 		return -1;
+	}
 	for (size_t i = 0; i < e->npt; i++)
 		v[i] = &e->pt[i];
 	qsort_r(v, e->npt, sizeof(*v), by_name_labels, e);
