@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/testutil.h"
+#include "kvm/domfix.h"
 #include "tools/expocheck.h"
 #include "tools/toolrun.h"
 #include "tools/writer_values.h"
@@ -295,4 +296,42 @@ Test(tools_export, another_users_domain_is_identified_with_the_user)
 	run_free(&r);
 	cr_assert_eq(writer_stop(&w), 0);
 	shm_remove(shm);
+}
+
+/* A counter and a histogram whose descriptions are malformed (five labels, bounds not
+ * ascending): each is said once, the counter exported by its kind, the histogram, whose
+ * bounds are lost, left out and said so. */
+Test(tools_export, a_malformed_description_is_said_once_per_symbol)
+{
+	struct domfix f;
+	struct pcpu_dom_meta *m;
+	uint64_t hits, lat;
+	char *path;
+	struct run r;
+
+	cr_assert_eq(domfix_init(&f, 2, 2), 0);
+	f.hdr->flags |= PCPU_DOM_F_SNAPSHOT; /* exported: a dead domain's values are not */
+	hits = domfix_zalloc(&f, PCPU_COUNTER_SIZE);
+	lat = domfix_zalloc(&f, 3 * PCPU_HIST_CELL_SIZE);
+	((uint64_t *)domfix_at(&f, hits, 0))[PCPU_COUNTER_VALUE] = 42;
+	domfix_meta(&f, domfix_sym(&f, "hits", PCPU_SYM_COUNTER, hits, 8), PCPU_META_COUNTER)
+		->nlabels = 5;
+	m = domfix_meta(&f, domfix_sym(&f, "lat", PCPU_SYM_HISTOGRAM, lat, 3 * PCPU_HIST_CELL_SIZE),
+			PCPU_META_HISTOGRAM);
+	m->nbounds = 2;
+	m->bounds[0] = 10;
+	m->bounds[1] = 5;
+	path = domfix_save(&f);
+	cr_assert_not_null(path);
+	run_pcpu(&r, "export", path, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_eq(count_lines(r.err, "pcpu export: "), 3, "%s", r.err);
+	cr_expect_not_null(strstr(r.err, ": hits: description ignored: "), "%s", r.err);
+	cr_expect_not_null(strstr(r.err, ": lat: metadata ignored: "), "%s", r.err);
+	cr_expect_not_null(strstr(r.err, ": lat: a histogram without its bounds"), "%s", r.err);
+	cr_expect_str_eq(series(r.out, "pcpu_hits_total{"), "42", "%s", r.out);
+	cr_expect_eq(count_lines(r.out, "pcpu_lat"), 0, "%s", r.out);
+	run_free(&r);
+	domfix_remove(path, NULL);
+	domfix_free(&f);
 }

@@ -19,10 +19,11 @@ struct domain {
 	double created; /* the domain's creation, seconds since the epoch */
 };
 
-/* The symbol's metadata, or the defaults when its entry is malformed (said). */
+/* The symbol's metadata, or the defaults when its entry is malformed: said here for a
+ * histogram, by the selection for an integer (once, where this runs again). */
 static void sym_meta(const struct domain *d, const struct kvm_sym *s, struct kvm_symmeta *m)
 {
-	if (kvm_sym_meta(d->t->kd, s, m) != 0)
+	if (kvm_sym_meta(d->t->kd, s, m) != 0 && !sym_is_integer(s))
 		tool_err("%s: %s: metadata ignored: %s", d->t->path, s->ks_name,
 			 kvm_geterr(d->t->kd));
 }

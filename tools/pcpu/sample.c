@@ -10,7 +10,7 @@
 
 #include "tool.h"
 
-static bool sym_is_integer(const struct kvm_sym *s)
+bool sym_is_integer(const struct kvm_sym *s)
 {
 	return (s->ks_flags & KVM_SYMF_INTEGER) &&
 	       (s->ks_size == 1 || s->ks_size == 2 || s->ks_size == 4 || s->ks_size == 8);

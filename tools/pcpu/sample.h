@@ -52,6 +52,9 @@ int selection_make_waiting(struct target *t, char *const *globs, int nglobs, boo
 int selection_update(struct target *t, struct selection *sel);
 void selection_free(struct selection *sel);
 
+/* Whether a symbol is an integer a selection takes (and whose malformed description it
+ * reports, at the first selection). */
+bool sym_is_integer(const struct kvm_sym *s);
 /* Whether a symbol has one value per CPU (a cpu="N" label, a -P column). */
 bool sym_is_percpu(const struct kvm_sym *s);
 bool sym_is_signed(const struct kvm_sym *s);
