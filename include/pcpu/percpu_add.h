@@ -163,14 +163,9 @@ static inline int pcpu_percpu_cpu_id_at(ptrdiff_t off)
 #endif
 }
 
-static inline int pcpu_percpu_cpu_id_in(uint64_t hot)
-{
-	return pcpu_percpu_cpu_id_at(pcpu_percpu_rseq_off(hot));
-}
-
 static inline int pcpu_percpu_cpu_id(void)
 {
-	return pcpu_percpu_cpu_id_in(pcpu_percpu_hot);
+	return pcpu_percpu_cpu_id_at(pcpu_percpu_rseq_off(pcpu_percpu_hot));
 }
 
 #ifdef __cplusplus
