@@ -73,7 +73,7 @@ typedef struct ukpheader {
 #define KPTYPE_TSC_FREQ (0x8003 | UKPLEN_8)
 #define KPTYPE_TICK_FREQ (0x8004 | UKPLEN_8)
 #define KPTYPE_FAST_GTOD (0x8005 | UKPLEN_4)
-/* KPMAP_VERSION 2: DragonFly's TSC clock, a 32-bit count (rdtsc() + timer_base) that
+/* KPMAP_VERSION 2: DragonFly's TSC clock, a 32-bit count ((rdtsc() >> tsc_shift) + timer_base) that
  * was clock_base[s] at the start of second clock_secs[s] of uptime, freq64_nsec the
  * nanoseconds per count << 32, ts_basetime[s] realtime minus uptime; s = upticks & 1. */
 #define KPTYPE_TIMER_BASE (0x8006 | UKPLEN_4)
@@ -81,6 +81,12 @@ typedef struct ukpheader {
 #define KPTYPE_CLOCK_BASE (0x8008 | UKPLEN_8)
 #define KPTYPE_CLOCK_SECS (0x8009 | UKPLEN_8)
 #define KPTYPE_TS_BASETIME (0x800a | UKPLEN_TS)
+/* The shift of DragonFly's TSC clock: its count is (rdtsc() >> tsc_shift) + timer_base,
+ * so that a TSC of 4 GHz or more still counts a second in 32 bits. DragonFly's
+ * development branch that defined it numbered it 0x8005 | UKPLEN_4, the number the
+ * later layout followed here gives to KPTYPE_FAST_GTOD; here it is the next free id,
+ * and its field follows clock_secs. Look it up with ukp_find(), as every other. */
+#define KPTYPE_TSC_SHIFT (0x800b | UKPLEN_4)
 /* pcpu's own kpmap entry (not in DragonFly): kpmapd's liveness word, see upmap(4). */
 #define KPTYPE_PCPU_ALIVE (0x80F0 | UKPLEN_4)
 
@@ -115,6 +121,7 @@ struct sys_kpmap {
 	uint32_t timer_base;
 	uint32_t clock_base[2];
 	uint32_t clock_secs[2];
+	uint32_t tsc_shift;
 };
 
 /* The layout is DragonFly's ABI: every offset is checked at compile time. */
@@ -145,6 +152,7 @@ PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, ts_basetime) == 352, "kpmap ts_base
 PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, timer_base) == 384, "kpmap timer_base offset");
 PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, clock_base) == 388, "kpmap clock_base offset");
 PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, clock_secs) == 396, "kpmap clock_secs offset");
+PCPU_UPMAP_ASSERT(offsetof(struct sys_kpmap, tsc_shift) == 404, "kpmap tsc_shift offset");
 PCPU_UPMAP_ASSERT(sizeof(struct sys_kpmap) <= KPMAP_MAPSIZE, "kpmap fits its map");
 
 /* This process's upmap, read/write; the same address for the life of the process and

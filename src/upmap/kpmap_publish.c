@@ -26,6 +26,7 @@ static const ukpheader_t kpmap_header[] = {
 	{KPTYPE_CLOCK_BASE, offsetof(struct sys_kpmap, clock_base)},
 	{KPTYPE_CLOCK_SECS, offsetof(struct sys_kpmap, clock_secs)},
 	{KPTYPE_TS_BASETIME, offsetof(struct sys_kpmap, ts_basetime)},
+	{KPTYPE_TSC_SHIFT, offsetof(struct sys_kpmap, tsc_shift)},
 	{KPTYPE_PCPU_ALIVE, PCPU_KPMAP_ALIVE_OFFSET},
 };
 
@@ -41,6 +42,7 @@ static void kpmap_fill(struct sys_kpmap *k, int hz, int64_t tsc_freq, int fast_g
 	memcpy(k->header, kpmap_header, sizeof(kpmap_header));
 	k->version = KPMAP_VERSION;
 	k->tsc_freq = tsc_freq;
+	k->tsc_shift = pcpu_tsc_shift(tsc_freq);
 	k->tick_freq = hz;
 	k->fast_gtod = fast_gtod;
 	clock_gettime(CLOCK_MONOTONIC, &up);
@@ -116,6 +118,15 @@ int pcpu_kpmap_create(struct pcpu_kpmap_writer *w, const char *path, int hz, int
 	w->dev = st.st_dev;
 	w->ino = st.st_ino;
 	return 0;
+}
+
+uint32_t pcpu_tsc_shift(int64_t tsc_freq)
+{
+	uint32_t shift = 0;
+
+	while (tsc_freq > 0 && (uint64_t)tsc_freq >> shift >= PCPU_TSC_COUNTS_MAX)
+		shift++;
+	return shift;
 }
 
 static void store_ts(struct timespec *slot, const struct timespec *v)

@@ -3,8 +3,9 @@
  * trusted, pair it with the kernel's clocks every tick and steer the published rate) and
  * the reader's (ukp_clock_gettime(CLOCK_MONOTONIC/REALTIME)).
  *
- * Model. Slot s serves, at TSC count c, uptime = clock_secs[s] s + conv * (c - clock_base[s])
- * / 2^32 ns (32-bit counts, as DragonFly's), and realtime = uptime + ts_basetime[s].
+ * Model. Slot s serves, at count c = (TSC >> tsc_shift) + timer_base, uptime = clock_secs[s] s
+ * + conv * (c - clock_base[s]) / 2^32 ns (32-bit counts, as DragonFly's; timer_base is 0
+ * here), and realtime = uptime + ts_basetime[s].
  * Every tick kpmapd pairs a TSC count with CLOCK_MONOTONIC and re-anchors, so the error of
  * a slot is its rate error times its age (at most a few ticks: older slots are refused),
  * plus the pairing error (the pair is taken between two TSC reads at most 400 ns apart,
@@ -128,14 +129,12 @@ void pcpu_tsclock_init(struct pcpu_tsclock *c)
 		c->freq = tsc_measure();
 	if (!invariant)
 		return;
-	/* 32-bit counts must hold a second and a tick: DragonFly shifts the TSC for faster
-	 * ones, but its tsc_shift cannot be published here. The one header that gives it a
-	 * type (KPTYPE_TSC_SHIFT = 0x8005 | UKPLEN_4, a KPMAP_VERSION 2 development branch
-	 * of DragonFly) gives that number to KPTYPE_FAST_GTOD in the later layout that
-	 * <pcpu/upmap.h> follows, whose struct has no tsc_shift field. */
-	if (c->freq <= 0 || c->freq >= (int64_t)UINT32_MAX * 15 / 16)
+	/* 32-bit counts must hold a second and a tick: a faster TSC is shifted, as on
+	 * DragonFly, by the tsc_shift pcpu_kpmap_create() publishes for this frequency. */
+	if (c->freq <= 0)
 		return;
-	c->rate = (uint32_t)((1000000000ULL << 32) / (uint64_t)c->freq);
+	c->shift = pcpu_tsc_shift(c->freq);
+	c->rate = (uint32_t)((1000000000ULL << 32) / ((uint64_t)c->freq >> c->shift));
 	pcpu_tsclock_recheck(c);
 }
 
@@ -194,7 +193,8 @@ static uint32_t counts_for(uint32_t conv, int64_t frac)
 static void track_rate(struct pcpu_tsclock *c, uint64_t tsc, int64_t now)
 {
 	if (c->ref_tsc != 0 && now - c->ref_ns >= 1000000000 && tsc > c->ref_tsc) {
-		uint64_t r = ((uint64_t)(now - c->ref_ns) << 32) / (tsc - c->ref_tsc);
+		uint64_t r = ((uint64_t)(now - c->ref_ns) << 32) /
+			     ((tsc - c->ref_tsc) >> c->shift);
 
 		/* Within 1000 ppm of the calibration: anything else is a bad pair. */
 		if (r > c->rate - c->rate / 1000 && r < c->rate + c->rate / 1000)
@@ -212,13 +212,14 @@ static struct pcpu_kpmap_tsc next_slot(struct pcpu_tsclock *c, uint64_t tsc, int
 				       int64_t basetime, int64_t period_ns)
 {
 	struct pcpu_kpmap_tsc t;
+	uint32_t count = (uint32_t)(tsc >> c->shift);
 	int64_t start = truth, lead = 0, conv;
 
 	/* One more nanosecond than the old slot: the new one serves from the moment it is
 	 * published, a little after tsc, with a rate a few ppm different; over those few
 	 * microseconds that is far below a nanosecond, and rounding is at most one. */
 	if (c->published) {
-		int64_t served = slot_ns(&c->last, (uint32_t)tsc) + 1;
+		int64_t served = slot_ns(&c->last, count) + 1;
 
 		if (served > truth && served - truth < STEP_MAX_NS)
 			start = served;
@@ -230,7 +231,7 @@ static struct pcpu_kpmap_tsc next_slot(struct pcpu_tsclock *c, uint64_t tsc, int
 		conv = (int64_t)c->rate - (int64_t)c->rate / 1000;
 	t.conv = (uint32_t)conv;
 	t.clock_secs = (uint32_t)(start / 1000000000);
-	t.clock_base = (uint32_t)tsc - counts_for(t.conv, start % 1000000000);
+	t.clock_base = count - counts_for(t.conv, start % 1000000000);
 	t.basetime = ts_of(basetime);
 	return t;
 }

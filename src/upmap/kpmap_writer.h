@@ -33,14 +33,22 @@ int pcpu_kpmap_create(struct pcpu_kpmap_writer *w, const char *path, int hz, int
 void pcpu_kpmap_tick(struct sys_kpmap *k, const struct timespec *uptime,
 		     const struct timespec *realtime);
 
-/* DragonFly's TSC clock for one slot (<pcpu/upmap.h>): the count rdtsc() + timer_base
- * (timer_base is 0 here) was clock_base at the start of second clock_secs of uptime, a
- * count is conv / 2^32 ns (conv 0: no TSC clock), and realtime is uptime + basetime. */
+/* DragonFly's TSC clock for one slot (<pcpu/upmap.h>): the count (rdtsc() >> tsc_shift)
+ * + timer_base (timer_base is 0 here) was clock_base at the start of second clock_secs
+ * of uptime, a count is conv / 2^32 ns (conv 0: no TSC clock), and realtime is uptime +
+ * basetime. */
 struct pcpu_kpmap_tsc {
 	uint32_t conv;
 	uint32_t clock_base, clock_secs;
 	struct timespec basetime;
 };
+
+/* Counts per second the 32-bit count may take: a second and a tick (hz >= 16) in 32 bits. */
+#define PCPU_TSC_COUNTS_MAX ((uint64_t)UINT32_MAX / 16 * 15)
+
+/* The tsc_shift of a TSC of tsc_freq Hz, which pcpu_kpmap_create() publishes: the least
+ * that brings its counts per second below PCPU_TSC_COUNTS_MAX (0 below 4 GHz). */
+uint32_t pcpu_tsc_shift(int64_t tsc_freq);
 
 /* pcpu_kpmap_tick() with the TSC clock of the slot, or none (freq64_nsec 0) when NULL. */
 void pcpu_kpmap_tick_tsc(struct sys_kpmap *k, const struct timespec *uptime,
@@ -55,7 +63,8 @@ struct pcpu_tsclock {
 	struct pcpu_kpmap_tsc last;
 	uint64_t ref_tsc; /* a pairing about a second old, for the rate */
 	int64_t ref_ns;
-	uint32_t rate; /* ns per count << 32 measured against CLOCK_MONOTONIC */
+	uint32_t shift; /* pcpu_tsc_shift(freq): a count is the TSC >> shift */
+	uint32_t rate;	/* ns per count << 32 measured against CLOCK_MONOTONIC */
 };
 
 /* Measures the TSC (may sleep 50 ms) and checks that it can be trusted. */

@@ -62,6 +62,10 @@ Test(tools_kpmap, every_field_is_decoded)
 	cr_assert_str_eq(field_of(r.out, "0x8501", 3), "ts_uptime");
 	cr_assert_str_eq(field_of(r.out, "0x8303", 3), "tsc_freq");
 	cr_assert_str_eq(field_of(r.out, "0x8205", 3), "fast_gtod");
+	cr_assert_str_eq(field_of(r.out, "0x820b", 3), "tsc_shift");
+	/* 0 below 4 GHz (the limit upmap(4) gives), more above. */
+	cr_assert_eq(strtoll(field_of(r.out, "0x8303", 4), NULL, 10) < 4026531825LL,
+		     strcmp(field_of(r.out, "0x820b", 4), "0") == 0, "%s", r.out);
 	sec = strtoll(field_of(r.out, "0x8502", 4), NULL, 10);
 	cr_assert_lt(llabs(sec - (long long)time(NULL)), 5, "realtime: %s", r.out);
 	run_free(&r);

@@ -117,6 +117,26 @@ Test(kpmap_tsc, kpmapd_lists_the_version_2_fields_at_their_struct_offsets)
 	cr_assert_eq(ukp_find(k, KPTYPE_CLOCK_BASE), k + offsetof(struct sys_kpmap, clock_base));
 	cr_assert_eq(ukp_find(k, KPTYPE_CLOCK_SECS), k + offsetof(struct sys_kpmap, clock_secs));
 	cr_assert_eq(ukp_find(k, KPTYPE_TS_BASETIME), k + offsetof(struct sys_kpmap, ts_basetime));
+	cr_assert_eq(ukp_find(k, KPTYPE_TSC_SHIFT), k + offsetof(struct sys_kpmap, tsc_shift));
+	cr_assert_eq(ukp_find(k, KPTYPE_FAST_GTOD), k + offsetof(struct sys_kpmap, fast_gtod));
+	cr_assert_eq(((const struct sys_kpmap *)k)->tsc_shift,
+		     pcpu_tsc_shift(((const struct sys_kpmap *)k)->tsc_freq));
+}
+
+/* A second and a tick of counts in 32 bits: no shift below 4 GHz, one more per doubling. */
+Test(kpmap_tsc, the_tsc_shift_keeps_a_second_of_counts_in_32_bits)
+{
+	cr_assert_eq(pcpu_tsc_shift(0), 0);
+	cr_assert_eq(pcpu_tsc_shift(-1), 0);
+	cr_assert_eq(pcpu_tsc_shift(2300000000), 0);
+	cr_assert_eq(pcpu_tsc_shift((int64_t)PCPU_TSC_COUNTS_MAX - 1), 0);
+	cr_assert_eq(pcpu_tsc_shift((int64_t)PCPU_TSC_COUNTS_MAX), 1);
+	cr_assert_eq(pcpu_tsc_shift(5000000000), 1);
+	cr_assert_eq(pcpu_tsc_shift(9000000000), 2);
+	cr_assert_eq(pcpu_tsc_shift(INT64_MAX), 32);
+	for (int64_t f = 1000000; f < 1000000000000000; f = f * 3 / 2)
+		cr_assert_lt((uint64_t)f >> pcpu_tsc_shift(f), PCPU_TSC_COUNTS_MAX, "%lld Hz",
+			     (long long)f);
 }
 
 Test(kpmap_tsc, kpmapd_publishes_the_tsc_clock_exactly_when_the_tsc_is_trusted)
@@ -186,16 +206,19 @@ static struct pcpu_kpmap_writer plant(void)
 	return w;
 }
 
-/* The slot of kpmapd's clock, but 1000 s ahead: a reader that uses it shows the lead. */
-static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *real)
+/* The slot of kpmapd's clock for counts of the TSC >> shift, but 1000 s ahead: a reader
+ * that uses it shows the lead. */
+static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *real,
+					uint32_t shift)
 {
 	struct pcpu_tsclock c;
-	uint64_t now = 0;
+	uint64_t now = 0, counts_per_s;
 
 	pcpu_tsclock_init(&c);
 	pcpu_tsclock_recheck(&c);
 	if (!c.trusted)
 		cr_skip_test("no trusted TSC on this machine");
+	counts_per_s = (uint64_t)c.freq >> shift;
 #if defined(__x86_64__)
 	now = __builtin_ia32_rdtsc();
 #endif
@@ -203,27 +226,50 @@ static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *re
 	clock_gettime(CLOCK_REALTIME, real);
 	up->tv_sec += 1000;
 	return (struct pcpu_kpmap_tsc){
-		.conv = c.rate,
+		.conv = (uint32_t)((1000000000ULL << 32) / counts_per_s),
 		.clock_secs = (uint32_t)up->tv_sec,
-		.clock_base = (uint32_t)now -
-			      (uint32_t)((uint64_t)up->tv_nsec * (uint64_t)c.freq / 1000000000u),
+		.clock_base = (uint32_t)(now >> shift) -
+			      (uint32_t)((uint64_t)up->tv_nsec * counts_per_s / 1000000000u),
 		.basetime = {real->tv_sec - up->tv_sec, 0},
 	};
 }
 
-Test(kpmap_tsc, the_reader_serves_the_published_slot)
+/* ukp's CLOCK_MONOTONIC minus the kernel's, which must be the planted lead of 1000 s. */
+static void assert_the_planted_slot_is_read(void)
 {
-	struct pcpu_kpmap_writer w = plant();
-	struct timespec up, real, ukp, sys;
-	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real);
+	struct timespec ukp, sys;
 
-	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
 	cr_assert_not_null(kpmap_map());
 	cr_assert_eq(ukp_clock_gettime(CLOCK_MONOTONIC, &ukp), 0);
 	clock_gettime(CLOCK_MONOTONIC, &sys);
 	cr_assert_lt(llabs(ns_of(&ukp) - ns_of(&sys) - 1000000000000LL), 1000000,
 		     "the planted slot was not read: %lld ns apart",
 		     (long long)(ns_of(&ukp) - ns_of(&sys)));
+}
+
+Test(kpmap_tsc, the_reader_serves_the_published_slot)
+{
+	struct pcpu_kpmap_writer w = plant();
+	struct timespec up, real;
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
+
+	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
+	assert_the_planted_slot_is_read();
+	pcpu_kpmap_retire(&w);
+}
+
+/* As kpmapd publishes for a TSC of 4 GHz or more: counts of the TSC >> 1 (one count must
+ * stay under a nanosecond, as conv is a uint32_t). A reader that does not shift counts
+ * twice the time since the anchor and fails the age check or shows the error. */
+Test(kpmap_tsc, the_reader_shifts_the_tsc_by_tsc_shift)
+{
+	struct pcpu_kpmap_writer w = plant();
+	struct timespec up, real;
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 1);
+
+	w.map->tsc_shift = 1;
+	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
+	assert_the_planted_slot_is_read();
 	pcpu_kpmap_retire(&w);
 }
 
@@ -231,7 +277,7 @@ Test(kpmap_tsc, a_slot_older_than_three_ticks_is_not_served)
 {
 	struct pcpu_kpmap_writer w = plant();
 	struct timespec up, real;
-	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real);
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
 
 	/* Anchored 50 ms before what its clock serves: 5 ticks old. */
 	up.tv_sec -= 1;

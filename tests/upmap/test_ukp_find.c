@@ -63,6 +63,16 @@ Test(ukp_find, kpmap_version_2_type_numbers_are_dragonflys)
 	cr_assert_eq(UKPLEN_DECODE(KPTYPE_TIMER_BASE), sizeof(((struct sys_kpmap *)0)->timer_base));
 }
 
+/* KPTYPE_TSC_SHIFT: DragonFly's name and width (a uint32_t), but not its development
+ * branch's number 0x8205, which is KPTYPE_FAST_GTOD's in the layout followed here: a
+ * lookup of either must find its own field. */
+Test(ukp_find, kpmap_tsc_shift_has_dragonflys_width_and_an_id_of_its_own)
+{
+	cr_assert_eq(KPTYPE_TSC_SHIFT, 0x820b);
+	cr_assert_eq(UKPLEN_DECODE(KPTYPE_TSC_SHIFT), sizeof(((struct sys_kpmap *)0)->tsc_shift));
+	cr_assert_neq(KPTYPE_TSC_SHIFT & 0xF0FF, KPTYPE_FAST_GTOD & 0xF0FF);
+}
+
 Test(ukp_find, same_id_with_another_width_is_not_found)
 {
 	ukpheader_t *map = blank_map();

@@ -57,6 +57,7 @@ static const struct field_type types[] = {
 	{KPTYPE_CLOCK_BASE, "clock_base", K_PAIR, 0},
 	{KPTYPE_CLOCK_SECS, "clock_secs", K_PAIR, 0},
 	{KPTYPE_TS_BASETIME, "ts_basetime", K_TS, 0},
+	{KPTYPE_TSC_SHIFT, "tsc_shift", K_INT, 0},
 	{KPTYPE_PCPU_ALIVE, "kpmapd_alive", K_ALIVE, 0},
 };
 /* clang-format on */
