@@ -193,8 +193,7 @@ static uint32_t counts_for(uint32_t conv, int64_t frac)
 static void track_rate(struct pcpu_tsclock *c, uint64_t tsc, int64_t now)
 {
 	if (c->ref_tsc != 0 && now - c->ref_ns >= 1000000000 && tsc > c->ref_tsc) {
-		uint64_t r = ((uint64_t)(now - c->ref_ns) << 32) /
-			     ((tsc - c->ref_tsc) >> c->shift);
+		uint64_t r = ((uint64_t)(now - c->ref_ns) << 32) / ((tsc - c->ref_tsc) >> c->shift);
 
 		/* Within 1000 ppm of the calibration: anything else is a bad pair. */
 		if (r > c->rate - c->rate / 1000 && r < c->rate + c->rate / 1000)

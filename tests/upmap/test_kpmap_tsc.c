@@ -208,8 +208,7 @@ static struct pcpu_kpmap_writer plant(void)
 
 /* The slot of kpmapd's clock for counts of the TSC >> shift, but 1000 s ahead: a reader
  * that uses it shows the lead. */
-static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *real,
-					uint32_t shift)
+static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *real, uint32_t shift)
 {
 	struct pcpu_tsclock c;
 	uint64_t now = 0, counts_per_s;
