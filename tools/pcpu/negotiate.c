@@ -8,7 +8,7 @@
 /* One element of a header list: "token;param=value;q=0.5", trimmed. */
 struct element {
 	char token[64];
-	char version[16]; /* the version parameter, "" when none */
+	char version[32]; /* the version parameter, "" when none; as long as any value */
 	double q;
 };
 
