@@ -19,17 +19,17 @@ static inline uint64_t bench_work(uint64_t x)
 }
 
 /* Defines void fn(void *arg, uint64_t n); op may use the step number i. */
-#define BENCH_AMID(fn, op)                                                       \
-	void fn(void *arg, uint64_t n)                                           \
-	{                                                                        \
-		uint64_t a = 88172645463325252ull, b = 1, c = 2, d = 3;          \
-		(void)arg;                                                       \
-		for (uint64_t i = 0; i < n; i++) {                               \
-			a = bench_work(a), b = bench_work(b), c = bench_work(c), \
-			d = bench_work(d);                                       \
-			op;                                                      \
-		}                                                                \
-		bench_keep(a ^ b ^ c ^ d);                                       \
+#define BENCH_AMID(fn, op)                                                            \
+	void fn(void *arg, uint64_t n)                                                \
+	{                                                                             \
+		uint64_t a = 88172645463325252ull, b = 1, c = 2, d = 3, e = 4, f = 5; \
+		(void)arg;                                                            \
+		for (uint64_t i = 0; i < n; i++) {                                    \
+			a = bench_work(a), b = bench_work(b), c = bench_work(c),      \
+			d = bench_work(d), e = bench_work(e), f = bench_work(f);      \
+			op;                                                           \
+		}                                                                     \
+		bench_keep(a ^ b ^ c ^ d ^ e ^ f);                                    \
 	}
 
 #define BENCH_AMID_NOTHING __asm__ volatile("" : : : "memory")

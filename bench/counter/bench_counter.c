@@ -73,45 +73,54 @@ static double ns_per_add(bench_body_fn *fn, int t)
 /* One loop kind against the bare add: ns per add, or the net ns per add amid work. */
 struct kind {
 	const char *name;
-	bench_body_fn *counter, *dpcpu, *bare, *work; /* work: the "amid" loop without adds */
+	bench_body_fn *counter, *dpcpu, *bare, *bare_whole;
+	bench_body_fn *work; /* the "amid" loop without adds */
 	int adds_per_iter;
 };
 
 /* The loops of one kind take turns, ROUNDS times, and each keeps its best: a burst of
  * load from other processes then falls on all of them alike, rather than on whichever
  * ran while it lasted, which matters most for the net cost amid work, a difference of
- * two such figures. */
+ * two such figures. The baseline is the faster form of the bare add (bare_rseq.h). */
 enum { ROUNDS = 5 };
 
 static void versus_bare(const struct kind *k, const char *caller)
 {
-	bench_body_fn *fn[4] = {k->work, k->bare, k->counter, k->dpcpu};
-	double best[4] = {0, 1e300, 1e300, 1e300};
+	enum { WORK, BARE, BARE_WHOLE, COUNTER, DPCPU, N };
+	bench_body_fn *fn[N] = {k->work, k->bare, k->bare_whole, k->counter, k->dpcpu};
+	double best[N] = {0, 1e300, 1e300, 1e300, 1e300}, bare;
+	const char *bare_name;
 	char name[96];
 
 	for (int r = 0; r < ROUNDS; r++)
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < N; i++) {
 			if (fn[i] == NULL)
 				continue;
-			double ns = ns_per_add(fn[i], 1) / (i == 0 ? 1 : k->adds_per_iter);
+			double ns = ns_per_add(fn[i], 1) / (i == WORK ? 1 : k->adds_per_iter);
 			best[i] = r == 0 || ns < best[i] ? ns : best[i];
 		}
+	bare = best[BARE] <= best[BARE_WHOLE] ? best[BARE] : best[BARE_WHOLE];
+	bare_name = best[BARE] <= best[BARE_WHOLE] ? "bare rseq add, indexed"
+						   : "bare rseq add, whole address";
 	snprintf(name, sizeof(name), "counter_u64_add, %s%s", k->name, caller);
-	bench_report(name, best[2] - best[0], "bare rseq add", best[1] - best[0], "ns");
+	bench_report(name, best[COUNTER] - best[WORK], bare_name, bare - best[WORK], "ns");
 	snprintf(name, sizeof(name), "DPCPU_ADD, %s%s", k->name, caller);
-	bench_report(name, best[3] - best[0], "bare rseq add", best[1] - best[0], "ns");
+	bench_report(name, best[DPCPU] - best[WORK], bare_name, bare - best[WORK], "ns");
 }
 
 static void loops(void)
 {
 	static const struct kind kinds[] = {
-		{"tight", counter_tight, dpcpu_tight, bare_tight, NULL, 1},
-		{"16 round-robin", counter_rr, dpcpu_rr, bare_rr, NULL, RR},
-		{"net amid ALU work", counter_amid, dpcpu_amid, bare_amid, work_only, 1},
-		{"tight", counter_tight_pic, dpcpu_tight_pic, bare_tight_pic, NULL, 1},
-		{"16 round-robin", counter_rr_pic, dpcpu_rr_pic, bare_rr_pic, NULL, RR},
+		{"tight", counter_tight, dpcpu_tight, bare_tight, bare_tight_whole, NULL, 1},
+		{"16 round-robin", counter_rr, dpcpu_rr, bare_rr, bare_rr_whole, NULL, RR},
+		{"net amid ALU work", counter_amid, dpcpu_amid, bare_amid, bare_amid_whole,
+		 work_only, 1},
+		{"tight", counter_tight_pic, dpcpu_tight_pic, bare_tight_pic, bare_tight_whole_pic,
+		 NULL, 1},
+		{"16 round-robin", counter_rr_pic, dpcpu_rr_pic, bare_rr_pic, bare_rr_whole_pic,
+		 NULL, RR},
 		{"net amid ALU work", counter_amid_pic, dpcpu_amid_pic, bare_amid_pic,
-		 work_only_pic, 1},
+		 bare_amid_whole_pic, work_only_pic, 1},
 	};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -121,11 +130,14 @@ static void loops(void)
 static void adds(int t)
 {
 	double mine = ns_per_add(counter_tight, t), bare = ns_per_add(bare_tight, t);
+	double whole = ns_per_add(bare_tight_whole, t);
 	char name[64];
+
+	bare = bare <= whole ? bare : whole; /* the faster form, as in versus_bare() */
 
 	snprintf(name, sizeof(name), "counter_u64_add throughput, %d thread%s", t,
 		 t > 1 ? "s" : "");
-	bench_report(name, t / mine * 1e3, "bare rseq add", t / bare * 1e3, "Mop/s");
+	bench_report(name, t / mine * 1e3, "bare rseq add, faster form", t / bare * 1e3, "Mop/s");
 	snprintf(name, sizeof(name), "counter_u64_add, %d thread%s", t, t > 1 ? "s" : "");
 	bench_report(name, mine, "(a) thread-local increment", ns_per_add(plain_local, t), "ns");
 	bench_report(name, mine, "(b) one shared atomic", ns_per_add(shared_atomic, t), "ns");

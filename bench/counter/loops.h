@@ -18,16 +18,19 @@ struct loop_targets {
 };
 extern struct loop_targets loop_targets;
 
-#define LOOP_BODIES(sfx)                                \
-	void counter_tight##sfx(void *arg, uint64_t n); \
-	void counter_rr##sfx(void *arg, uint64_t n);    \
-	void counter_amid##sfx(void *arg, uint64_t n);  \
-	void dpcpu_tight##sfx(void *arg, uint64_t n);   \
-	void dpcpu_rr##sfx(void *arg, uint64_t n);      \
-	void dpcpu_amid##sfx(void *arg, uint64_t n);    \
-	void bare_tight##sfx(void *arg, uint64_t n);    \
-	void bare_rr##sfx(void *arg, uint64_t n);       \
-	void bare_amid##sfx(void *arg, uint64_t n);     \
+#define LOOP_BODIES(sfx)                                   \
+	void counter_tight##sfx(void *arg, uint64_t n);    \
+	void counter_rr##sfx(void *arg, uint64_t n);       \
+	void counter_amid##sfx(void *arg, uint64_t n);     \
+	void dpcpu_tight##sfx(void *arg, uint64_t n);      \
+	void dpcpu_rr##sfx(void *arg, uint64_t n);         \
+	void dpcpu_amid##sfx(void *arg, uint64_t n);       \
+	void bare_tight##sfx(void *arg, uint64_t n);       \
+	void bare_rr##sfx(void *arg, uint64_t n);          \
+	void bare_amid##sfx(void *arg, uint64_t n);        \
+	void bare_tight_whole##sfx(void *arg, uint64_t n); \
+	void bare_rr_whole##sfx(void *arg, uint64_t n);    \
+	void bare_amid_whole##sfx(void *arg, uint64_t n);  \
 	void work_only##sfx(void *arg, uint64_t n)
 
 LOOP_BODIES();
