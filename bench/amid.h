@@ -1,8 +1,11 @@
 /*
- * "Amid work" loops: one operation per step of four independent xorshift lanes, enough
+ * "Amid work" loops: one operation per step of six independent xorshift lanes, enough
  * ALU work that the loop is bound by the execution ports, so an operation's own
  * instructions show as a net cost: the loop's time less that of the same loop whose
- * operation is only the compiler barrier every add carries (BENCH_AMID_NOTHING).
+ * operation is only the compiler barrier every add carries (BENCH_AMID_NOTHING). Six,
+ * because a lane is a chain of six dependent operations: with four, a core of five ALU
+ * ports (Intel's Sapphire Rapids) waits on the chains with ports to spare, and an add
+ * there showed a net cost of zero or less.
  */
 #ifndef PCPU_BENCH_AMID_H
 #define PCPU_BENCH_AMID_H

@@ -35,7 +35,8 @@ extern "C" {
  * domain's creation), and the compiler may keep it in a register across a loop. A copy
  * read before that store is the first value, whose area is never registered, so a stale
  * read can only send an add to the library's out-of-line path: one word, so the offset
- * and the stride are never mixed from two stores.
+ * and the stride are never mixed from two stores (DPCPU_PTR loads the halves apart,
+ * for the reason and with the argument <pcpu/pcpu.h> gives).
  */
 extern PCPU_EXPORT const uint64_t pcpu_percpu_hot;
 
