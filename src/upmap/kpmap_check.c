@@ -11,21 +11,7 @@
 
 /* Every field a client reads must be where struct sys_kpmap has it: the fast paths use the
  * structure, and the header walk proves the writer agrees with it. */
-static const ukpheader_t kpmap_required[] = {
-	{KPTYPE_UPTICKS, offsetof(struct sys_kpmap, upticks)},
-	{KPTYPE_TS_UPTIME, offsetof(struct sys_kpmap, ts_uptime)},
-	{KPTYPE_TS_REALTIME, offsetof(struct sys_kpmap, ts_realtime)},
-	{KPTYPE_TSC_FREQ, offsetof(struct sys_kpmap, tsc_freq)},
-	{KPTYPE_TICK_FREQ, offsetof(struct sys_kpmap, tick_freq)},
-	{KPTYPE_FAST_GTOD, offsetof(struct sys_kpmap, fast_gtod)},
-	{KPTYPE_TIMER_BASE, offsetof(struct sys_kpmap, timer_base)},
-	{KPTYPE_FREQ_NSEC, offsetof(struct sys_kpmap, freq64_nsec)},
-	{KPTYPE_CLOCK_BASE, offsetof(struct sys_kpmap, clock_base)},
-	{KPTYPE_CLOCK_SECS, offsetof(struct sys_kpmap, clock_secs)},
-	{KPTYPE_TS_BASETIME, offsetof(struct sys_kpmap, ts_basetime)},
-	{KPTYPE_TSC_SHIFT, offsetof(struct sys_kpmap, tsc_shift)},
-	{KPTYPE_PCPU_ALIVE, PCPU_KPMAP_ALIVE_OFFSET},
-};
+static const ukpheader_t kpmap_required[] = {PCPU_KPMAP_HEADER(PCPU_KPMAP_HEADER_ENTRY)};
 
 int pcpu_kpmap_check(const void *map)
 {

@@ -58,6 +58,27 @@ void pcpu_proctitle_after_fork(struct sys_upmap *u);
  * type is KPTYPE_PCPU_ALIVE in <pcpu/upmap.h>. */
 #define PCPU_KPMAP_ALIVE_OFFSET 512
 
+/* X(type, offset) for every entry of a kpmap's header: the header kpmapd writes
+ * (kpmap_publish.c) and the entries clients require before they trust a map
+ * (kpmap_check.c), so that the two cannot disagree. */
+#define PCPU_KPMAP_OFFSET(field) offsetof(struct sys_kpmap, field)
+#define PCPU_KPMAP_HEADER(X)                                  \
+	X(UKPTYPE_VERSION, PCPU_KPMAP_OFFSET(version))        \
+	X(KPTYPE_UPTICKS, PCPU_KPMAP_OFFSET(upticks))         \
+	X(KPTYPE_TS_UPTIME, PCPU_KPMAP_OFFSET(ts_uptime))     \
+	X(KPTYPE_TS_REALTIME, PCPU_KPMAP_OFFSET(ts_realtime)) \
+	X(KPTYPE_TSC_FREQ, PCPU_KPMAP_OFFSET(tsc_freq))       \
+	X(KPTYPE_TICK_FREQ, PCPU_KPMAP_OFFSET(tick_freq))     \
+	X(KPTYPE_FAST_GTOD, PCPU_KPMAP_OFFSET(fast_gtod))     \
+	X(KPTYPE_TIMER_BASE, PCPU_KPMAP_OFFSET(timer_base))   \
+	X(KPTYPE_FREQ_NSEC, PCPU_KPMAP_OFFSET(freq64_nsec))   \
+	X(KPTYPE_CLOCK_BASE, PCPU_KPMAP_OFFSET(clock_base))   \
+	X(KPTYPE_CLOCK_SECS, PCPU_KPMAP_OFFSET(clock_secs))   \
+	X(KPTYPE_TS_BASETIME, PCPU_KPMAP_OFFSET(ts_basetime)) \
+	X(KPTYPE_TSC_SHIFT, PCPU_KPMAP_OFFSET(tsc_shift))     \
+	X(KPTYPE_PCPU_ALIVE, PCPU_KPMAP_ALIVE_OFFSET)
+#define PCPU_KPMAP_HEADER_ENTRY(type, offset) {type, offset},
+
 /* Opens pcpu_kpmap_path() with flags, a regular file only (sys/open.h: no link followed,
  * no FIFO waited on), and fills *st. The descriptor, or -1 with errno (EINVAL: not a
  * regular file). */

@@ -233,28 +233,28 @@ static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *re
 	};
 }
 
-/* ukp's CLOCK_MONOTONIC minus the kernel's, which must be the planted lead of 1000 s. */
-static void assert_the_planted_slot_is_read(void)
+/* Plants a slot 1000 s ahead for counts of the TSC >> shift, with that tsc_shift, and
+ * checks that ukp's CLOCK_MONOTONIC minus the kernel's is the planted lead. */
+static void assert_a_planted_slot_is_read(uint32_t shift)
 {
-	struct timespec ukp, sys;
+	struct pcpu_kpmap_writer w = plant();
+	struct timespec up, real, ukp, sys;
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, shift);
 
+	w.map->tsc_shift = shift;
+	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
 	cr_assert_not_null(kpmap_map());
 	cr_assert_eq(ukp_clock_gettime(CLOCK_MONOTONIC, &ukp), 0);
 	clock_gettime(CLOCK_MONOTONIC, &sys);
 	cr_assert_lt(llabs(ns_of(&ukp) - ns_of(&sys) - 1000000000000LL), 1000000,
 		     "the planted slot was not read: %lld ns apart",
 		     (long long)(ns_of(&ukp) - ns_of(&sys)));
+	pcpu_kpmap_retire(&w);
 }
 
 Test(kpmap_tsc, the_reader_serves_the_published_slot)
 {
-	struct pcpu_kpmap_writer w = plant();
-	struct timespec up, real;
-	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
-
-	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
-	assert_the_planted_slot_is_read();
-	pcpu_kpmap_retire(&w);
+	assert_a_planted_slot_is_read(0);
 }
 
 /* As kpmapd publishes for a TSC of 4 GHz or more: counts of the TSC >> 1 (one count must
@@ -262,14 +262,7 @@ Test(kpmap_tsc, the_reader_serves_the_published_slot)
  * twice the time since the anchor and fails the age check or shows the error. */
 Test(kpmap_tsc, the_reader_shifts_the_tsc_by_tsc_shift)
 {
-	struct pcpu_kpmap_writer w = plant();
-	struct timespec up, real;
-	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 1);
-
-	w.map->tsc_shift = 1;
-	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
-	assert_the_planted_slot_is_read();
-	pcpu_kpmap_retire(&w);
+	assert_a_planted_slot_is_read(1);
 }
 
 Test(kpmap_tsc, a_slot_older_than_three_ticks_is_not_served)
