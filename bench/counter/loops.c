@@ -62,13 +62,13 @@ AMID(dpcpu_amid, DPCPU_ADD(tight, 1));
 
 /* The bare add's loops, of each form of its commit (bare_rseq.h). */
 #define BARE_LOOPS(form, add)                                                  \
-	void LOOP(bare_tight##form)(void *arg, uint64_t n)                     \
+	void LOOP(bare##form##_tight)(void *arg, uint64_t n)                   \
 	{                                                                      \
 		(void)arg;                                                     \
 		for (uint64_t i = 0; i < n; i++)                               \
 			add(loop_targets.slots, loop_targets.stride, 1);       \
 	}                                                                      \
-	void LOOP(bare_rr##form)(void *arg, uint64_t n)                        \
+	void LOOP(bare##form##_rr)(void *arg, uint64_t n)                      \
 	{                                                                      \
 		(void)arg;                                                     \
 		for (uint64_t i = 0; i < n; i++)                               \
@@ -76,7 +76,7 @@ AMID(dpcpu_amid, DPCPU_ADD(tight, 1));
 				add(loop_targets.slots + k * sizeof(uint64_t), \
 				    loop_targets.stride, 1);                   \
 	}                                                                      \
-	AMID(bare_amid##form, add(loop_targets.slots, loop_targets.stride, 1))
+	AMID(bare##form##_amid, add(loop_targets.slots, loop_targets.stride, 1))
 
 BARE_LOOPS(, bench_bare_rseq_add);
 BARE_LOOPS(_whole, bench_bare_rseq_add_whole);

@@ -18,19 +18,17 @@ struct loop_targets {
 };
 extern struct loop_targets loop_targets;
 
-#define LOOP_BODIES(sfx)                                   \
-	void counter_tight##sfx(void *arg, uint64_t n);    \
-	void counter_rr##sfx(void *arg, uint64_t n);       \
-	void counter_amid##sfx(void *arg, uint64_t n);     \
-	void dpcpu_tight##sfx(void *arg, uint64_t n);      \
-	void dpcpu_rr##sfx(void *arg, uint64_t n);         \
-	void dpcpu_amid##sfx(void *arg, uint64_t n);       \
-	void bare_tight##sfx(void *arg, uint64_t n);       \
-	void bare_rr##sfx(void *arg, uint64_t n);          \
-	void bare_amid##sfx(void *arg, uint64_t n);        \
-	void bare_tight_whole##sfx(void *arg, uint64_t n); \
-	void bare_rr_whole##sfx(void *arg, uint64_t n);    \
-	void bare_amid_whole##sfx(void *arg, uint64_t n);  \
+/* The tight, round-robin and amid loops of one kind of add. */
+#define LOOP_KIND(kind, sfx)                           \
+	void kind##_tight##sfx(void *arg, uint64_t n); \
+	void kind##_rr##sfx(void *arg, uint64_t n);    \
+	void kind##_amid##sfx(void *arg, uint64_t n);
+
+#define LOOP_BODIES(sfx)           \
+	LOOP_KIND(counter, sfx)    \
+	LOOP_KIND(dpcpu, sfx)      \
+	LOOP_KIND(bare, sfx)       \
+	LOOP_KIND(bare_whole, sfx) \
 	void work_only##sfx(void *arg, uint64_t n)
 
 LOOP_BODIES();
