@@ -3,7 +3,9 @@
  * (bare_rseq.h), in one run, each pair taking its values from one table: spread over
  * every bucket of a 12-bound histogram at random, so the search cannot be predicted and
  * the adds go to different cells (the worst case); in two neighbouring buckets, as
- * latencies tend to be; one value, always the same bucket. Observe's pair add alone (a
+ * latencies tend to be; varied values in one bucket; one value, always the same bucket
+ * (against an add of one constant, which some processors feed from the add before it
+ * at once). Observe's pair add alone (a
  * cell chosen without the search) shows the floor under it, and to one cell over and
  * over the floor under observing one value (each add waits for the 16-byte store before
  * it); a pair gives the net cost of each amid independent ALU work (amid.h), as in real
@@ -29,6 +31,7 @@ enum { ITERS = 20000000, NVALS = 1 << 16 }; /* more values than a branch predict
 static const uint64_t bounds[] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000};
 static const uint64_t linear[] = {100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200};
 static uint64_t vals[NVALS], near[NVALS]; /* near: two neighbouring buckets */
+static uint64_t within[NVALS];		  /* varied values, all in one bucket */
 static uint64_t lin_vals[NVALS];	  /* over linear's buckets */
 static pcpu_histogram_t hist, hist_linear;
 static counter_u64_t counter;
@@ -60,6 +63,8 @@ OVER(pair_add_varied, vals[i % NVALS], PAIR_ADD(v % 13));
 OVER(pair_add_one, 42, PAIR_ADD(3));
 OVER(observe_near, near[i % NVALS], pcpu_histogram_observe(hist, v));
 OVER(counter_near, near[i % NVALS], counter_u64_add(counter, (int64_t)v));
+OVER(observe_within, within[i % NVALS], pcpu_histogram_observe(hist, v));
+OVER(counter_within, within[i % NVALS], counter_u64_add(counter, (int64_t)v));
 OVER(observe_one, 42, pcpu_histogram_observe(hist, v));
 OVER(counter_one, 42, counter_u64_add(counter, (int64_t)v));
 OVER(observe_linear, lin_vals[i % NVALS], pcpu_histogram_observe(hist_linear, v));
@@ -105,7 +110,8 @@ static void fill_values(void)
 
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		vals[i] = lo + x % span;
-		near[i] = 101 + x % 400; /* (100, 250] and (250, 500] */
+		near[i] = 101 + x % 400;   /* (100, 250] and (250, 500] */
+		within[i] = 101 + x % 150; /* (100, 250] */
 		lin_vals[i] = x % 1300;
 	}
 }
@@ -133,7 +139,8 @@ int main(void)
 	bench_body_fn *const fn[] = {
 		observe_varied, counter_varied, bare_varied,	pair_add_varied, observe_one,
 		counter_one,	observe_amid,	counter_amid,	work_only,	 observe_near,
-		counter_near,	pair_add_one,	observe_linear, counter_linear,	 bare_whole_varied};
+		counter_near,	pair_add_one,	observe_linear, counter_linear,	 bare_whole_varied,
+		observe_within, counter_within};
 	enum { NFN = sizeof(fn) / sizeof(fn[0]) };
 	double ns[NFN], bare;
 	const char *bare_name;
@@ -150,6 +157,8 @@ int main(void)
 		     ns[1], "ns");
 	bench_report("observe, values in 2 neighbouring buckets", ns[9],
 		     "counter_u64_add, same values", ns[10], "ns");
+	bench_report("observe, varied values in one bucket", ns[15], "counter_u64_add, same values",
+		     ns[16], "ns");
 	bench_report("observe, one value", ns[4], "counter_u64_add, one value", ns[5], "ns");
 	bench_report("observe's pair add, always one cell", ns[11], "counter_u64_add, one value",
 		     ns[5], "ns");
