@@ -33,7 +33,8 @@ int pcpu_kpmap_check(const void *map)
 			return -1;
 		}
 	}
-	if (k->tick_freq <= 0) {
+	/* The reader shifts a 64-bit count by it: pcpu_tsc_shift() never exceeds 32. */
+	if (k->tick_freq <= 0 || k->tsc_shift > 32) {
 		errno = EINVAL;
 		return -1;
 	}

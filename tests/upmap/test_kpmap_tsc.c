@@ -265,6 +265,18 @@ Test(kpmap_tsc, the_reader_shifts_the_tsc_by_tsc_shift)
 	assert_a_planted_slot_is_read(1);
 }
 
+/* No pcpu_tsc_shift() is above 32, and a shift of 64 or more would be undefined. */
+Test(kpmap_tsc, a_map_with_a_tsc_shift_above_32_is_refused)
+{
+	struct pcpu_kpmap_writer w = plant();
+
+	w.map->tsc_shift = 33;
+	errno = 0;
+	cr_assert_null(kpmap_map());
+	cr_assert_eq(errno, EINVAL, "%s", strerror(errno));
+	pcpu_kpmap_retire(&w);
+}
+
 Test(kpmap_tsc, a_slot_older_than_three_ticks_is_not_served)
 {
 	struct pcpu_kpmap_writer w = plant();
