@@ -91,8 +91,13 @@ double bench_ops_per_sec(bench_body_fn *body, void *arg, uint64_t iters, int nth
 void bench_report(const char *name, double value, const char *baseline, double base_value,
 		  const char *unit)
 {
-	printf("%-44s %12.2f %-6s | %-32s %12.2f %-6s | ratio %6.2fx\n", name, value, unit,
-	       baseline, base_value, unit, base_value > 0 ? value / base_value : 0.0);
+	/* A baseline of 0 or less (a net cost within the noise) has no ratio, not 0. */
+	if (base_value > 0)
+		printf("%-44s %12.2f %-6s | %-32s %12.2f %-6s | ratio %6.2fx\n", name, value, unit,
+		       baseline, base_value, unit, value / base_value);
+	else
+		printf("%-44s %12.2f %-6s | %-32s %12.2f %-6s | ratio    n/a\n", name, value, unit,
+		       baseline, base_value, unit);
 	fflush(stdout);
 }
 

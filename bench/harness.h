@@ -17,8 +17,8 @@ double bench_ns_per_op(bench_body_fn *body, void *arg, uint64_t iters);
  * best of several repetitions. */
 double bench_ops_per_sec(bench_body_fn *body, void *arg, uint64_t iters, int nthreads);
 
-/* Prints "name  value unit  | baseline name  value unit | ratio", one line. lower_is_better
- * picks how the ratio is phrased: ratio = value / baseline in both cases. */
+/* Prints "name  value unit  | baseline name  value unit | ratio", one line, where ratio is
+ * value / baseline, or n/a for a baseline of 0 or less. */
 void bench_report(const char *name, double value, const char *baseline, double base_value,
 		  const char *unit);
 

@@ -73,9 +73,10 @@ typedef struct ukpheader {
 #define KPTYPE_TSC_FREQ (0x8003 | UKPLEN_8)
 #define KPTYPE_TICK_FREQ (0x8004 | UKPLEN_8)
 #define KPTYPE_FAST_GTOD (0x8005 | UKPLEN_4)
-/* KPMAP_VERSION 2: DragonFly's TSC clock, a 32-bit count ((rdtsc() >> tsc_shift) + timer_base) that
- * was clock_base[s] at the start of second clock_secs[s] of uptime, freq64_nsec the
- * nanoseconds per count << 32, ts_basetime[s] realtime minus uptime; s = upticks & 1. */
+/* KPMAP_VERSION 2: DragonFly's TSC clock, a 32-bit count ((rdtsc() >> tsc_shift) +
+ * timer_base) that was clock_base[s] at the start of second clock_secs[s] of uptime,
+ * freq64_nsec the nanoseconds per count << 32, ts_basetime[s] realtime minus uptime;
+ * s = upticks & 1. */
 #define KPTYPE_TIMER_BASE (0x8006 | UKPLEN_4)
 #define KPTYPE_FREQ_NSEC (0x8007 | UKPLEN_8)
 #define KPTYPE_CLOCK_BASE (0x8008 | UKPLEN_8)

@@ -11,7 +11,7 @@
 
 /* Every field a client reads must be where struct sys_kpmap has it: the fast paths use the
  * structure, and the header walk proves the writer agrees with it. */
-static const ukpheader_t kpmap_required[] = {PCPU_KPMAP_HEADER(PCPU_KPMAP_HEADER_ENTRY)};
+static const ukpheader_t kpmap_required[] = {PCPU_KPMAP_HEADER_ENTRIES};
 
 int pcpu_kpmap_check(const void *map)
 {
@@ -33,8 +33,9 @@ int pcpu_kpmap_check(const void *map)
 			return -1;
 		}
 	}
-	/* The reader shifts a 64-bit count by it: pcpu_tsc_shift() never exceeds 32. */
-	if (k->tick_freq <= 0 || k->tsc_shift > 32) {
+	/* The reader shifts a 64-bit count by tsc_shift: pcpu_tsc_shift() never exceeds 32.
+	 * kpmapd's timer_base is always 0, so the reader need not add it on every call. */
+	if (k->tick_freq <= 0 || k->tsc_shift > 32 || k->timer_base != 0) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -13,7 +13,7 @@
 
 #include "upmap/upmap_private.h"
 
-static const ukpheader_t kpmap_header[] = {PCPU_KPMAP_HEADER(PCPU_KPMAP_HEADER_ENTRY)};
+static const ukpheader_t kpmap_header[] = {PCPU_KPMAP_HEADER_ENTRIES};
 
 static uint32_t *kpmap_alive_word(struct sys_kpmap *k)
 {

@@ -30,7 +30,8 @@ static inline uint64_t pcpu_tsc_ordered(void)
 }
 
 /*
- * tsc_shift and timer_base are written once, before the map is renamed into place.
+ * tsc_shift is written once, before the map is renamed into place; timer_base is 0
+ * (pcpu_kpmap_check() refuses another), so the count is the shifted TSC itself.
  * Order: upticks with acquire, then the slot and the rate with acquire (a value of a
  * later publication makes the final re-read of upticks differ: see kpmap_time.c and
  * pcpu_kpmap_tick_tsc()), then the ordered TSC read, so the count is not older than the
@@ -42,7 +43,6 @@ static inline bool pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime,
 {
 	const uint32_t *upticks = (const uint32_t *)&k->upticks;
 	uint32_t w, conv, base, secs, shift = __atomic_load_n(&k->tsc_shift, __ATOMIC_RELAXED);
-	uint32_t timer_base = __atomic_load_n(&k->timer_base, __ATOMIC_RELAXED);
 	struct timespec anchor, bt = {0, 0};
 	uint64_t tsc, ns;
 	int64_t age;
@@ -65,7 +65,7 @@ static inline bool pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime,
 	if (conv == 0)
 		return false;
 	/* Nanoseconds since the start of second secs: about a second at most when fresh. */
-	ns = ((uint64_t)conv * (uint32_t)((uint32_t)(tsc >> shift) + timer_base - base)) >> 32;
+	ns = ((uint64_t)conv * (uint32_t)((uint32_t)(tsc >> shift) - base)) >> 32;
 	/* Stale (kpmapd stopped publishing, or the count wrapped) or far before the anchor:
 	 * the kernel's clock answers instead. Just before it (a slot kept over a tick
 	 * without a good pair, a TSC a few cycles behind on this CPU): the anchor, as the

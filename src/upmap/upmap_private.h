@@ -58,26 +58,26 @@ void pcpu_proctitle_after_fork(struct sys_upmap *u);
  * type is KPTYPE_PCPU_ALIVE in <pcpu/upmap.h>. */
 #define PCPU_KPMAP_ALIVE_OFFSET 512
 
-/* X(type, offset) for every entry of a kpmap's header: the header kpmapd writes
- * (kpmap_publish.c) and the entries clients require before they trust a map
+/* Every entry of a kpmap's header, as initializers of ukpheader_t: the header kpmapd
+ * writes (kpmap_publish.c) and the entries clients require before they trust a map
  * (kpmap_check.c), so that the two cannot disagree. */
-#define PCPU_KPMAP_OFFSET(field) offsetof(struct sys_kpmap, field)
-#define PCPU_KPMAP_HEADER(X)                                  \
-	X(UKPTYPE_VERSION, PCPU_KPMAP_OFFSET(version))        \
-	X(KPTYPE_UPTICKS, PCPU_KPMAP_OFFSET(upticks))         \
-	X(KPTYPE_TS_UPTIME, PCPU_KPMAP_OFFSET(ts_uptime))     \
-	X(KPTYPE_TS_REALTIME, PCPU_KPMAP_OFFSET(ts_realtime)) \
-	X(KPTYPE_TSC_FREQ, PCPU_KPMAP_OFFSET(tsc_freq))       \
-	X(KPTYPE_TICK_FREQ, PCPU_KPMAP_OFFSET(tick_freq))     \
-	X(KPTYPE_FAST_GTOD, PCPU_KPMAP_OFFSET(fast_gtod))     \
-	X(KPTYPE_TIMER_BASE, PCPU_KPMAP_OFFSET(timer_base))   \
-	X(KPTYPE_FREQ_NSEC, PCPU_KPMAP_OFFSET(freq64_nsec))   \
-	X(KPTYPE_CLOCK_BASE, PCPU_KPMAP_OFFSET(clock_base))   \
-	X(KPTYPE_CLOCK_SECS, PCPU_KPMAP_OFFSET(clock_secs))   \
-	X(KPTYPE_TS_BASETIME, PCPU_KPMAP_OFFSET(ts_basetime)) \
-	X(KPTYPE_TSC_SHIFT, PCPU_KPMAP_OFFSET(tsc_shift))     \
-	X(KPTYPE_PCPU_ALIVE, PCPU_KPMAP_ALIVE_OFFSET)
-#define PCPU_KPMAP_HEADER_ENTRY(type, offset) {type, offset},
+/* clang-format off */
+#define PCPU_KPMAP_HEADER_ENTRIES                                      \
+	{UKPTYPE_VERSION, offsetof(struct sys_kpmap, version)},        \
+	{KPTYPE_UPTICKS, offsetof(struct sys_kpmap, upticks)},         \
+	{KPTYPE_TS_UPTIME, offsetof(struct sys_kpmap, ts_uptime)},     \
+	{KPTYPE_TS_REALTIME, offsetof(struct sys_kpmap, ts_realtime)}, \
+	{KPTYPE_TSC_FREQ, offsetof(struct sys_kpmap, tsc_freq)},       \
+	{KPTYPE_TICK_FREQ, offsetof(struct sys_kpmap, tick_freq)},     \
+	{KPTYPE_FAST_GTOD, offsetof(struct sys_kpmap, fast_gtod)},     \
+	{KPTYPE_TIMER_BASE, offsetof(struct sys_kpmap, timer_base)},   \
+	{KPTYPE_FREQ_NSEC, offsetof(struct sys_kpmap, freq64_nsec)},   \
+	{KPTYPE_CLOCK_BASE, offsetof(struct sys_kpmap, clock_base)},   \
+	{KPTYPE_CLOCK_SECS, offsetof(struct sys_kpmap, clock_secs)},   \
+	{KPTYPE_TS_BASETIME, offsetof(struct sys_kpmap, ts_basetime)}, \
+	{KPTYPE_TSC_SHIFT, offsetof(struct sys_kpmap, tsc_shift)},     \
+	{KPTYPE_PCPU_ALIVE, PCPU_KPMAP_ALIVE_OFFSET}
+/* clang-format on */
 
 /* Opens pcpu_kpmap_path() with flags, a regular file only (sys/open.h: no link followed,
  * no FIFO waited on), and fills *st. The descriptor, or -1 with errno (EINVAL: not a

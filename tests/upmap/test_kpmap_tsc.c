@@ -277,6 +277,18 @@ Test(kpmap_tsc, a_map_with_a_tsc_shift_above_32_is_refused)
 	pcpu_kpmap_retire(&w);
 }
 
+/* The reader does not add timer_base, so a map that has one is not read. */
+Test(kpmap_tsc, a_map_with_a_timer_base_is_refused)
+{
+	struct pcpu_kpmap_writer w = plant();
+
+	w.map->timer_base = 1;
+	errno = 0;
+	cr_assert_null(kpmap_map());
+	cr_assert_eq(errno, EINVAL, "%s", strerror(errno));
+	pcpu_kpmap_retire(&w);
+}
+
 Test(kpmap_tsc, a_slot_older_than_three_ticks_is_not_served)
 {
 	struct pcpu_kpmap_writer w = plant();
