@@ -5,10 +5,9 @@
  * the adds go to different cells (the worst case); in two neighbouring buckets, as
  * latencies tend to be; varied values in one bucket; one value, always the same bucket
  * (against an add of one constant, which some processors feed from the add before it
- * at once). Observe's pair add alone (a
- * cell chosen without the search) shows the floor under it, and to one cell over and
- * over the floor under observing one value (each add waits for the 16-byte store before
- * it); a pair gives the net cost of each amid independent ALU work (amid.h), as in real
+ * at once). Observe's section alone (a cell chosen without the search) shows the floor
+ * under it, and to one cell over and over the floor under observing one value; a pair
+ * gives the net cost of each amid independent ALU work (amid.h), as in real
  * code, where other work runs between two observes; linear bounds, several to an octave,
  * show the cost of the function's binary search. Then 1, 2 and 4-thread throughput of
  * observe against counter_u64_add.
@@ -54,13 +53,13 @@ OVER(observe_varied, vals[i % NVALS], pcpu_histogram_observe(hist, v));
 OVER(counter_varied, vals[i % NVALS], counter_u64_add(counter, (int64_t)v));
 OVER(bare_varied, vals[i % NVALS], bench_bare_rseq_add(slots, stride, v));
 OVER(bare_whole_varied, vals[i % NVALS], bench_bare_rseq_add_whole(slots, stride, v));
-/* The floor under observe: its pair add, to a cell chosen without a search. */
-#define PAIR_ADD(cell)                                                                           \
-	(void)(pcpu_percpu_add_pair_once(pcpu_percpu_hot,                                        \
-					 hist->ph_cells + PCPU_HISTOGRAM_CELL * (cell), 1, v) || \
+/* The floor under observe: its section, on a cell chosen without a search. */
+#define CELL_ADD(cell)                                                                            \
+	(void)(pcpu_percpu_add_count_sum_once(                                                    \
+		       pcpu_percpu_hot, hist->ph_cells + PCPU_HISTOGRAM_CELL * (cell), v) == 2 || \
 	       ((pcpu_histogram_observe)(hist, v), 0))
-OVER(pair_add_varied, vals[i % NVALS], PAIR_ADD(v % 13));
-OVER(pair_add_one, 42, PAIR_ADD(3));
+OVER(cell_add_varied, vals[i % NVALS], CELL_ADD(v % 13));
+OVER(cell_add_one, 42, CELL_ADD(3));
 OVER(observe_near, near[i % NVALS], pcpu_histogram_observe(hist, v));
 OVER(counter_near, near[i % NVALS], counter_u64_add(counter, (int64_t)v));
 OVER(observe_within, within[i % NVALS], pcpu_histogram_observe(hist, v));
@@ -137,9 +136,9 @@ int main(void)
 		return 0;
 	}
 	bench_body_fn *const fn[] = {
-		observe_varied, counter_varied, bare_varied,	pair_add_varied, observe_one,
+		observe_varied, counter_varied, bare_varied,	cell_add_varied, observe_one,
 		counter_one,	observe_amid,	counter_amid,	work_only,	 observe_near,
-		counter_near,	pair_add_one,	observe_linear, counter_linear,	 bare_whole_varied,
+		counter_near,	cell_add_one,	observe_linear, counter_linear,	 bare_whole_varied,
 		observe_within, counter_within};
 	enum { NFN = sizeof(fn) / sizeof(fn[0]) };
 	double ns[NFN], bare;
@@ -153,14 +152,14 @@ int main(void)
 		     ns[1], "ns");
 	bench_report("observe, 12 bounds, varied values", ns[0], bare_name, bare, "ns");
 	bench_report("counter_u64_add, varied values", ns[1], bare_name, bare, "ns");
-	bench_report("observe's pair add without the search", ns[3], "counter_u64_add, same values",
+	bench_report("observe's section without the search", ns[3], "counter_u64_add, same values",
 		     ns[1], "ns");
 	bench_report("observe, values in 2 neighbouring buckets", ns[9],
 		     "counter_u64_add, same values", ns[10], "ns");
 	bench_report("observe, varied values in one bucket", ns[15], "counter_u64_add, same values",
 		     ns[16], "ns");
 	bench_report("observe, one value", ns[4], "counter_u64_add, one value", ns[5], "ns");
-	bench_report("observe's pair add, always one cell", ns[11], "counter_u64_add, one value",
+	bench_report("observe's section, always one cell", ns[11], "counter_u64_add, one value",
 		     ns[5], "ns");
 	bench_report("observe, net amid ALU work", ns[6] - ns[8], "counter_u64_add, same",
 		     ns[7] - ns[8], "ns");

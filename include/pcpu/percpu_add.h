@@ -116,33 +116,35 @@ PCPU_PERCPU_ADD_ONCE(32, uint32_t)
 PCPU_PERCPU_ADD_ONCE(64, uint64_t)
 
 /*
- * pcpu_percpu_add_pair_once(hot, slot0, a, b): one attempt at adding a to the first and b
- * to the second of two adjacent uint64_t at the current CPU's slot (16-byte aligned), as
- * one section with one commit, so that both are added or neither: 1 when it committed, 0
- * as for pcpu_percpu_addN_once(). PCPU_PERCPU_PAIR says whether this architecture has
- * the section (x86_64 only: on aarch64 an stp is not known to be written whole or not at
- * all when the section is aborted on a fault between its two stores); without it the
- * function always answers 0, and the caller makes the two adds otherwise.
+ * pcpu_percpu_add_count_sum_once(hot, cell, v): one attempt at adding 1 to the first and
+ * v to the second of two adjacent uint64_t at the current CPU's slot (a histogram's
+ * cell), in one section: 2 when both were added; 1 when only the first was (the section
+ * was aborted between the two: the caller adds v to the second otherwise); 0 when
+ * nothing was, as for pcpu_percpu_addN_once(). PCPU_PERCPU_COUNT_SUM says whether this
+ * architecture has the section (x86_64 only: <pcpu/arch/aarch64.h> says why not); without
+ * it the function always answers 0, and the caller makes the two adds otherwise.
  */
-#if PCPU_ARCH_RSEQ && defined(PCPU_ARCH_ADD_PAIR)
-#define PCPU_PERCPU_PAIR 1
-static inline int pcpu_percpu_add_pair_once(uint64_t hot, void *slot0, uint64_t a, uint64_t b)
+#if PCPU_ARCH_RSEQ && defined(PCPU_ARCH_ADD_COUNT_SUM)
+#define PCPU_PERCPU_COUNT_SUM 1
+static inline int pcpu_percpu_add_count_sum_once(uint64_t hot, uint64_t *cell, uint64_t v)
 {
-	__asm__ goto(PCPU_ARCH_ADD_PAIR
+	__asm__ goto(PCPU_ARCH_ADD_COUNT_SUM
 		     :
-		     : [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_rseq_off(hot))), [slot0] "r"(slot0),
-		       [stride] "r"(pcpu_percpu_stride(hot)), [pair] "x"(pcpu_arch_pair(a, b))
-		     : PCPU_ARCH_ADD_PAIR_CLOBBERS
-		     : slow);
+		     : [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_rseq_off(hot))), [slot0] "r"(cell),
+		       [stride] "r"(pcpu_percpu_stride(hot)), [v] PCPU_ARCH_V(v)
+		     : PCPU_ARCH_ADD_COUNT_SUM_CLOBBERS
+		     : slow, count_made);
+	return 2;
+count_made:
 	return 1;
 slow:
 	return 0;
 }
 #else
-#define PCPU_PERCPU_PAIR 0
-static inline int pcpu_percpu_add_pair_once(uint64_t hot, void *slot0, uint64_t a, uint64_t b)
+#define PCPU_PERCPU_COUNT_SUM 0
+static inline int pcpu_percpu_add_count_sum_once(uint64_t hot, uint64_t *cell, uint64_t v)
 {
-	(void)hot, (void)slot0, (void)a, (void)b;
+	(void)hot, (void)cell, (void)v;
 	return 0;
 }
 #endif

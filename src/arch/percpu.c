@@ -151,13 +151,13 @@ int pcpu_percpu_add_cs(void *slot0, int64_t v, int width)
 	}
 }
 
-int pcpu_percpu_add_pair_cs(void *slot0, uint64_t a, uint64_t b)
+int pcpu_percpu_add_count_sum_cs(uint64_t *cell, uint64_t v)
 {
 	for (;;) {
-		if (pcpu_percpu_add_pair_once(pcpu_percpu_hot, slot0, a, b))
-			return 1;
-		if (!PCPU_PERCPU_PAIR || !may_retry())
-			return 0;
+		int made = pcpu_percpu_add_count_sum_once(pcpu_percpu_hot, cell, v);
+
+		if (made != 0 || !PCPU_PERCPU_COUNT_SUM || !may_retry())
+			return made;
 	}
 }
 

@@ -30,9 +30,10 @@ static inline void *pcpu_percpu_slot(void *slot0, unsigned int cpu)
  * this thread or process cannot run the section (nothing was added).
  */
 int pcpu_percpu_add_cs(void *slot0, int64_t v, int width);
-/* The same for the pair of words at slot0 (pcpu_percpu_add_pair_once()); always 0 on an
- * architecture without the pair section (PCPU_PERCPU_PAIR 0). */
-int pcpu_percpu_add_pair_cs(void *slot0, uint64_t a, uint64_t b);
+/* The same for a histogram's cell (pcpu_percpu_add_count_sum_once()): 2, 1 when only the
+ * count was added, 0 when nothing was; always 0 on an architecture without the section
+ * (PCPU_PERCPU_COUNT_SUM 0). */
+int pcpu_percpu_add_count_sum_cs(uint64_t *cell, uint64_t v);
 /*
  * The add of a thread that cannot run the section, exact against the plain adds of
  * threads that can (see percpu.c). For objects without a word of their own for it.

@@ -3,7 +3,7 @@
  * listed as one PCPU_SYM_HISTOGRAM symbol. Each of a cell's two words (count, sum) is a
  * counter(9) counter but for where its adjustment lies (two words after it), so the
  * fallback adds, the fetch and the zero are a counter's and exact for the same reasons
- * (src/counter/counter.c); the sections add both words at once (<pcpu/arch/x86_64.h>).
+ * (src/counter/counter.c); one section adds to both words (<pcpu/arch/x86_64.h>).
  */
 #include <pcpu/histogram.h>
 #include <pcpu/metric.h>
@@ -17,8 +17,9 @@
 _Static_assert(PCPU_HISTOGRAM_CELL * sizeof(uint64_t) == PCPU_HIST_CELL_SIZE &&
 		       PCPU_HIST_COUNT == 0 && PCPU_HIST_SUM == 1 &&
 		       PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT == PCPU_HIST_SUM_ADJ - PCPU_HIST_SUM,
-	       "a cell is the pair the section adds (count, sum), then their adjustments");
-_Static_assert(PCPU_HISTOGRAM_SEARCH == 32 && PCPU_HISTOGRAM_BOUNDS_MAX < 32,
+	       "a cell is the two words the section adds to (count, sum), then their adjustments");
+_Static_assert(PCPU_HISTOGRAM_SEARCH == 32 && PCPU_HISTOGRAM_BOUNDS_MAX < 32 &&
+		       PCPU_HISTOGRAM_BOUNDS_MAX % 2 == 0,
 	       "pcpu_histogram_bucket's binary search: 32 entries, the last one UINT64_MAX");
 
 enum { ADJ = PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT }; /* a word's adjustment, that far on */
@@ -59,22 +60,51 @@ static pcpu_histogram_t handle(const uint64_t *bounds, size_t nbounds)
 	return h;
 }
 
-/* Octave k's least value falls in bucket below, the first bound >= it; the octave holds
- * the bounds from there to its top. One of them: the value's cell is below's or the
- * next, by that bound. Two or more: no cell, the binary search decides. */
+/* The greatest value of class j of octave k (pcpu_histogram_class()): the class after it
+ * begins ceil((j + 1) * 2^k / 8) above the octave's least value 2^k. */
+static uint64_t class_top(unsigned int k, unsigned int j)
+{
+	enum { CLASSES = 1u << PCPU_HISTOGRAM_CLASS_BITS };
+	uint64_t next = k >= PCPU_HISTOGRAM_CLASS_BITS
+				? (uint64_t)(j + 1) << (k - PCPU_HISTOGRAM_CLASS_BITS)
+				: (((uint64_t)(j + 1) << k) + CLASSES - 1) / CLASSES;
+
+	return j == CLASSES - 1 ? octave_top(k) : (UINT64_C(1) << k) + next - 1;
+}
+
+/* A range of values up to top whose least value falls in bucket *below (the first bound
+ * >= it) holds the bounds from there to top. One of them: the value's cell is *below's or
+ * the next, by that bound (*bound). None: *below's (*bound UINT64_MAX). Two or more: no
+ * cell (NULL). Moves *below past them. */
+static uint64_t *range(pcpu_histogram_t h, uint64_t top, unsigned int *below, uint64_t *bound)
+{
+	unsigned int first = *below, inside = first;
+
+	while (inside < h->ph_nbounds && h->ph_search[inside] <= top)
+		inside++;
+	*below = inside;
+	*bound = inside - first == 1 ? h->ph_search[first] : UINT64_MAX;
+	return inside - first > 1 ? NULL : cell(h, first);
+}
+
+/* Each octave a range; one with no cell, its classes next in the class tables, each a
+ * range. At most PCPU_HISTOGRAM_BOUNDS_MAX / 2 octaves hold two bounds or more. */
 static void octaves(pcpu_histogram_t h, uint64_t *cells)
 {
-	unsigned int below = 0, k;
+	unsigned int below = 0, classes = 0;
 
 	h->ph_cells = cells;
-	for (k = 0; k < PCPU_HISTOGRAM_OCTAVES; k++) {
-		unsigned int inside = below;
+	for (unsigned int k = 0; k < PCPU_HISTOGRAM_OCTAVES; k++) {
+		unsigned int first = below;
 
-		while (inside < h->ph_nbounds && h->ph_search[inside] <= octave_top(k))
-			inside++;
-		h->ph_octave_cell[k] = inside - below > 1 ? NULL : cell(h, below);
-		h->ph_octave_bound[k] = inside - below == 1 ? h->ph_search[below] : UINT64_MAX;
-		below = inside;
+		h->ph_octave_cell[k] = range(h, octave_top(k), &below, &h->ph_octave_bound[k]);
+		if (h->ph_octave_cell[k] != NULL)
+			continue;
+		h->ph_octave_bound[k] = classes;
+		below = first;
+		for (unsigned int j = 0; j < 1u << PCPU_HISTOGRAM_CLASS_BITS; j++, classes++)
+			h->ph_class_cell[classes] =
+				range(h, class_top(k, j), &below, &h->ph_class_bound[classes]);
 	}
 }
 
@@ -112,7 +142,7 @@ pcpu_histogram_t pcpu_histogram_alloc_named(const char *name, const uint64_t *bo
 		free(h);
 		return errno = err, NULL;
 	}
-	octaves(h, cells); /* 16-aligned: 4 granules or more are (arena.c) */
+	octaves(h, cells);
 	return h;
 }
 
@@ -123,16 +153,22 @@ static void add_word(uint64_t *w, uint64_t v)
 }
 
 /* Parenthesised: the header defines pcpu_histogram_observe() as a macro over this. Where
- * the pair section cannot run (no pair section on this architecture, or none for this
- * thread), the count and the sum are two adds, each exact on its own. */
+ * the section cannot run (none on this architecture, or none for this thread), the count
+ * and the sum are two adds, each exact on its own. */
 void(pcpu_histogram_observe)(pcpu_histogram_t h, uint64_t v)
 {
 	uint64_t *c = cell(h, pcpu_histogram_bucket(h, v));
+	int made = pcpu_percpu_add_count_sum_cs(c, v);
 
-	if (!pcpu_percpu_add_pair_cs(c, 1, v)) {
+	if (made == 0)
 		add_word(c + PCPU_HIST_COUNT, 1);
+	if (made < 2)
 		add_word(c + PCPU_HIST_SUM, v);
-	}
+}
+
+void pcpu_histogram_add_sum(uint64_t *c, uint64_t v)
+{
+	add_word(c + PCPU_HIST_SUM, v);
 }
 
 int pcpu_histogram_fetch(pcpu_histogram_t h, uint64_t *buckets, uint64_t *sum)

@@ -78,18 +78,24 @@ Test(histogram, bucket_search_agrees_with_linear_scan_for_every_bound_count)
 	}
 }
 
-/* Bounds one to an octave, several to one (which take the binary search), at the tops and
- * bottoms of octaves, 0 and the greatest values. */
+/* Bounds one to an octave, several to one (which take its classes), several to one class
+ * (which take the binary search), at the tops and bottoms of octaves and classes, 0 and
+ * the greatest values. */
 static const uint64_t edge_sets[][PCPU_HISTOGRAM_BOUNDS_MAX] = {
 	{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64},
 	{5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
 	 UINT64_C(1) << 62, UINT64_C(6) << 61, UINT64_MAX - 1},
 	{15, 16, 17, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025},
 	{0, 3, 7, 15, 16, 64, 255, 256, 4096, UINT64_C(1) << 40, (UINT64_C(1) << 41) - 1},
+	{100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200},
+	{UINT64_C(1) << 63, (UINT64_C(9) << 60), (UINT64_C(9) << 60) + 1, UINT64_MAX - 1},
 };
-static const size_t edge_n[] = {20, 14, 12, 11};
+static const size_t edge_n[] = {20, 14, 12, 11, 12, 4};
 
-/* The values on and beside octave k's edges, and each bound's: *n of them. */
+enum { EDGES = 4 + 2 * 7 + 3 * PCPU_HISTOGRAM_BOUNDS_MAX }; /* edge_values() at most */
+
+/* The values on and beside octave k's edges, its classes' (an eighth of an octave of 8
+ * values or more) and each bound's: *n of them. */
 static void edge_values(const uint64_t *bounds, size_t nb, unsigned int k, uint64_t *v, size_t *n)
 {
 	uint64_t lo = k == 0 ? 0 : UINT64_C(1) << k;
@@ -99,6 +105,10 @@ static void edge_values(const uint64_t *bounds, size_t nb, unsigned int k, uint6
 	for (uint64_t d = 0; d < 2; d++) {
 		v[(*n)++] = lo + d;
 		v[(*n)++] = top - d;
+	}
+	for (uint64_t j = 1; k >= 3 && j < 8; j++) {
+		v[(*n)++] = lo + (j << (k - 3)) - 1;
+		v[(*n)++] = lo + (j << (k - 3));
 	}
 	for (size_t i = 0; i < nb; i++)
 		if (bounds[i] >= lo && bounds[i] <= top)
@@ -119,9 +129,25 @@ static pcpu_histogram_t edge_histogram(const char *prefix, size_t s)
 	return h;
 }
 
+/* A crowded octave k's classes each have a cell unless they hold two bounds or more. */
+static void class_tables_agree(pcpu_histogram_t h, size_t s, unsigned int k)
+{
+	for (uint64_t j = 0; j < 8; j++) {
+		uint64_t lo = (UINT64_C(1) << k) + (j << (k - 3));
+		uint64_t top = lo + (UINT64_C(1) << (k - 3)) - 1;
+		unsigned int inside = 0;
+
+		for (size_t i = 0; i < edge_n[s]; i++)
+			inside += edge_sets[s][i] >= lo && edge_sets[s][i] <= top;
+		cr_assert_eq(h->ph_class_cell[h->ph_octave_bound[k] + j] == NULL, inside > 1,
+			     "set %zu, octave %u, class %u holds %u bounds", s, k, (unsigned int)j,
+			     inside);
+	}
+}
+
 Test(histogram, bucket_search_agrees_with_linear_scan_at_octave_edges)
 {
-	uint64_t v[4 + 3 * PCPU_HISTOGRAM_BOUNDS_MAX];
+	uint64_t v[EDGES];
 	size_t nv;
 
 	for (size_t s = 0; s < sizeof(edge_n) / sizeof(edge_n[0]); s++) {
@@ -136,6 +162,8 @@ Test(histogram, bucket_search_agrees_with_linear_scan_at_octave_edges)
 				inside += edge_sets[s][i] >= lo && edge_sets[s][i] <= top;
 			cr_assert_eq(h->ph_octave_cell[k] == NULL, inside > 1,
 				     "set %zu, octave %u holds %u bounds", s, k, inside);
+			if (inside > 1 && k >= 3)
+				class_tables_agree(h, s, k);
 			edge_values(edge_sets[s], edge_n[s], k, v, &nv);
 			for (size_t i = 0; i < nv; i++)
 				cr_assert_eq(pcpu_histogram_bucket(h, v[i]),
@@ -150,8 +178,8 @@ Test(histogram, bucket_search_agrees_with_linear_scan_at_octave_edges)
  * octave) counts every edge value in the bucket the definition gives, and sums them. */
 Test(histogram, observe_counts_octave_edge_values_in_their_buckets)
 {
-	uint64_t v[4 + 3 * PCPU_HISTOGRAM_BOUNDS_MAX], want[PCPU_HISTOGRAM_BOUNDS_MAX + 1],
-		got[PCPU_HISTOGRAM_BOUNDS_MAX + 1], sum, want_sum;
+	uint64_t v[EDGES], want[PCPU_HISTOGRAM_BOUNDS_MAX + 1], got[PCPU_HISTOGRAM_BOUNDS_MAX + 1],
+		sum, want_sum;
 	size_t nv;
 
 	for (size_t s = 0; s < sizeof(edge_n) / sizeof(edge_n[0]); s++) {
@@ -174,16 +202,18 @@ Test(histogram, observe_counts_octave_edge_values_in_their_buckets)
 	}
 }
 
-/* With the pair section, observe writes the cell's count and sum words and never their
- * adjustments, which only the atomic path writes: the words as the format lays them out. */
-Test(histogram, observe_in_rseq_mode_adds_the_pair_and_leaves_the_adjustments)
+/* With the count-and-sum section, observe writes the cell's count and sum words and never
+ * their adjustments, which only the atomic path writes: the words as the format lays them
+ * out. */
+Test(histogram, observe_in_rseq_mode_adds_count_and_sum_and_leaves_the_adjustments)
 {
-	pcpu_histogram_t h = pcpu_histogram_alloc_named("h_pair", b3, 3, NULL, M_WAITOK);
+	pcpu_histogram_t h = pcpu_histogram_alloc_named("h_count_sum", b3, 3, NULL, M_WAITOK);
 	uint64_t w[4] = {0};
 
 	cr_assert_not_null(h);
-	if (!PCPU_PERCPU_PAIR || strncmp(pcpu_percpu_mode(), "rseq", 4) != 0)
-		cr_skip_test("mode %s, pair section %d", pcpu_percpu_mode(), PCPU_PERCPU_PAIR);
+	if (!PCPU_PERCPU_COUNT_SUM || strncmp(pcpu_percpu_mode(), "rseq", 4) != 0)
+		cr_skip_test("mode %s, count-and-sum section %d", pcpu_percpu_mode(),
+			     PCPU_PERCPU_COUNT_SUM);
 	for (int i = 0; i < 1000; i++)
 		pcpu_histogram_observe(h, 25);
 	for (unsigned int cpu = 0; cpu <= mp_maxid; cpu++)

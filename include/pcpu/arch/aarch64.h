@@ -18,11 +18,13 @@
  * for the kernel by program order on this CPU. A thread with no registered area reads a
  * negative cpu_id and leaves at the sign test, before it touches the slot.
  *
- * There is no pair section (PCPU_ARCH_ADD_PAIR, <pcpu/arch/x86_64.h>): an ldp/add/add/stp
- * one would commit with an stp, and the architecture does not promise that an stp
- * interrupted by an exception (a fault on its second word, say) has written neither
- * word, so an abort there could leave the count added and the sum not, and the retry
- * add the count twice. A histogram's observe makes two sections of PCPU_ARCH_ADD
+ * There is no count-and-sum section (PCPU_ARCH_ADD_COUNT_SUM, <pcpu/arch/x86_64.h>). The
+ * x86_64 one knows that an abort came after the count's add from the carry flag that
+ * add leaves; here the count's add is an ldr/add/str, and the str sets no flag, so the
+ * abort handler could not tell whether the count was stored, and a retry could add it
+ * twice. (A post-indexed str, which stores and moves its base register in one
+ * instruction, could serve as the marker; it is not written, since no machine here runs
+ * rseq on aarch64 to test it.) A histogram's observe makes two sections of PCPU_ARCH_ADD
  * instead, each exact on its own (src/histogram/histogram.c).
  *
  * The signature before the abort handler is glibc's RSEQ_SIG (0xd428bc00, a BRK

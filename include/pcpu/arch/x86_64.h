@@ -26,23 +26,25 @@
  * depends on x86's ordering at one place only: the commit is one read-modify-write
  * instruction, so no store of ours lies between the load it makes and its store.
  *
- * PCPU_ARCH_ADD_PAIR is the same section with another commit: it adds the two lanes of
- * the xmm operand pair to the two adjacent words at the current CPU's slot, which must be
- * 16-byte aligned (a histogram cell, <pcpu/histogram.h>). It loads both words, adds in a
- * register and stores both back with one movdqu, the commit, to the address made whole as
- * PCPU_ARCH_ADD's; it clobbers xmm0 as well.
- * Why it is exact: the load and the paddq change no memory, so an abort before the store
- * leaves both words as they were; the store is one instruction, and an interrupt, a
- * signal or a preemption is taken between instructions, so the kernel finds the section
- * either before the store (it resumes at the abort handler: nothing added) or past it
- * (both added). A fault on the store is precise, and an aligned 16-byte store lies in one
- * page, so no part of it is written before the fault; the kernel then re-executes the
- * store or, if it scheduled, resumes at the abort handler. Readers on other CPUs load
- * each word on its own: the store is a single atomic access on processors that enumerate
- * AVX (Intel SDM vol. 3A, 9.1.1); before, an SSE access wider than 8 bytes may be made as
- * several, which leaves each aligned word of it whole, all a reader needs (a read between
- * the two words may see one word without the other, each exact). The atomic writers write
- * other words (the adjustments after the pair), so no plain store overwrites them.
+ * PCPU_ARCH_ADD_COUNT_SUM is the same section with two adds, for a histogram's cell
+ * (<pcpu/histogram.h>): 1 to the word at the current CPU's slot (the count), then v to
+ * the word after it (the sum), the commit. It names a second label, count_made, for an
+ * abort after the count's add. Both adds are read-modify-write instructions, which a
+ * processor can feed from the store of the add before it to the same word, so that a
+ * histogram observing one value over and over makes both at about the speed of one add,
+ * and one store of rseq_cs serves both.
+ * Why it is exact: the count's add is not the commit, so an abort can come after it, and
+ * the abort handler must know whether it ran, or the retry would count twice. The carry
+ * flag tells it: the kernel changes only the instruction pointer of an aborted section
+ * and restores the flags with the other registers, after a signal handler too. The carry
+ * is clear from the xor before the section to the count's add: the lea and the stores
+ * leave the flags alone, test clears the carry, the imul of a CPU number by the stride
+ * does not overflow, and the add of slot0 to that product does not carry out of an
+ * address. The count's add is a subtraction of -1, which sets the carry (a borrow)
+ * unless the word was 2^64 - 1, which a count word that only this section raises (by 1;
+ * the fallback writes the adjustment) reaches only after 2^64 - 1 observes on one CPU. So an abort
+ * with the carry set came after the count's add: the handler jumps to count_made, and the caller
+ * adds v to the sum otherwise; any other abort came before it (to slow: nothing added).
  *
  * The signature before the abort handler is glibc's RSEQ_SIG (0x53053053, the operand of
  * a ud1), which the kernel checks against the one the thread registered with. The
@@ -58,8 +60,8 @@
 #define PCPU_RSEQ_SIG 0x53053053u
 
 /* One section whose commit (the instructions after the slot's address is in rax, the
- * last of which changes memory) is commit. */
-#define PCPU_ARCH_SECTION(commit)                                                        \
+ * last of which changes memory) is commit, and whose abort handler is abort. */
+#define PCPU_ARCH_SECTION(commit, abort)                                                 \
 	PCPU_RSEQ_TABLE                                                                  \
 	"leaq 3b(%%rip), %%rax\n\t"                                                      \
 	"movq %%rax, %%fs:8(%[rs])\n\t" /* rseq->rseq_cs */                              \
@@ -71,17 +73,17 @@
 	".pushsection __rseq_failure, \"ax\"\n\t"                                        \
 	".byte 0x0f, 0xb9, 0x3d\n\t"                                                     \
 	".long 0x53053053\n\t"                                                           \
-	"4: jmp %l[slow]\n\t"                                                            \
-	".popsection\n\t"
+	"4: " abort ".popsection\n\t"
 
 /* The commit adds to the slot's address made whole in rax, not to (slot0, rax): on the
  * Intel Xeon (Sapphire Rapids) VM of bench/counter, an add to a plain register address
  * that the previous add stored to is fed from that store at once, where the indexed one
  * waits for it, so that one counter added to in a loop took 2.46 ns an add, now 1.01
  * (DPCPU_ADD 2.58, now 0.85; medians of 3 runs), at one add instruction more. */
-#define PCPU_ARCH_ADD(sfx, mod)                      \
-	PCPU_ARCH_SECTION("addq %[slot0], %%rax\n\t" \
-			  "add" sfx " %" mod "[v], (%%rax)\n\t")
+#define PCPU_ARCH_ADD(sfx, mod)                                  \
+	PCPU_ARCH_SECTION("addq %[slot0], %%rax\n\t"             \
+			  "add" sfx " %" mod "[v], (%%rax)\n\t", \
+			  "jmp %l[slow]\n\t")
 
 #define PCPU_ARCH_ADD_CLOBBERS "rax", "memory", "cc"
 
@@ -91,27 +93,14 @@
  * add). The size modifiers of PCPU_ARCH_MOD_* print an immediate as it is. */
 #define PCPU_ARCH_V(v) "er"(v)
 
-#define PCPU_ARCH_ADD_PAIR                             \
-	PCPU_ARCH_SECTION("addq %[slot0], %%rax\n\t"   \
-			  "movdqu (%%rax), %%xmm0\n\t" \
-			  "paddq %[pair], %%xmm0\n\t"  \
-			  "movdqu %%xmm0, (%%rax)\n\t")
+#define PCPU_ARCH_ADD_COUNT_SUM                                              \
+	"xorl %%eax, %%eax\n\t" PCPU_ARCH_SECTION("addq %[slot0], %%rax\n\t" \
+						  "subq $-1, (%%rax)\n\t"    \
+						  "addq %[v], 8(%%rax)\n\t", \
+						  "jc %l[count_made]\n\t"    \
+						  "jmp %l[slow]\n\t")
 
-#define PCPU_ARCH_ADD_PAIR_CLOBBERS "rax", "xmm0", "memory", "cc"
-
-/* The pair operand: a in the low lane (the first word), b in the high one. Written as a
- * sum of two vectors, each with one lane zero, so that a constant lane (a histogram's
- * count of 1) is one paddq of a constant: gcc builds {a, b} itself by moving both through
- * general registers, the constant included, which in bench/histogram's observe loop also
- * cost it the registers that kept the section's operands out of the loop. */
-typedef long long pcpu_arch_pair_t __attribute__((vector_size(16)));
-
-static inline pcpu_arch_pair_t pcpu_arch_pair(uint64_t a, uint64_t b)
-{
-	pcpu_arch_pair_t lo = {(long long)a, 0}, hi = {0, (long long)b};
-
-	return lo + hi;
-}
+#define PCPU_ARCH_ADD_COUNT_SUM_CLOBBERS "rax", "memory", "cc"
 
 /* The area operand: the offset itself, used %fs-relative. */
 #define PCPU_ARCH_AREA(off) (off)
