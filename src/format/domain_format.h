@@ -85,9 +85,9 @@ enum {
 /*
  * A histogram cell's words in each CPU's copy (doc/domain-format.md, "Histograms"): the
  * bucket's count and the sum of its values, which only that CPU's critical sections add
- * to (one section adds to both on x86_64), then their adjustments, which only atomic instructions
- * write. Each total is the sum over CPUs of value minus adjustment; the histogram's count
- * and sum are the totals over its cells.
+ * to (one section adds to both on x86_64), then their adjustments, which only atomic
+ * instructions write. Each total is the sum over CPUs of value minus adjustment; the
+ * histogram's count and sum are the totals over its cells.
  */
 enum {
 	PCPU_HIST_COUNT = 0,	 /* uint64_t index of the bucket's count */

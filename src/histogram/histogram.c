@@ -20,7 +20,8 @@ _Static_assert(PCPU_HISTOGRAM_CELL * sizeof(uint64_t) == PCPU_HIST_CELL_SIZE &&
 	       "a cell is the two words the section adds to (count, sum), then their adjustments");
 _Static_assert(PCPU_HISTOGRAM_SEARCH == 32 && PCPU_HISTOGRAM_BOUNDS_MAX < 32 &&
 		       PCPU_HISTOGRAM_BOUNDS_MAX % 2 == 0,
-	       "pcpu_histogram_bucket's binary search: 32 entries, the last one UINT64_MAX");
+	       "pcpu_histogram_bucket's binary search: 32 entries, the last one UINT64_MAX; "
+	       "the class tables: room for the classes of BOUNDS_MAX / 2 octaves");
 
 enum { ADJ = PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT }; /* a word's adjustment, that far on */
 

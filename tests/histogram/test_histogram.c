@@ -174,8 +174,9 @@ Test(histogram, bucket_search_agrees_with_linear_scan_at_octave_edges)
 	}
 }
 
-/* The inline observe (the octave's cell and cmov, or the out-of-line search in a crowded
- * octave) counts every edge value in the bucket the definition gives, and sums them. */
+/* The inline observe (the octave's or the class's cell and cmov, or the out-of-line search
+ * in a crowded class) counts every edge value in the bucket the definition gives, and
+ * sums them. */
 Test(histogram, observe_counts_octave_edge_values_in_their_buckets)
 {
 	uint64_t v[EDGES], want[PCPU_HISTOGRAM_BOUNDS_MAX + 1], got[PCPU_HISTOGRAM_BOUNDS_MAX + 1],

@@ -42,9 +42,10 @@
  * does not overflow, and the add of slot0 to that product does not carry out of an
  * address. The count's add is a subtraction of -1, which sets the carry (a borrow)
  * unless the word was 2^64 - 1, which a count word that only this section raises (by 1;
- * the fallback writes the adjustment) reaches only after 2^64 - 1 observes on one CPU. So an abort
- * with the carry set came after the count's add: the handler jumps to count_made, and the caller
- * adds v to the sum otherwise; any other abort came before it (to slow: nothing added).
+ * the fallback writes the adjustment) reaches only after 2^64 - 1 observes on one CPU.
+ * So an abort with the carry set came after the count's add: the handler jumps to
+ * count_made, and the caller adds v to the sum otherwise; any other abort came before
+ * it (to slow: nothing added).
  *
  * The signature before the abort handler is glibc's RSEQ_SIG (0x53053053, the operand of
  * a ud1), which the kernel checks against the one the thread registered with. The
