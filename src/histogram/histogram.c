@@ -18,10 +18,8 @@ _Static_assert(PCPU_HISTOGRAM_CELL * sizeof(uint64_t) == PCPU_HIST_CELL_SIZE &&
 		       PCPU_HIST_COUNT == 0 && PCPU_HIST_SUM == 1 &&
 		       PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT == PCPU_HIST_SUM_ADJ - PCPU_HIST_SUM,
 	       "a cell is the two words the section adds to (count, sum), then their adjustments");
-_Static_assert(PCPU_HISTOGRAM_SEARCH == 32 && PCPU_HISTOGRAM_BOUNDS_MAX < 32 &&
-		       PCPU_HISTOGRAM_BOUNDS_MAX % 2 == 0,
-	       "pcpu_histogram_bucket's binary search: 32 entries, the last one UINT64_MAX; "
-	       "the class tables: room for the classes of BOUNDS_MAX / 2 octaves");
+_Static_assert(PCPU_HISTOGRAM_SEARCH == 32 && PCPU_HISTOGRAM_BOUNDS_MAX < 32,
+	       "pcpu_histogram_bucket's binary search: 32 entries, the last one UINT64_MAX");
 
 enum { ADJ = PCPU_HIST_COUNT_ADJ - PCPU_HIST_COUNT }; /* a word's adjustment, that far on */
 
@@ -153,6 +151,11 @@ static void add_word(uint64_t *w, uint64_t v)
 		pcpu_percpu_sub_adj(w, ADJ, v);
 }
 
+void pcpu_histogram_add_sum(uint64_t *c, uint64_t v)
+{
+	add_word(c + PCPU_HIST_SUM, v);
+}
+
 /* Parenthesised: the header defines pcpu_histogram_observe() as a macro over this. Where
  * the section cannot run (none on this architecture, or none for this thread), the count
  * and the sum are two adds, each exact on its own. */
@@ -164,12 +167,7 @@ void(pcpu_histogram_observe)(pcpu_histogram_t h, uint64_t v)
 	if (made == 0)
 		add_word(c + PCPU_HIST_COUNT, 1);
 	if (made < 2)
-		add_word(c + PCPU_HIST_SUM, v);
-}
-
-void pcpu_histogram_add_sum(uint64_t *c, uint64_t v)
-{
-	add_word(c + PCPU_HIST_SUM, v);
+		pcpu_histogram_add_sum(c, v);
 }
 
 int pcpu_histogram_fetch(pcpu_histogram_t h, uint64_t *buckets, uint64_t *sum)
