@@ -207,17 +207,23 @@ static struct pcpu_kpmap_writer plant(void)
 }
 
 /* The slot of kpmapd's clock for counts of the TSC >> shift, but 1000 s ahead: a reader
- * that uses it shows the lead. */
+ * that uses it shows the lead. With a shift that kpmapd would not choose for this TSC
+ * (pcpu_tsc_shift() shifts only one of 4 GHz or more), a count can last a nanosecond or
+ * longer, a rate that conv's 32 bits cannot hold (a 2 GHz TSC >> 1 needs 2^32): the
+ * largest conv stands in, and the count of the anchor's nanoseconds is made with that
+ * same conv, so only the microseconds between planting and reading run at its rate. */
 static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *real, uint32_t shift)
 {
 	struct pcpu_tsclock c;
-	uint64_t now = 0, counts_per_s;
+	uint64_t now = 0, conv;
 
 	pcpu_tsclock_init(&c);
 	pcpu_tsclock_recheck(&c);
 	if (!c.trusted)
 		cr_skip_test("no trusted TSC on this machine");
-	counts_per_s = (uint64_t)c.freq >> shift;
+	conv = (1000000000ULL << 32) / ((uint64_t)c.freq >> shift);
+	if (conv > UINT32_MAX)
+		conv = UINT32_MAX;
 #if defined(__x86_64__)
 	now = __builtin_ia32_rdtsc();
 #endif
@@ -225,10 +231,10 @@ static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *re
 	clock_gettime(CLOCK_REALTIME, real);
 	up->tv_sec += 1000;
 	return (struct pcpu_kpmap_tsc){
-		.conv = (uint32_t)((1000000000ULL << 32) / counts_per_s),
+		.conv = (uint32_t)conv,
 		.clock_secs = (uint32_t)up->tv_sec,
 		.clock_base = (uint32_t)(now >> shift) -
-			      (uint32_t)((uint64_t)up->tv_nsec * counts_per_s / 1000000000u),
+			      (uint32_t)(((uint64_t)up->tv_nsec << 32) / conv),
 		.basetime = {real->tv_sec - up->tv_sec, 0},
 	};
 }
