@@ -233,8 +233,8 @@ static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *re
 	return (struct pcpu_kpmap_tsc){
 		.conv = (uint32_t)conv,
 		.clock_secs = (uint32_t)up->tv_sec,
-		.clock_base = (uint32_t)(now >> shift) -
-			      (uint32_t)(((uint64_t)up->tv_nsec << 32) / conv),
+		.clock_base =
+			(uint32_t)(now >> shift) - (uint32_t)(((uint64_t)up->tv_nsec << 32) / conv),
 		.basetime = {real->tv_sec - up->tv_sec, 0},
 	};
 }
