@@ -114,6 +114,14 @@ uint32_t pcpu_tsc_shift(int64_t tsc_freq)
 	return shift;
 }
 
+uint32_t pcpu_tsc_rate(int64_t tsc_freq, uint32_t shift)
+{
+	uint64_t counts = tsc_freq > 0 && shift < 64 ? (uint64_t)tsc_freq >> shift : 0;
+	uint64_t rate = counts != 0 ? (1000000000ULL << 32) / counts : 0;
+
+	return rate <= UINT32_MAX ? (uint32_t)rate : 0;
+}
+
 static void store_ts(struct timespec *slot, const struct timespec *v)
 {
 	__atomic_store_n(&slot->tv_sec, v->tv_sec, __ATOMIC_RELEASE);

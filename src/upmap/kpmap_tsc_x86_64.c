@@ -134,7 +134,7 @@ void pcpu_tsclock_init(struct pcpu_tsclock *c)
 	if (c->freq <= 0)
 		return;
 	c->shift = pcpu_tsc_shift(c->freq);
-	c->rate = (uint32_t)((1000000000ULL << 32) / ((uint64_t)c->freq >> c->shift));
+	c->rate = pcpu_tsc_rate(c->freq, c->shift);
 	pcpu_tsclock_recheck(c);
 }
 
@@ -195,8 +195,9 @@ static void track_rate(struct pcpu_tsclock *c, uint64_t tsc, int64_t now)
 	if (c->ref_tsc != 0 && now - c->ref_ns >= 1000000000 && tsc > c->ref_tsc) {
 		uint64_t r = ((uint64_t)(now - c->ref_ns) << 32) / ((tsc - c->ref_tsc) >> c->shift);
 
-		/* Within 1000 ppm of the calibration: anything else is a bad pair. */
-		if (r > c->rate - c->rate / 1000 && r < c->rate + c->rate / 1000)
+		/* Within 1000 ppm of the calibration, and in the 32 bits of the rate (as
+		 * pcpu_tsc_rate() made the first): anything else is a bad pair. */
+		if (r > c->rate - c->rate / 1000 && r < c->rate + c->rate / 1000 && r <= UINT32_MAX)
 			c->rate = (uint32_t)r;
 	}
 	if (c->ref_tsc == 0 || now - c->ref_ns >= 1000000000) {

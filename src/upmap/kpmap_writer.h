@@ -50,6 +50,11 @@ struct pcpu_kpmap_tsc {
  * that brings its counts per second below PCPU_TSC_COUNTS_MAX (0 below 4 GHz). */
 uint32_t pcpu_tsc_shift(int64_t tsc_freq);
 
+/* Nanoseconds per count << 32 of a TSC of tsc_freq Hz counted >> shift, or 0 when a count
+ * lasts a nanosecond or longer (a TSC of 1 GHz or slower unshifted), which the 32 bits of
+ * freq64_nsec cannot hold: such a TSC is not trusted, and the kernel's clock answers. */
+uint32_t pcpu_tsc_rate(int64_t tsc_freq, uint32_t shift);
+
 /* pcpu_kpmap_tick() with the TSC clock of the slot, or none (freq64_nsec 0) when NULL. */
 void pcpu_kpmap_tick_tsc(struct sys_kpmap *k, const struct timespec *uptime,
 			 const struct timespec *realtime, const struct pcpu_kpmap_tsc *tsc);

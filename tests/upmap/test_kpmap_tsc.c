@@ -139,6 +139,21 @@ Test(kpmap_tsc, the_tsc_shift_keeps_a_second_of_counts_in_32_bits)
 			     (long long)f);
 }
 
+/* ns per count << 32 in 32 bits: a count must last less than a nanosecond. */
+Test(kpmap_tsc, a_tsc_whose_count_lasts_a_nanosecond_has_no_rate)
+{
+	cr_assert_eq(pcpu_tsc_rate(2000000000, 0), 1ULL << 31);
+	cr_assert_eq(pcpu_tsc_rate(3000000000, 0), (1000000000ULL << 32) / 3000000000);
+	cr_assert_eq(pcpu_tsc_rate(1000000001, 0), (1000000000ULL << 32) / 1000000001);
+	cr_assert_eq(pcpu_tsc_rate(5000000000, 1), (1000000000ULL << 32) / 2500000000);
+	cr_assert_eq(pcpu_tsc_rate(1000000000, 0), 0, "2^32 truncated to 32 bits");
+	cr_assert_eq(pcpu_tsc_rate(2000000000, 1), 0);
+	cr_assert_eq(pcpu_tsc_rate(800000000, 0), 0, "5.37 * 2^30 truncated");
+	cr_assert_eq(pcpu_tsc_rate(0, 0), 0);
+	cr_assert_eq(pcpu_tsc_rate(-1, 0), 0);
+	cr_assert_eq(pcpu_tsc_rate(INT64_MAX, 64), 0);
+}
+
 Test(kpmap_tsc, kpmapd_publishes_the_tsc_clock_exactly_when_the_tsc_is_trusted)
 {
 	const struct sys_kpmap *k = start();
