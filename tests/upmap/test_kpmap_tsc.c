@@ -224,9 +224,10 @@ static struct pcpu_kpmap_writer plant(void)
 /* The slot of kpmapd's clock for counts of the TSC >> shift, but 1000 s ahead: a reader
  * that uses it shows the lead. With a shift that kpmapd would not choose for this TSC
  * (pcpu_tsc_shift() shifts only one of 4 GHz or more), a count can last a nanosecond or
- * longer, a rate that conv's 32 bits cannot hold (a 2 GHz TSC >> 1 needs 2^32): the
- * largest conv stands in, and the count of the anchor's nanoseconds is made with that
- * same conv, so only the microseconds between planting and reading run at its rate. */
+ * longer, a rate that conv's 32 bits cannot hold (a 2 GHz TSC >> 1 needs 2^32, and
+ * pcpu_tsc_rate() says 0): the largest conv stands in, and the count of the anchor's
+ * nanoseconds is made with that same conv, so only the microseconds between planting and
+ * reading run at its rate. */
 static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *real, uint32_t shift)
 {
 	struct pcpu_tsclock c;
@@ -236,8 +237,8 @@ static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *re
 	pcpu_tsclock_recheck(&c);
 	if (!c.trusted)
 		cr_skip_test("no trusted TSC on this machine");
-	conv = (1000000000ULL << 32) / ((uint64_t)c.freq >> shift);
-	if (conv > UINT32_MAX)
+	conv = pcpu_tsc_rate(c.freq, shift);
+	if (conv == 0)
 		conv = UINT32_MAX;
 #if defined(__x86_64__)
 	now = __builtin_ia32_rdtsc();
