@@ -93,10 +93,11 @@ static int monotonic(struct timespec *ts)
 	const struct sys_kpmap *k = pcpu_kpmap_live();
 	int64_t ns;
 
-	if ((k == NULL || !pcpu_tsc_clock_read(k, false, ts)) &&
-	    clock_gettime(CLOCK_MONOTONIC, ts) != 0)
-		return -1;
-	ns = (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+	if (k == NULL || !pcpu_tsc_clock_read(k, false, ts, &ns)) {
+		if (clock_gettime(CLOCK_MONOTONIC, ts) != 0)
+			return -1;
+		ns = (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+	}
 	if (__builtin_expect(ns < mono_last_ns, 0)) {
 		ts->tv_sec = (time_t)(mono_last_ns / 1000000000);
 		ts->tv_nsec = (long)(mono_last_ns % 1000000000);
@@ -109,12 +110,13 @@ static int monotonic(struct timespec *ts)
 int ukp_clock_gettime(clockid_t clock, struct timespec *ts)
 {
 	const struct sys_kpmap *k;
+	int64_t ns;
 
 	/* The fine clocks from kpmapd's TSC clock while it is trusted and fresh. */
 	if (clock == CLOCK_MONOTONIC && ts != NULL)
 		return monotonic(ts);
 	if (clock == CLOCK_REALTIME && ts != NULL && (k = pcpu_kpmap_live()) != NULL &&
-	    pcpu_tsc_clock_read(k, true, ts))
+	    pcpu_tsc_clock_read(k, true, ts, &ns))
 		return 0;
 	if ((clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE) && ts != NULL &&
 	    (k = pcpu_kpmap_live()) != NULL) {

@@ -8,11 +8,12 @@
 #include "upmap/upmap_private.h"
 
 static inline bool pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime,
-				       struct timespec *ts)
+				       struct timespec *ts, int64_t *total)
 {
 	(void)k;
 	(void)realtime;
 	(void)ts;
+	(void)total;
 	return false;
 }
 

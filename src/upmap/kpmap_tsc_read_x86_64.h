@@ -18,10 +18,10 @@ enum {
 };
 
 /* rdtscp waits for every earlier load, as the vDSO's rdtsc_ordered(): the count must not
- * be taken before the loads that chose the slot, or it could predate the slot's anchor.
- * It is most of the cost of the clock, here as in the vDSO (which uses it too), so this
- * reader can win only on what surrounds it: on the 2-vCPU EPYC VM rdtscp alone takes
- * about 25 ns of the vDSO's 31 ns (and lfence; rdtsc 23 ns), whence a tie. */
+ * be taken before the load of upticks that chose the slot, or it could predate the
+ * slot's anchor. It is most of the cost of the clock, here as in the vDSO (which uses it
+ * too), so this reader can win only on what surrounds it: on the 2-vCPU Intel Xeon VM
+ * of bench/upmap a loop of rdtscp alone takes about 16 ns of the vDSO's 22 ns. */
 static inline uint64_t pcpu_tsc_ordered(void)
 {
 	unsigned int aux;
@@ -29,26 +29,80 @@ static inline uint64_t pcpu_tsc_ordered(void)
 	return __rdtscp(&aux);
 }
 
+/* The count of kpmap's TSC clock, (TSC >> shift) truncated to 32 bits, read as
+ * pcpu_tsc_ordered() does. With no shift (a TSC below 4 GHz) it is the low half that
+ * rdtscp returns, with no instruction more: the join of the halves and a shift by cl
+ * would add three cycles to every read, after the count. The memory clobber keeps the
+ * read after the caller's acquire load of upticks. */
+static inline uint32_t pcpu_tsc_count(uint32_t shift)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi) : : "rcx", "memory");
+	if (__builtin_expect(shift == 0, 1))
+		return lo;
+	return (uint32_t)(((uint64_t)hi << 32 | lo) >> shift);
+}
+
+/*
+ * How long a slot stays fresh at hz ticks a second, PCPU_TSC_MAX_AGE_TICKS ticks, or 0
+ * for a tick_freq a writer zeroed after the map was checked (the kernel's clock then
+ * answers). A division costs a loop of calls more than the rest of the reader does
+ * (bench/upmap), and hz does not change, so the last answer is kept, with its hz in
+ * one word (hz << 32 | ns: 3 * 10^9 fits 32 bits), so that no thread pairs one hz's
+ * bound with another's. Relaxed: the word is its own whole message.
+ */
+static uint64_t pcpu_tsc_fresh_memo;
+
+static inline uint64_t pcpu_tsc_fresh_ns(int32_t hz)
+{
+	uint64_t memo = __atomic_load_n(&pcpu_tsc_fresh_memo, __ATOMIC_RELAXED);
+	uint64_t fresh;
+
+	if (__builtin_expect((int32_t)(memo >> 32) == hz && hz > 0, 1))
+		return (uint32_t)memo;
+	if (hz <= 0)
+		return 0;
+	fresh = PCPU_TSC_MAX_AGE_TICKS * 1000000000u / (uint32_t)hz;
+	__atomic_store_n(&pcpu_tsc_fresh_memo, (uint64_t)(uint32_t)hz << 32 | fresh,
+			 __ATOMIC_RELAXED);
+	return fresh;
+}
+
 /*
  * tsc_shift is written once, before the map is renamed into place; timer_base is 0
  * (pcpu_kpmap_check() refuses another), so the count is the shifted TSC itself.
- * Order: upticks with acquire, then the slot and the rate with acquire (a value of a
- * later publication makes the final re-read of upticks differ: see kpmap_time.c and
- * pcpu_kpmap_tick_tsc()), then the ordered TSC read, so the count is not older than the
- * slot it is applied to. Seconds and nanoseconds stay apart, as in the vDSO: no 64-bit
- * division on the way out.
+ * Order, as in the vDSO: upticks with acquire, then the ordered TSC read, so that the
+ * count is not older than the publication of the slot it is applied to (that slot's
+ * anchor was taken before upticks was stored with release), then the slot and the rate
+ * with acquire (a value of a later publication makes the final re-read of upticks
+ * differ: see kpmap_time.c and pcpu_kpmap_tick_tsc()).
+ *
+ * Speed: a loop of calls costs the ordered read plus what follows it before the next
+ * one, which waits for every instruction before it. Work that does not depend on the
+ * count overlaps the read only in part (on the Intel Xeon VM of bench/upmap, 10 cycles
+ * of it after rdtscp cost 0.6 ns a call, 20 cycles 3.5 ns, and a division 4 to 7 ns), so
+ * the reader keeps all of it short: the count is the low half of rdtscp as it comes
+ * (pcpu_tsc_count()), the freshness bound a kept value (pcpu_tsc_fresh_ns()), one
+ * unsigned compare tests both ends of the age, and the function is inlined into its
+ * caller, which would otherwise get *total back through memory. Seconds and
+ * nanoseconds stay apart, as in the vDSO: no 64-bit division on the way out. *total is
+ * the time in nanoseconds, for the caller's monotonic floor.
  */
-static inline bool pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime,
-				       struct timespec *ts)
+static inline __attribute__((always_inline)) bool
+pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime, struct timespec *ts, int64_t *total)
 {
 	const uint32_t *upticks = (const uint32_t *)&k->upticks;
 	uint32_t w, conv, base, secs, shift = __atomic_load_n(&k->tsc_shift, __ATOMIC_RELAXED);
 	struct timespec anchor, bt = {0, 0};
-	uint64_t tsc, ns;
-	int64_t age;
+	uint64_t ns, fresh;
+	uint32_t count;
+	int64_t since, age, sec;
+	int32_t hz;
 
 	do {
 		w = __atomic_load_n(upticks, __ATOMIC_ACQUIRE);
+		count = pcpu_tsc_count(shift);
 		conv = (uint32_t)__atomic_load_n(&k->freq64_nsec, __ATOMIC_ACQUIRE);
 		secs = __atomic_load_n(&k->clock_secs[w & 1], __ATOMIC_ACQUIRE);
 		base = __atomic_load_n(&k->clock_base[w & 1], __ATOMIC_ACQUIRE);
@@ -60,31 +114,36 @@ static inline bool pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime,
 			bt.tv_nsec =
 				__atomic_load_n(&k->ts_basetime[w & 1].tv_nsec, __ATOMIC_ACQUIRE);
 		}
-		tsc = pcpu_tsc_ordered();
 	} while (__atomic_load_n(upticks, __ATOMIC_RELAXED) != w);
-	if (conv == 0)
+	hz = __atomic_load_n(&k->tick_freq, __ATOMIC_RELAXED);
+	/* No clock, or a base time that is not a normalised timespec (the loop below
+	 * would run for ages). */
+	if (conv == 0 || (uint64_t)bt.tv_nsec >= 1000000000u)
 		return false;
+	/* The anchor as nanoseconds since the start of second secs. */
+	since = ((int64_t)anchor.tv_sec - secs) * 1000000000 + anchor.tv_nsec;
+	fresh = pcpu_tsc_fresh_ns(hz);
 	/* Nanoseconds since the start of second secs: about a second at most when fresh. */
-	ns = ((uint64_t)conv * (uint32_t)((uint32_t)(tsc >> shift) - base)) >> 32;
-	/* Stale (kpmapd stopped publishing, or the count wrapped) or far before the anchor:
-	 * the kernel's clock answers instead. Just before it (a slot kept over a tick
-	 * without a good pair, a TSC a few cycles behind on this CPU): the anchor, as the
-	 * vDSO returns its cycle_last, so that the clock stays monotonic. */
-	age = ((int64_t)secs - anchor.tv_sec) * 1000000000 + (int64_t)ns - anchor.tv_nsec;
-	if (age < -PCPU_TSC_MAX_BEHIND_NS ||
-	    (age > 0 && (uint64_t)age * (uint32_t)__atomic_load_n(&k->tick_freq, __ATOMIC_RELAXED) >
-				PCPU_TSC_MAX_AGE_TICKS * 1000000000ULL))
-		return false;
-	if (age < 0) {
-		secs = (uint32_t)anchor.tv_sec;
-		ns = (uint64_t)anchor.tv_nsec;
+	ns = ((uint64_t)conv * (uint32_t)(count - base)) >> 32;
+	age = (int64_t)ns - since;
+	/* One compare for both ends. Stale (kpmapd stopped publishing, or the count
+	 * wrapped) or far before the anchor: the kernel's clock answers instead. Just
+	 * before it (a slot kept over a tick without a good pair, a TSC a few cycles
+	 * behind on this CPU): the anchor, as the vDSO returns its cycle_last, so that the
+	 * clock stays monotonic. */
+	if (__builtin_expect((uint64_t)age > fresh, 0)) {
+		if (age > 0 || age < -PCPU_TSC_MAX_BEHIND_NS || since < 0 || since > UINT32_MAX)
+			return false;
+		ns = (uint64_t)since;
 	}
+	sec = (int64_t)secs + bt.tv_sec;
 	ns += (uint64_t)bt.tv_nsec;
-	ts->tv_sec = (time_t)secs + bt.tv_sec;
+	*total = sec * 1000000000 + (int64_t)ns;
 	while (ns >= 1000000000u) {
 		ns -= 1000000000u;
-		ts->tv_sec++;
+		sec++;
 	}
+	ts->tv_sec = (time_t)sec;
 	ts->tv_nsec = (long)ns;
 	return true;
 }

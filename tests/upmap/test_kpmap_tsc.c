@@ -344,3 +344,55 @@ Test(kpmap_tsc, no_tsc_clock_means_the_kernel_clock)
 	cr_assert_eq(worst_outside(CLOCK_REALTIME, 100), 0);
 	pcpu_kpmap_retire(&w);
 }
+
+/* A slot whose anchor lies 2 ms after what its clock serves: far more than a TSC a few
+ * cycles behind, so the reader takes the map for inconsistent (one unsigned compare
+ * covers this end and staleness: a signed one would serve it). */
+Test(kpmap_tsc, a_slot_anchored_after_its_clock_is_not_served)
+{
+	struct pcpu_kpmap_writer w = plant();
+	struct timespec up, real;
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
+
+	up.tv_nsec += 2000000;
+	if (up.tv_nsec >= 1000000000) {
+		up.tv_sec++;
+		up.tv_nsec -= 1000000000;
+	}
+	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
+	cr_assert_not_null(kpmap_map());
+	cr_assert_eq(worst_outside(CLOCK_MONOTONIC, 100), 0);
+	pcpu_kpmap_retire(&w);
+}
+
+/* The map was checked with a tick rate; its writer then zeroes it. No slot is fresh at
+ * 0 ticks a second (and the bound is not divided by 0): the kernel's clock answers. */
+Test(kpmap_tsc, a_tick_freq_zeroed_after_the_check_leaves_the_kernel_clock_answering)
+{
+	struct pcpu_kpmap_writer w = plant();
+	struct timespec up, real, ukp;
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
+
+	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
+	cr_assert_not_null(kpmap_map());
+	cr_assert_eq(ukp_clock_gettime(CLOCK_MONOTONIC, &ukp), 0);
+	cr_assert_gt(ukp.tv_sec, up.tv_sec - 10, "the planted slot was not read first");
+	__atomic_store_n(&w.map->tick_freq, 0, __ATOMIC_RELAXED);
+	cr_assert_eq(worst_outside(CLOCK_REALTIME, 100), 0);
+	pcpu_kpmap_retire(&w);
+}
+
+/* A base time whose nanoseconds are not below 10^9 is not a time: the reader would
+ * count its seconds out one by one. The kernel's clock answers, at once. */
+Test(kpmap_tsc, a_base_time_that_is_not_normalised_is_not_served, .timeout = 10)
+{
+	struct pcpu_kpmap_writer w = plant();
+	struct timespec up, real;
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
+
+	t.basetime.tv_nsec = (long)1 << 62;
+	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
+	cr_assert_not_null(kpmap_map());
+	cr_assert_eq(worst_outside(CLOCK_REALTIME, 100), 0);
+	pcpu_kpmap_retire(&w);
+}
