@@ -40,6 +40,15 @@ extern "C" {
  */
 extern PCPU_EXPORT const uint64_t pcpu_percpu_hot;
 
+/*
+ * The stride again, whole, for the x86_64 section, which multiplies by it in memory
+ * (imul stride_word, %rax): no register kept for it and no shift to take it out of
+ * pcpu_percpu_hot. The library stores it before it stores the offset of a live area
+ * into pcpu_percpu_hot, with release, and never changes it after; <pcpu/arch/x86_64.h>
+ * gives the reader's side.
+ */
+extern PCPU_EXPORT const uint64_t pcpu_percpu_stride_word;
+
 static inline ptrdiff_t pcpu_percpu_rseq_off(uint64_t hot)
 {
 	return (int32_t)(uint32_t)hot;
@@ -94,7 +103,7 @@ static inline size_t pcpu_percpu_stride(uint64_t hot)
 			PCPU_ARCH_ADD(PCPU_ARCH_SFX_##width, PCPU_ARCH_MOD_##width)                \
 			:                                                                          \
 			: [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_rseq_off(hot))), [slot0] "r"(slot0), \
-			  [stride] "r"(pcpu_percpu_stride(hot)), [v] PCPU_ARCH_V(v)                \
+			  [stride] PCPU_ARCH_STRIDE(hot), [v] PCPU_ARCH_V(v)                       \
 			: PCPU_ARCH_ADD_CLOBBERS                                                   \
 			: slow);                                                                   \
 		return 1;                                                                          \
@@ -131,7 +140,7 @@ static inline int pcpu_percpu_add_count_sum_once(uint64_t hot, uint64_t *cell, u
 	__asm__ goto(PCPU_ARCH_ADD_COUNT_SUM
 		     :
 		     : [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_rseq_off(hot))), [slot0] "r"(cell),
-		       [stride] "r"(pcpu_percpu_stride(hot)), [v] PCPU_ARCH_V(v)
+		       [stride] PCPU_ARCH_STRIDE(hot), [v] PCPU_ARCH_V(v)
 		     : PCPU_ARCH_ADD_COUNT_SUM_CLOBBERS
 		     : slow, count_made);
 	return 2;

@@ -36,12 +36,14 @@ static int register_own(void)
 static int setup_done;
 
 /* One store, so that no reader mixes an offset and a stride from two values. The stride
- * fits 32 bits: the format bounds it to 64 MiB. */
+ * fits 32 bits: the format bounds it to 64 MiB. The stride word first, then the word with
+ * release (<pcpu/arch/x86_64.h> names the reader's side). */
 static void publish(ptrdiff_t off, size_t stride)
 {
 	/* Defined writable in hot.c; const only to the readers. */
+	__atomic_store_n((uint64_t *)&pcpu_percpu_stride_word, (uint64_t)stride, __ATOMIC_RELAXED);
 	__atomic_store_n((uint64_t *)&pcpu_percpu_hot, (uint64_t)stride << 32 | (uint32_t)off,
-			 __ATOMIC_RELAXED);
+			 __ATOMIC_RELEASE);
 }
 
 /* The empty asm keeps the offset whole: gcc would otherwise load only the 32 bits that

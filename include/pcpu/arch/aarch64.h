@@ -59,6 +59,10 @@
 
 #define PCPU_ARCH_ADD_CLOBBERS "x9", "x10", "x12", "memory", "cc"
 
+/* The stride operand: a register, from the word the offset came from (a load of
+ * pcpu_percpu_stride_word could pass that one here). */
+#define PCPU_ARCH_STRIDE(hot) "r"(pcpu_percpu_stride(hot))
+
 /* The area's address: aarch64 has no segment-relative addressing. */
 #define PCPU_ARCH_AREA(off) ((char *)__builtin_thread_pointer() + (off))
 

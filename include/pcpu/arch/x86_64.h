@@ -18,13 +18,21 @@
  * A thread with no registered area reads a negative cpu_id (RSEQ_CPU_ID_UNINITIALIZED or
  * _REGISTRATION_FAILED) and leaves at the sign test, before any store to the slot.
  *
- * The TSO dependence, written out: none across CPUs. Each slot has one kind of writer
- * (this CPU's sections, serialised by the kernel), so readers on other CPUs need only
- * per-location coherence, which every architecture gives. Within the CPU, the store of
- * rseq_cs must be visible to the kernel before the cpu_id load: both run on the same
- * hardware thread, and program order holds for the kernel entered on it. The section
- * depends on x86's ordering at one place only: the commit is one read-modify-write
- * instruction, so no store of ours lies between the load it makes and its store.
+ * The stride is read in the section from pcpu_percpu_stride_word, the offset of the
+ * area earlier from pcpu_percpu_hot (maybe before a loop). The library stores the stride
+ * word before it stores a live area's offset into pcpu_percpu_hot with release, and
+ * x86 does not let a load pass an earlier one: an offset of the live area comes with the
+ * stride after it; the never-registered area's cpu_id leaves at the sign test, before
+ * the multiply.
+ *
+ * The TSO dependence, written out: across CPUs, only the stride's load after the
+ * offset's (above; aarch64 takes both from the one word instead). Each slot has one kind
+ * of writer (this CPU's sections, serialised by the kernel), so readers on other CPUs
+ * need only per-location coherence, which every architecture gives. Within the CPU, the
+ * store of rseq_cs must be visible to the kernel before the cpu_id load: both run on the
+ * same hardware thread, and program order holds for the kernel entered on it. And the
+ * commit is one read-modify-write instruction, so no store of ours lies between the
+ * load it makes and its store.
  *
  * PCPU_ARCH_ADD_COUNT_SUM is the same section with two adds, for a histogram's cell
  * (<pcpu/histogram.h>): 1 to the word at the current CPU's slot (the count), then v to
@@ -102,6 +110,18 @@
 						  "jmp %l[slow]\n\t")
 
 #define PCPU_ARCH_ADD_COUNT_SUM_CLOBBERS "rax", "memory", "cc"
+
+/* The stride operand. In an executable (PIE or not): pcpu_percpu_stride_word in memory,
+ * multiplied by in place, RIP-relative; otherwise gcc keeps a register for the stride or
+ * loads pcpu_percpu_hot again and shifts it out before every add. In a shared object
+ * the word's address comes from the GOT, which gcc loaded again before every add of the
+ * round-robin loop, a load in front of the multiply; there the stride comes from the
+ * caller's copy of pcpu_percpu_hot, as on aarch64. */
+#if defined(__PIC__) && !defined(__PIE__)
+#define PCPU_ARCH_STRIDE(hot) "r"(pcpu_percpu_stride(hot))
+#else
+#define PCPU_ARCH_STRIDE(hot) "m"(pcpu_percpu_stride_word)
+#endif
 
 /* The area operand: the offset itself, used %fs-relative. */
 #define PCPU_ARCH_AREA(off) (off)
