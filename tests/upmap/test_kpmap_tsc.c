@@ -311,23 +311,27 @@ Test(kpmap_tsc, a_map_with_a_timer_base_is_refused)
 	assert_refused_with(offsetof(struct sys_kpmap, timer_base), 1);
 }
 
-Test(kpmap_tsc, a_slot_older_than_three_ticks_is_not_served)
+/* Plants a slot whose anchor lies by_ns from what its clock serves (as an uptime a tick
+ * took the pair at) and checks that the kernel's clock answers instead. */
+static void assert_a_slot_anchored_at_is_not_served(int64_t by_ns)
 {
 	struct pcpu_kpmap_writer w = plant();
 	struct timespec up, real;
 	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
+	int64_t anchor = ns_of(&up) + by_ns;
 
-	/* Anchored 50 ms before what its clock serves: 5 ticks old. */
-	up.tv_sec -= 1;
-	up.tv_nsec += 950000000;
-	if (up.tv_nsec >= 1000000000) {
-		up.tv_sec++;
-		up.tv_nsec -= 1000000000;
-	}
+	up.tv_sec = (time_t)(anchor / 1000000000);
+	up.tv_nsec = (long)(anchor % 1000000000);
 	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
 	cr_assert_not_null(kpmap_map());
 	cr_assert_eq(worst_outside(CLOCK_MONOTONIC, 100), 0);
 	pcpu_kpmap_retire(&w);
+}
+
+/* Anchored 50 ms before what its clock serves: 5 ticks old. */
+Test(kpmap_tsc, a_slot_older_than_three_ticks_is_not_served)
+{
+	assert_a_slot_anchored_at_is_not_served(-50000000);
 }
 
 Test(kpmap_tsc, no_tsc_clock_means_the_kernel_clock)
@@ -350,19 +354,7 @@ Test(kpmap_tsc, no_tsc_clock_means_the_kernel_clock)
  * covers this end and staleness: a signed one would serve it). */
 Test(kpmap_tsc, a_slot_anchored_after_its_clock_is_not_served)
 {
-	struct pcpu_kpmap_writer w = plant();
-	struct timespec up, real;
-	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
-
-	up.tv_nsec += 2000000;
-	if (up.tv_nsec >= 1000000000) {
-		up.tv_sec++;
-		up.tv_nsec -= 1000000000;
-	}
-	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
-	cr_assert_not_null(kpmap_map());
-	cr_assert_eq(worst_outside(CLOCK_MONOTONIC, 100), 0);
-	pcpu_kpmap_retire(&w);
+	assert_a_slot_anchored_at_is_not_served(2000000);
 }
 
 /* The map was checked with a tick rate; its writer then zeroes it. No slot is fresh at
