@@ -40,6 +40,11 @@ static pid_t kp_spawn(const char *const *args)
 	pid_t pid;
 	int i;
 
+	/* Else each test that waits for the daemon fails after its 5 s of waiting. */
+	cr_assert_eq(access(bin, X_OK), 0,
+		     "no kpmapd at %s: run the test through ctest, or set PCPU_TEST_BINDIR to "
+		     "the build tree",
+		     bin);
 	for (i = 0; args[i] != NULL && i < 14; i++)
 		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
