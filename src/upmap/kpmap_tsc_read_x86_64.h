@@ -80,14 +80,14 @@ static inline uint64_t pcpu_tsc_fresh_ns(int32_t hz)
  *
  * Speed: a loop of calls costs the ordered read plus what follows it before the next
  * one, which waits for every instruction before it. Work that does not depend on the
- * count overlaps the read only in part (on the Intel Xeon VM of bench/upmap, 10 cycles
- * of it after rdtscp cost 0.6 ns a call, 20 cycles 3.5 ns, and a division 4 to 7 ns), so
- * the reader keeps all of it short: the count is the low half of rdtscp as it comes
- * (pcpu_tsc_count()), the freshness bound a kept value (pcpu_tsc_fresh_ns()), one
- * unsigned compare tests both ends of the age, and the function is inlined into its
- * caller, which would otherwise get *total back through memory. Seconds and
- * nanoseconds stay apart, as in the vDSO: no 64-bit division on the way out. *total is
- * the time in nanoseconds, for the caller's monotonic floor.
+ * count overlaps the read only in part (on the Intel Xeon VM of bench/upmap, two runs:
+ * 10 cycles of it after rdtscp cost 0.6 to 0.8 ns a call, 20 cycles 3.4 to 4.0 ns, and a
+ * division 4 to 7 ns), so the reader keeps all of it short: the count is the low half of
+ * rdtscp as it comes (pcpu_tsc_count()), the freshness bound a kept value
+ * (pcpu_tsc_fresh_ns()), one unsigned compare tests both ends of the age, and the
+ * function is inlined into its caller, which would otherwise get *total back through
+ * memory. Seconds and nanoseconds stay apart, as in the vDSO: no 64-bit division on the
+ * way out. *total is the time in nanoseconds, for the caller's monotonic floor.
  */
 static inline __attribute__((always_inline)) bool
 pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime, struct timespec *ts, int64_t *total)
