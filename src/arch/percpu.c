@@ -35,9 +35,10 @@ static int register_own(void)
 
 static int setup_done;
 
-/* One store, so that no reader mixes an offset and a stride from two values. The stride
- * fits 32 bits: the format bounds it to 64 MiB. The stride word first, then the word with
- * release (<pcpu/arch/x86_64.h> names the reader's side). */
+/* The word in one store, so that no reader mixes an offset and a stride from two of its
+ * values; the stride fits 32 bits: the format bounds it to 64 MiB. The stride word before
+ * it, and the word with release, so that an x86_64 section that read a live offset reads
+ * this stride after it (<pcpu/arch/x86_64.h> gives the reader's side). */
 static void publish(ptrdiff_t off, size_t stride)
 {
 	/* Defined writable in hot.c; const only to the readers. */

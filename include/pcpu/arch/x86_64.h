@@ -18,8 +18,9 @@
  * A thread with no registered area reads a negative cpu_id (RSEQ_CPU_ID_UNINITIALIZED or
  * _REGISTRATION_FAILED) and leaves at the sign test, before any store to the slot.
  *
- * The stride is read in the section from pcpu_percpu_stride_word, the offset of the
- * area earlier from pcpu_percpu_hot (maybe before a loop). The library stores the stride
+ * In an executable the stride is read in the section from pcpu_percpu_stride_word
+ * (PCPU_ARCH_STRIDE below; a shared object takes it from the offset's word), the offset
+ * of the area earlier from pcpu_percpu_hot (maybe before a loop). The library stores the stride
  * word before it stores a live area's offset into pcpu_percpu_hot with release, and
  * x86 does not let a load pass an earlier one: an offset of the live area comes with the
  * stride after it; the never-registered area's cpu_id leaves at the sign test, before
