@@ -37,6 +37,15 @@ Test(zpcpu, copies_are_a_stride_apart_and_zeroed)
 	cr_assert_eq((uintptr_t)p % 64, 0u, "100 bytes get 64-byte alignment");
 }
 
+/* What the inline adds multiply by: the stride in the word of the offset, and again whole
+ * in pcpu_percpu_stride_word for the x86_64 section, once the domain exists. */
+Test(zpcpu, the_adds_read_the_domains_stride)
+{
+	cr_assert_not_null(zpcpu_alloc(8));
+	cr_assert_eq(pcpu_percpu_stride(pcpu_percpu_hot), zpcpu_stride());
+	cr_assert_eq(pcpu_percpu_stride_word, zpcpu_stride());
+}
+
 Test(zpcpu, get_returns_the_current_cpus_copy)
 {
 	char *p = zpcpu_alloc(8);
