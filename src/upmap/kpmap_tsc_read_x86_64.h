@@ -8,7 +8,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
-#include <x86intrin.h>
 
 #include "upmap/upmap_private.h"
 
@@ -22,23 +21,29 @@ enum {
  * slot's anchor. It is most of the cost of the clock, here as in the vDSO (which uses it
  * too), so this reader can win only on what surrounds it: on the 2-vCPU Intel Xeon VM
  * of bench/upmap a loop of rdtscp alone takes about 16 ns of the vDSO's 22 ns. */
-static inline uint64_t pcpu_tsc_ordered(void)
+static inline void pcpu_tsc_ordered_halves(uint32_t *lo, uint32_t *hi)
 {
-	unsigned int aux;
-
-	return __rdtscp(&aux);
+	/* The memory clobber keeps the read after the caller's acquire loads. */
+	__asm__ volatile("rdtscp" : "=a"(*lo), "=d"(*hi) : : "rcx", "memory");
 }
 
-/* The count of kpmap's TSC clock, (TSC >> shift) truncated to 32 bits, read as
- * pcpu_tsc_ordered() does. With no shift (a TSC below 4 GHz) it is the low half that
- * rdtscp returns, with no instruction more: the join of the halves and a shift by cl
- * would add three cycles to every read, after the count. The memory clobber keeps the
- * read after the caller's acquire load of upticks. */
+static inline uint64_t pcpu_tsc_ordered(void)
+{
+	uint32_t lo, hi;
+
+	pcpu_tsc_ordered_halves(&lo, &hi);
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The count of kpmap's TSC clock, (TSC >> shift) truncated to 32 bits. With no shift (a
+ * TSC below 4 GHz) it is the low half that rdtscp returns, with no instruction more: the
+ * join of the halves (which gcc makes before a branch on the shift when given the whole
+ * count) and a shift by cl would add three cycles to every read, after the count. */
 static inline uint32_t pcpu_tsc_count(uint32_t shift)
 {
 	uint32_t lo, hi;
 
-	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi) : : "rcx", "memory");
+	pcpu_tsc_ordered_halves(&lo, &hi);
 	if (__builtin_expect(shift == 0, 1))
 		return lo;
 	return (uint32_t)(((uint64_t)hi << 32 | lo) >> shift);
