@@ -54,8 +54,10 @@ static inline uint32_t pcpu_tsc_count(uint32_t shift)
  * for a tick_freq a writer zeroed after the map was checked (the kernel's clock then
  * answers). A division costs a loop of calls more than the rest of the reader does
  * (bench/upmap), and hz does not change, so the last answer is kept, with its hz in
- * one word (hz << 32 | ns: 3 * 10^9 fits 32 bits), so that no thread pairs one hz's
- * bound with another's. Relaxed: the word is its own whole message.
+ * one word (ns << 32 | hz: 3 * 10^9 fits 32 bits), so that no thread pairs one hz's
+ * bound with another's. Its first value, 0, is the answer for an hz of 0, so the kept
+ * word needs no test of hz beside the compare. Relaxed: the word is its own whole
+ * message.
  */
 static uint64_t pcpu_tsc_fresh_memo;
 
@@ -64,14 +66,38 @@ static inline uint64_t pcpu_tsc_fresh_ns(int32_t hz)
 	uint64_t memo = __atomic_load_n(&pcpu_tsc_fresh_memo, __ATOMIC_RELAXED);
 	uint64_t fresh;
 
-	if (__builtin_expect((int32_t)(memo >> 32) == hz && hz > 0, 1))
-		return (uint32_t)memo;
+	if (__builtin_expect((uint32_t)memo == (uint32_t)hz, 1))
+		return memo >> 32;
 	if (hz <= 0)
 		return 0;
 	fresh = PCPU_TSC_MAX_AGE_TICKS * 1000000000u / (uint32_t)hz;
-	__atomic_store_n(&pcpu_tsc_fresh_memo, (uint64_t)(uint32_t)hz << 32 | fresh,
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(&pcpu_tsc_fresh_memo, fresh << 32 | (uint32_t)hz, __ATOMIC_RELAXED);
 	return fresh;
+}
+
+/* One slot of the TSC clock, as the reader loads it. */
+struct pcpu_tsc_slot {
+	uint32_t base, secs;
+	struct timespec anchor, bt; /* bt: zero for CLOCK_MONOTONIC */
+};
+
+/* Slot i, a constant once inlined: every load then has a fixed offset from k, where an
+ * index computed from upticks took gcc five instructions to address the two arrays. */
+static inline __attribute__((always_inline)) void pcpu_tsc_slot_read(const struct sys_kpmap *k,
+								     unsigned int i, bool realtime,
+								     struct pcpu_tsc_slot *s)
+{
+	s->secs = __atomic_load_n(&k->clock_secs[i], __ATOMIC_ACQUIRE);
+	s->base = __atomic_load_n(&k->clock_base[i], __ATOMIC_ACQUIRE);
+	s->anchor.tv_sec = __atomic_load_n(&k->ts_uptime[i].tv_sec, __ATOMIC_ACQUIRE);
+	s->anchor.tv_nsec = __atomic_load_n(&k->ts_uptime[i].tv_nsec, __ATOMIC_ACQUIRE);
+	if (realtime) {
+		s->bt.tv_sec = __atomic_load_n(&k->ts_basetime[i].tv_sec, __ATOMIC_ACQUIRE);
+		s->bt.tv_nsec = __atomic_load_n(&k->ts_basetime[i].tv_nsec, __ATOMIC_ACQUIRE);
+	} else {
+		s->bt.tv_sec = 0;
+		s->bt.tv_nsec = 0;
+	}
 }
 
 /*
@@ -91,45 +117,48 @@ static inline uint64_t pcpu_tsc_fresh_ns(int32_t hz)
  * rdtscp as it comes (pcpu_tsc_count()), the freshness bound a kept value
  * (pcpu_tsc_fresh_ns()), one unsigned compare tests both ends of the age, and the
  * function is inlined into its caller, which would otherwise get *total back through
- * memory. Seconds and nanoseconds stay apart, as in the vDSO: no 64-bit division on the
- * way out. *total is the time in nanoseconds, for the caller's monotonic floor.
+ * memory. The slot is chosen by a branch on upticks & 1, which changes once a tick
+ * (pcpu_tsc_slot_read()). Seconds and nanoseconds stay apart, as in the vDSO: no 64-bit
+ * division on the way out. *total is the time in nanoseconds, for the caller's
+ * monotonic floor.
+ *
+ * The empty asm statements cost no instruction; they save registers, which gcc would
+ * otherwise save and restore on the stack in every call. k passes through one in every
+ * round, so that gcc addresses the fields from it rather than hoisting a pointer to each
+ * into a register of its own; since and ns are computed inside the loop, so that the
+ * four loads they come from are dead at its end.
  */
 static inline __attribute__((always_inline)) bool
 pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime, struct timespec *ts, int64_t *total)
 {
-	const uint32_t *upticks = (const uint32_t *)&k->upticks;
-	uint32_t w, conv, base, secs, shift = __atomic_load_n(&k->tsc_shift, __ATOMIC_RELAXED);
-	struct timespec anchor, bt = {0, 0};
+	struct pcpu_tsc_slot sl;
+	uint32_t w, conv;
 	uint64_t ns, fresh;
 	uint32_t count;
 	int64_t since, age, sec;
 	int32_t hz;
+	struct timespec bt;
 
 	do {
-		w = __atomic_load_n(upticks, __ATOMIC_ACQUIRE);
-		count = pcpu_tsc_count(shift);
+		__asm__("" : "+r"(k));
+		w = (uint32_t)__atomic_load_n(&k->upticks, __ATOMIC_ACQUIRE);
+		count = pcpu_tsc_count(__atomic_load_n(&k->tsc_shift, __ATOMIC_RELAXED));
 		conv = (uint32_t)__atomic_load_n(&k->freq64_nsec, __ATOMIC_ACQUIRE);
-		secs = __atomic_load_n(&k->clock_secs[w & 1], __ATOMIC_ACQUIRE);
-		base = __atomic_load_n(&k->clock_base[w & 1], __ATOMIC_ACQUIRE);
-		anchor.tv_sec = __atomic_load_n(&k->ts_uptime[w & 1].tv_sec, __ATOMIC_ACQUIRE);
-		anchor.tv_nsec = __atomic_load_n(&k->ts_uptime[w & 1].tv_nsec, __ATOMIC_ACQUIRE);
-		if (realtime) {
-			bt.tv_sec =
-				__atomic_load_n(&k->ts_basetime[w & 1].tv_sec, __ATOMIC_ACQUIRE);
-			bt.tv_nsec =
-				__atomic_load_n(&k->ts_basetime[w & 1].tv_nsec, __ATOMIC_ACQUIRE);
-		}
-	} while (__atomic_load_n(upticks, __ATOMIC_RELAXED) != w);
+		if (w & 1)
+			pcpu_tsc_slot_read(k, 1, realtime, &sl);
+		else
+			pcpu_tsc_slot_read(k, 0, realtime, &sl);
+		since = ((int64_t)sl.anchor.tv_sec - sl.secs) * 1000000000 + sl.anchor.tv_nsec;
+		ns = ((uint64_t)conv * (uint32_t)(count - sl.base)) >> 32;
+		__asm__("" : "+r"(since), "+r"(ns));
+	} while ((uint32_t)__atomic_load_n(&k->upticks, __ATOMIC_RELAXED) != w);
+	bt = sl.bt;
 	hz = __atomic_load_n(&k->tick_freq, __ATOMIC_RELAXED);
 	/* No clock, or a base time that is not a normalised timespec (the loop below
 	 * would run for ages). */
 	if (conv == 0 || (uint64_t)bt.tv_nsec >= 1000000000u)
 		return false;
-	/* The anchor as nanoseconds since the start of second secs. */
-	since = ((int64_t)anchor.tv_sec - secs) * 1000000000 + anchor.tv_nsec;
 	fresh = pcpu_tsc_fresh_ns(hz);
-	/* Nanoseconds since the start of second secs: about a second at most when fresh. */
-	ns = ((uint64_t)conv * (uint32_t)(count - base)) >> 32;
 	age = (int64_t)ns - since;
 	/* One compare for both ends. Stale (kpmapd stopped publishing, or the count
 	 * wrapped) or far before the anchor: the kernel's clock answers instead. Just
@@ -141,7 +170,7 @@ pcpu_tsc_clock_read(const struct sys_kpmap *k, bool realtime, struct timespec *t
 			return false;
 		ns = (uint64_t)since;
 	}
-	sec = (int64_t)secs + bt.tv_sec;
+	sec = (int64_t)sl.secs + bt.tv_sec;
 	ns += (uint64_t)bt.tv_nsec;
 	*total = sec * 1000000000 + (int64_t)ns;
 	while (ns >= 1000000000u) {

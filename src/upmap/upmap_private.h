@@ -93,7 +93,7 @@ const struct sys_kpmap *pcpu_kpmap_open_checked(int fd, int prot, const struct s
 int pcpu_kpmap_check(const void *map);
 
 /* The current live kpmap, NULL when there is none (the caller falls back). */
-extern const struct sys_kpmap *pcpu_kpmap_current;
+extern const struct sys_kpmap *pcpu_kpmap_current __attribute__((visibility("hidden")));
 const struct sys_kpmap *pcpu_kpmap_refresh(bool force);
 
 static inline bool pcpu_kpmap_alive(const struct sys_kpmap *k)
@@ -104,14 +104,21 @@ static inline bool pcpu_kpmap_alive(const struct sys_kpmap *k)
 	return v != 0 && (v & 0x40000000u) == 0; /* FUTEX_OWNER_DIED */
 }
 
-/* The kpmap to read, or NULL: one acquire load and one relaxed load when it is up. */
-static inline const struct sys_kpmap *pcpu_kpmap_live(void)
+/* The current kpmap while its writer is alive, else NULL: one acquire load and one
+ * relaxed load. */
+static inline const struct sys_kpmap *pcpu_kpmap_up(void)
 {
 	const struct sys_kpmap *k = __atomic_load_n(&pcpu_kpmap_current, __ATOMIC_ACQUIRE);
 
-	if (__builtin_expect(k != NULL && pcpu_kpmap_alive(k), 1))
-		return k;
-	return pcpu_kpmap_refresh(false);
+	return __builtin_expect(k != NULL && pcpu_kpmap_alive(k), 1) ? k : NULL;
+}
+
+/* The kpmap to read, or NULL: pcpu_kpmap_up(), or one found again. */
+static inline const struct sys_kpmap *pcpu_kpmap_live(void)
+{
+	const struct sys_kpmap *k = pcpu_kpmap_up();
+
+	return k != NULL ? k : pcpu_kpmap_refresh(false);
 }
 
 /* Reads the current slot of a double-buffered timestamp (see kpmap_time.c). */

@@ -80,6 +80,31 @@ Test(kpmap_files, trusted_file_feeds_the_coarse_clocks_and_gettimeofday)
 	kp_cleanup(path);
 }
 
+/* clock_gettime() through the vDSO stores through a NULL timespec and crashes; ukp's
+ * refuses it, with a kpmap up and without. */
+Test(kpmap_files, a_null_timespec_is_efault_for_every_clock)
+{
+	static const clockid_t clocks[] = {CLOCK_MONOTONIC,	   CLOCK_REALTIME,
+					   CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME_COARSE,
+					   CLOCK_BOOTTIME,	   CLOCK_PROCESS_CPUTIME_ID};
+	char *path;
+	struct pcpu_kpmap_writer w = plant(&path, 1);
+
+	for (int up = 1; up >= 0; up--) {
+		cr_assert_eq(kpmap_map() != NULL, up);
+		for (size_t i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
+			errno = 0;
+			cr_assert_eq(ukp_clock_gettime(clocks[i], NULL), -1, "clock %d",
+				     (int)clocks[i]);
+			cr_assert_eq(errno, EFAULT, "clock %d: %s", (int)clocks[i],
+				     strerror(errno));
+		}
+		if (up)
+			pcpu_kpmap_retire(&w);
+	}
+	kp_cleanup(path);
+}
+
 Test(kpmap_files, gettimeofday_uses_the_system_clock_when_fast_gtod_is_off)
 {
 	char *path;

@@ -221,14 +221,15 @@ static struct pcpu_kpmap_writer plant(void)
 	return w;
 }
 
-/* The slot of kpmapd's clock for counts of the TSC >> shift, but 1000 s ahead: a reader
+/* The slot of kpmapd's clock for counts of the TSC >> shift, but lead_s ahead: a reader
  * that uses it shows the lead. With a shift that kpmapd would not choose for this TSC
  * (pcpu_tsc_shift() shifts only one of 4 GHz or more), a count can last a nanosecond or
  * longer, a rate that conv's 32 bits cannot hold (a 2 GHz TSC >> 1 needs 2^32, and
  * pcpu_tsc_rate() says 0): the largest conv stands in, and the count of the anchor's
  * nanoseconds is made with that same conv, so only the microseconds between planting and
  * reading run at its rate. */
-static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *real, uint32_t shift)
+static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *real, uint32_t shift,
+					time_t lead_s)
 {
 	struct pcpu_tsclock c;
 	uint64_t now = 0, conv;
@@ -245,7 +246,7 @@ static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *re
 #endif
 	clock_gettime(CLOCK_MONOTONIC, up);
 	clock_gettime(CLOCK_REALTIME, real);
-	up->tv_sec += 1000;
+	up->tv_sec += lead_s;
 	return (struct pcpu_kpmap_tsc){
 		.conv = (uint32_t)conv,
 		.clock_secs = (uint32_t)up->tv_sec,
@@ -255,22 +256,35 @@ static struct pcpu_kpmap_tsc slot_ahead(struct timespec *up, struct timespec *re
 	};
 }
 
-/* Plants a slot 1000 s ahead for counts of the TSC >> shift, with that tsc_shift, and
- * checks that ukp's CLOCK_MONOTONIC minus the kernel's is the planted lead. */
+/* Plants a slot for counts of the TSC >> shift, with that tsc_shift, 1000 s ahead, then
+ * the other slot 2000 s ahead, and checks that ukp's CLOCK_MONOTONIC minus the kernel's
+ * is each planted lead, and its CLOCK_REALTIME each slot's base time (one more second in
+ * the second) plus the time since the anchor: a reader that chose the slot wrongly for
+ * one parity of upticks shows the other slot's lead. */
 static void assert_a_planted_slot_is_read(uint32_t shift)
 {
 	struct pcpu_kpmap_writer w = plant();
-	struct timespec up, real, ukp, sys;
-	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, shift);
 
 	w.map->tsc_shift = shift;
-	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
-	cr_assert_not_null(kpmap_map());
-	cr_assert_eq(ukp_clock_gettime(CLOCK_MONOTONIC, &ukp), 0);
-	clock_gettime(CLOCK_MONOTONIC, &sys);
-	cr_assert_lt(llabs(ns_of(&ukp) - ns_of(&sys) - 1000000000000LL), 1000000,
-		     "the planted slot was not read: %lld ns apart",
-		     (long long)(ns_of(&ukp) - ns_of(&sys)));
+	for (time_t n = 1; n <= 2; n++) {
+		struct timespec up, real, ukp, sys;
+		struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, shift, 1000 * n);
+		int64_t real_at_anchor;
+
+		t.basetime.tv_sec += n;
+		real_at_anchor = ns_of(&up) + ns_of(&t.basetime);
+		pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
+		cr_assert_not_null(kpmap_map());
+		cr_assert_eq(ukp_clock_gettime(CLOCK_MONOTONIC, &ukp), 0);
+		clock_gettime(CLOCK_MONOTONIC, &sys);
+		cr_assert_lt(llabs(ns_of(&ukp) - ns_of(&sys) - 1000000000000LL * n), 1000000,
+			     "slot %u was not read: %lld ns apart", w.map->upticks & 1,
+			     (long long)(ns_of(&ukp) - ns_of(&sys)));
+		cr_assert_eq(ukp_clock_gettime(CLOCK_REALTIME, &ukp), 0);
+		cr_assert_lt(llabs(ns_of(&ukp) - real_at_anchor), 1000000,
+			     "slot %u's real time was not read: %lld ns from its anchor",
+			     w.map->upticks & 1, (long long)(ns_of(&ukp) - real_at_anchor));
+	}
 	pcpu_kpmap_retire(&w);
 }
 
@@ -317,7 +331,7 @@ static void assert_a_slot_anchored_at_is_not_served(int64_t by_ns)
 {
 	struct pcpu_kpmap_writer w = plant();
 	struct timespec up, real;
-	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0, 1000);
 	int64_t anchor = ns_of(&up) + by_ns;
 
 	up.tv_sec = (time_t)(anchor / 1000000000);
@@ -363,7 +377,7 @@ Test(kpmap_tsc, a_tick_freq_zeroed_after_the_check_leaves_the_kernel_clock_answe
 {
 	struct pcpu_kpmap_writer w = plant();
 	struct timespec up, real, ukp;
-	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0, 1000);
 
 	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
 	cr_assert_not_null(kpmap_map());
@@ -380,7 +394,7 @@ Test(kpmap_tsc, a_base_time_that_is_not_normalised_is_not_served, .timeout = 10)
 {
 	struct pcpu_kpmap_writer w = plant();
 	struct timespec up, real;
-	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0);
+	struct pcpu_kpmap_tsc t = slot_ahead(&up, &real, 0, 1000);
 
 	t.basetime.tv_nsec = (long)1 << 62;
 	pcpu_kpmap_tick_tsc(w.map, &up, &real, &t);
