@@ -117,7 +117,12 @@
  * loads pcpu_percpu_hot again and shifts it out before every add. In a shared object
  * the word's address comes from the GOT, which gcc loaded again before every add of the
  * round-robin loop, a load in front of the multiply; there the stride comes from the
- * caller's copy of pcpu_percpu_hot, as on aarch64. */
+ * caller's copy of pcpu_percpu_hot, as on aarch64. Which costs gcc a shift and a sign
+ * extension before each add amid other work, where it has no register to spare: the
+ * memory operand there, timed against this in turn (bench/counter on an AMD EPYC VM,
+ * 2 runs each), made counter_u64_add's net cost amid work 0.56 and 0.61 ns instead of
+ * 1.02 and 0.94, but DPCPU_ADD's round-robin loop 2.80 and 2.38 ns instead of 1.24 and
+ * 1.09 and its tight loop 1.93 and 1.75 instead of 1.56 and 0.81. */
 #if defined(__PIC__) && !defined(__PIE__)
 #define PCPU_ARCH_STRIDE(hot) "r"(pcpu_percpu_stride(hot))
 #else
