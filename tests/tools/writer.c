@@ -10,6 +10,7 @@
  *
  * usage: pcpu_test_writer THREADS ITERATIONS
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -120,20 +121,52 @@ static void on_term(int sig)
 	stop = 1;
 }
 
-/* A child that holds the domain until SIGTERM, then exits normally (atexit runs). */
+/*
+ * A child that holds the domain until SIGTERM, then exits normally (atexit runs).
+ * "forked" is printed once the child says it runs: fork() returns in the child after
+ * libpcpu's atfork handler wrote the child's pid into its slot, and until then a reader
+ * shows the slot's holder without one (pcpu ls showed the exited parent's pid). The
+ * child gives up the test's pipes, so that a failed test does not wait for it. SIGTERM
+ * stays blocked but in sigsuspend(), so that one sent between the test of stop and the
+ * wait is not lost.
+ */
 static void fork_child(void)
 {
+	int ready[2], null;
+	char byte = 0;
+	sigset_t term, old;
 	pid_t pid;
 
+	if (pipe(ready) != 0) {
+		perror("pipe");
+		exit(1);
+	}
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
 	signal(SIGTERM, on_term);
 	pid = fork();
 	if (pid == 0) {
 		fclose(stdin);
+		close(ready[0]);
+		null = open("/dev/null", O_WRONLY);
+		if (null < 0 || dup2(null, STDOUT_FILENO) < 0 || dup2(null, STDERR_FILENO) < 0 ||
+		    write(ready[1], &byte, 1) != 1)
+			_exit(1);
+		close(null);
+		close(ready[1]);
 		while (!stop)
-			pause();
+			sigsuspend(&old);
 		exit(0);
 	}
 	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &byte, 1) != 1) {
+		perror("fork");
+		exit(1);
+	}
+	close(ready[0]);
 	printf("forked %d\n", (int)pid);
 	fflush(stdout);
 }
