@@ -6,7 +6,8 @@
 #include <sys/types.h>
 
 /* Creates a fresh 0700 directory under $TMPDIR (or /tmp) and returns its path in a
- * static per-thread buffer; each call makes a new one. */
+ * static per-thread buffer; each call makes a new one. The process that made it removes
+ * it, with its contents, when it exits. */
 const char *test_tmpdir(void);
 
 /* Joins dir and name into a newly allocated path (caller frees). */
