@@ -1,7 +1,9 @@
 /* In-process runner behind tests/tsan/criterion/criterion.h; see that header for why. */
 #include <criterion/criterion.h>
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,18 +34,40 @@ void criterion_shim_register_suite(const char *suite, struct criterion_test_extr
 	suites = &pool[used++];
 }
 
-void criterion_shim_fail(const char *file, int line, int fatal, const char *what)
+/* The test's own thread ends its process with exit(), as Criterion does, so that exit
+ * handlers run (test_tmpdir() removes its directories in one); another thread of the
+ * test, which may fail while the test's thread runs on, ends it with _exit(). */
+static pthread_t test_thread;
+
+static _Noreturn void end_test(int status)
 {
-	fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, what);
+	if (pthread_equal(pthread_self(), test_thread))
+		exit(status);
+	_exit(status);
+}
+
+void criterion_shim_fail(const char *file, int line, int fatal, const char *what, const char *fmt,
+			 ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: assertion failed: %s", file, line, what);
+	if (*fmt) {
+		fputs(": ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
+	fputc('\n', stderr);
 	failures_in_child++;
 	if (fatal)
-		_exit(1);
+		end_test(1);
 }
 
 void criterion_shim_skip(const char *why)
 {
 	fprintf(stderr, "%s\n", why);
-	_exit(EXIT_SKIPPED);
+	end_test(EXIT_SKIPPED);
 }
 
 static const struct criterion_test_extra *suite_extra(const char *suite)
@@ -61,6 +85,7 @@ static void run_in_child(const struct criterion_test *t)
 	void (*fini)(void) = t->extra.fini ? t->extra.fini : se ? se->fini : NULL;
 	double timeout = t->extra.timeout > 0 ? t->extra.timeout : se ? se->timeout : 0;
 
+	test_thread = pthread_self();
 	if (timeout > 0)
 		alarm((unsigned)timeout + 1);
 	if (init)
@@ -68,7 +93,7 @@ static void run_in_child(const struct criterion_test *t)
 	t->fn();
 	if (fini)
 		fini();
-	_exit(failures_in_child ? 1 : 0);
+	end_test(failures_in_child ? 1 : 0);
 }
 
 int main(void)
