@@ -54,6 +54,12 @@ static void freeze_header(struct pcpu_dom_header *h, size_t size)
 /* The block is on the heap, not in thread-local storage: a 64 KiB _Thread_local would be
  * static TLS that a dlopen()ed libpcpu cannot get (see pcpu(3), PROCESS-WIDE EFFECTS).
  * *hdr gets the frozen header. */
+/* Writes len bytes of buf at off of the snapshot: 0, or an errno value. */
+static int write_at(int fd, const void *buf, size_t len, uint64_t off)
+{
+	return pwrite(fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : errno != 0 ? errno : EIO;
+}
+
 static int copy_blocks(int fd, const char *base, size_t size, struct pcpu_dom_header *hdr)
 {
 	uint64_t *buf = malloc(BLOCK);
@@ -71,8 +77,7 @@ static int copy_blocks(int fd, const char *base, size_t size, struct pcpu_dom_he
 		}
 		if (all_zero(buf, len))
 			continue; /* a hole reads back as zeros */
-		if (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
-			err = errno != 0 ? errno : EIO;
+		err = write_at(fd, buf, len, off);
 	}
 	free(buf);
 	return err;
@@ -88,10 +93,16 @@ static int entry_inside(uint64_t off, uint32_t i, size_t len, size_t size)
 	return off != 0 && off % 8 == 0 && at >= off && at <= size && len <= size - at;
 }
 
-/* Copies the symbol entry (meta 0) or metadata entry (meta 1) at off whole, under its
- * sequence lock (format/publish.h, publications 4 and 5), over its block copy. One that
- * stays odd (a writer that died inside a rewrite) keeps its block copy, which readers of
- * the snapshot find odd as readers of the domain do. 0, or an errno value. */
+/*
+ * Copies the symbol entry (meta 0) or metadata entry (meta 1) at off whole, under its
+ * sequence lock (format/publish.h, publications 4 and 5), over its block copy. An entry
+ * that no try finds whole (a writer that died inside a rewrite, or one preempted inside
+ * it through every try) keeps its block copy with an odd seq, so that readers of the
+ * snapshot refuse it (EAGAIN) as readers of the domain refuse it: the block copy may hold
+ * the first words of one version and the last of the next under the even seq it was
+ * copied with (kvm_race, under ThreadSanitizer, read such a label name in 2 of 3 runs).
+ * 0, or an errno value.
+ */
 static int settle_entry(int fd, const char *base, uint64_t off, size_t len, int meta)
 {
 	union {
@@ -99,15 +110,21 @@ static int settle_entry(int fd, const char *base, uint64_t off, size_t len, int 
 		struct pcpu_dom_meta meta;
 	} e = {0};
 	const void *at = base + off;
+	size_t seq_off =
+		meta ? offsetof(struct pcpu_dom_meta, seq) : offsetof(struct pcpu_dom_sym, seq);
+	uint64_t odd;
 	int torn = 1;
 
 	for (int t = 0; torn && t < PCPU_SEQ_TRIES; t++) {
 		pcpu_seq_backoff(t);
 		torn = (meta ? pcpu_meta_read(at, &e.meta) : pcpu_sym_read(at, &e.sym)) != 0;
 	}
-	if (torn)
-		return 0;
-	return pwrite(fd, &e, len, (off_t)off) == (ssize_t)len ? 0 : errno != 0 ? errno : EIO;
+	if (!torn)
+		return write_at(fd, &e, len, off);
+	odd = __atomic_load_n((const uint64_t *)(const void *)((const char *)at + seq_off),
+			      __ATOMIC_RELAXED);
+	odd |= 1;
+	return write_at(fd, &odd, sizeof(odd), off + seq_off);
 }
 
 /*
