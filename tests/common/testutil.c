@@ -21,6 +21,7 @@ struct made_dir {
 
 static struct made_dir *made;
 static size_t nmade;
+static int cleanup_registered;
 static pthread_mutex_t made_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -47,8 +48,8 @@ static void remember(const char *dir)
 	char *copy = strdup(dir);
 
 	pthread_mutex_lock(&made_lock);
-	if (nmade == 0)
-		atexit(remove_made_dirs);
+	if (!cleanup_registered)
+		cleanup_registered = atexit(remove_made_dirs) == 0;
 	grown = copy ? realloc(made, (nmade + 1) * sizeof(*made)) : NULL;
 	if (grown) {
 		made = grown;
