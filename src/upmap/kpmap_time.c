@@ -37,10 +37,12 @@ read_slots(const uint32_t *upticks, const struct timespec slots[2], struct times
 	} while (__atomic_load_n(upticks, __ATOMIC_RELAXED) != w);
 }
 
-void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2],
-			struct timespec *out)
+/* CLOCK_REALTIME_COARSE or CLOCK_MONOTONIC_COARSE: the last tick's time. */
+static inline int coarse_clock(const struct sys_kpmap *k, clockid_t clock, struct timespec *ts)
 {
-	read_slots((const uint32_t *)&k->upticks, slots, out);
+	read_slots((const uint32_t *)&k->upticks,
+		   clock == CLOCK_REALTIME_COARSE ? k->ts_realtime : k->ts_uptime, ts);
+	return 0;
 }
 
 int ukp_kpmap_timestamp(const void *map, uint16_t type, struct timespec *ts)
@@ -71,7 +73,7 @@ int ukp_gettimeofday(struct timeval *tv, void *tz)
 	    __atomic_load_n(&k->fast_gtod, __ATOMIC_RELAXED) != 0) {
 		struct timespec ts;
 
-		pcpu_kpmap_read_ts(k, k->ts_realtime, &ts);
+		coarse_clock(k, CLOCK_REALTIME_COARSE, &ts);
 		tv->tv_sec = ts.tv_sec;
 		tv->tv_usec = ts.tv_nsec / 1000;
 		return 0;
@@ -97,14 +99,6 @@ static inline int monotonic_floor(struct timespec *ts, int64_t ns)
 	} else {
 		mono_last_ns = ns;
 	}
-	return 0;
-}
-
-/* CLOCK_REALTIME_COARSE or CLOCK_MONOTONIC_COARSE: the last tick's time. */
-static inline int coarse_clock(const struct sys_kpmap *k, clockid_t clock, struct timespec *ts)
-{
-	read_slots((const uint32_t *)&k->upticks,
-		   clock == CLOCK_REALTIME_COARSE ? k->ts_realtime : k->ts_uptime, ts);
 	return 0;
 }
 

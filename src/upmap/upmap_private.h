@@ -121,10 +121,6 @@ static inline const struct sys_kpmap *pcpu_kpmap_live(void)
 	return k != NULL ? k : pcpu_kpmap_refresh(false);
 }
 
-/* Reads the current slot of a double-buffered timestamp (see kpmap_time.c). */
-void pcpu_kpmap_read_ts(const struct sys_kpmap *k, const struct timespec slots[2],
-			struct timespec *out);
-
 /* The writer (kpmapd, the tests): upmap/kpmap_writer.h. */
 #include "upmap/kpmap_writer.h"
 
