@@ -147,11 +147,12 @@ static inline void *pcpu_dpcpu_ptr_inline(const struct pcpu_dpcpu_desc *d)
 	 * derived both again in front of every cpu_id load (bench/domain on the Intel VM:
 	 * 2.17 times a thread-local read, now 2.00; two variables 3.84 times, now 2.80;
 	 * medians of 5 runs). Two loads may pair the halves of two publications, which is
-	 * harmless here: libpcpu's constructor publishes (never-registered area, 0) before
-	 * any code that uses the library runs, the domain then (that area, stride) and
-	 * (the live area, stride), so a pair has the never-registered area (cpu_id
-	 * negative: the function answers) or a stride of 0, which names CPU 0's copy, as
-	 * a migration after the cpu_id load would. The adds keep the one load.
+	 * harmless here: libpcpu's constructor publishes (never-registered area, 0), the
+	 * domain then (that area, stride) and (the live area, stride), so a pair has the
+	 * never-registered area (cpu_id negative: the function answers) or a stride of 0,
+	 * which names CPU 0's copy, as a migration after the cpu_id load would. (The word 0
+	 * before that constructor has no set placed yet, so cpu0 is NULL.) The adds keep
+	 * the one load.
 	 */
 	typedef int32_t pcpu_hot_half_t __attribute__((may_alias));
 	ptrdiff_t off = ((const pcpu_hot_half_t *)&pcpu_percpu_hot)[0];

@@ -26,17 +26,29 @@ extern "C" {
 
 /*
  * What a section needs, in one word: the low 32 bits are the offset (signed) from the
- * thread pointer of the struct rseq the adds use, glibc's or libpcpu's own; the high 32
- * bits the domain's stride. Until the mode is chosen, and for good in atomic mode, the
- * offset names an area that is never registered, whose cpu_id stays negative, so the
- * section leaves at once and no "rseq on?" flag is read.
+ * thread pointer of the struct rseq the adds use, glibc's or libpcpu's own, less
+ * PCPU_ARCH_AREA_BIAS (the biased offset); the high 32 bits the domain's stride. Until
+ * the mode is chosen, and for good in atomic mode, the offset names an area that is never
+ * registered, whose cpu_id stays negative, so the section leaves at once and no "rseq
+ * on?" flag is read.
+ *
+ * Until libpcpu's constructor stores that first value the word is 0, and code that runs
+ * earlier (a constructor of an object initialised before libpcpu that calls into the
+ * program, which adds to an early counter) runs a section on it. The bias makes the word
+ * 0 harmless: it names the thread pointer plus the bias, where the architecture's header
+ * has two words glibc leaves unused, so that the section's store of rseq_cs changes
+ * nothing of glibc's (unbiased, it overwrote the thread's DTV pointer on x86_64) and its
+ * cpu_id is not negative; the stride 0 then sends the add to the early counters' dummy,
+ * the only slot code can add to before a domain exists.
  *
  * It is declared const, as glibc declares __rseq_offset: the library stores it once (the
  * domain's creation), and the compiler may keep it in a register across a loop. A copy
  * read before that store is the first value, whose area is never registered, so a stale
  * read can only send an add to the library's out-of-line path: one word, so the offset
  * and the stride are never mixed from two stores (DPCPU_PTR loads the halves apart,
- * for the reason and with the argument <pcpu/pcpu.h> gives).
+ * for the reason and with the argument <pcpu/pcpu.h> gives). The exception is a copy of
+ * the word 0 that a loop begun before libpcpu's constructor keeps: on x86_64, with the
+ * stride word published since, its adds go to CPU 0's slot unprotected.
  */
 extern PCPU_EXPORT const uint64_t pcpu_percpu_hot;
 
@@ -49,7 +61,7 @@ extern PCPU_EXPORT const uint64_t pcpu_percpu_hot;
  */
 extern PCPU_EXPORT const uint64_t pcpu_percpu_stride_word;
 
-static inline ptrdiff_t pcpu_percpu_rseq_off(uint64_t hot)
+static inline ptrdiff_t pcpu_percpu_biased_off(uint64_t hot)
 {
 	return (int32_t)(uint32_t)hot;
 }
@@ -86,6 +98,7 @@ static inline size_t pcpu_percpu_stride(uint64_t hot)
 #ifndef PCPU_ARCH_RSEQ
 #define PCPU_ARCH_RSEQ 0
 #define PCPU_RSEQ_SIG 0u
+#define PCPU_ARCH_AREA_BIAS 0
 #endif
 
 /*
@@ -96,19 +109,19 @@ static inline size_t pcpu_percpu_stride(uint64_t hot)
  * was added).
  */
 #if PCPU_ARCH_RSEQ
-#define PCPU_PERCPU_ADD_ONCE(width, type)                                                          \
-	static inline int pcpu_percpu_add##width##_once(uint64_t hot, void *slot0, type v)         \
-	{                                                                                          \
-		__asm__ goto(                                                                      \
-			PCPU_ARCH_ADD(PCPU_ARCH_SFX_##width, PCPU_ARCH_MOD_##width)                \
-			:                                                                          \
-			: [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_rseq_off(hot))), [slot0] "r"(slot0), \
-			  [stride] PCPU_ARCH_STRIDE(hot), [v] PCPU_ARCH_V(v)                       \
-			: PCPU_ARCH_ADD_CLOBBERS                                                   \
-			: slow);                                                                   \
-		return 1;                                                                          \
-	slow:                                                                                      \
-		return 0;                                                                          \
+#define PCPU_PERCPU_ADD_ONCE(width, type)                                                        \
+	static inline int pcpu_percpu_add##width##_once(uint64_t hot, void *slot0, type v)       \
+	{                                                                                        \
+		__asm__ goto(                                                                    \
+			PCPU_ARCH_ADD(PCPU_ARCH_SFX_##width, PCPU_ARCH_MOD_##width)              \
+			:                                                                        \
+			: [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_biased_off(hot))),                 \
+			  [slot0] "r"(slot0), [stride] PCPU_ARCH_STRIDE(hot), [v] PCPU_ARCH_V(v) \
+			: PCPU_ARCH_ADD_CLOBBERS                                                 \
+			: slow);                                                                 \
+		return 1;                                                                        \
+	slow:                                                                                    \
+		return 0;                                                                        \
 	}
 #else
 #define PCPU_PERCPU_ADD_ONCE(width, type)                                                  \
@@ -139,7 +152,7 @@ static inline int pcpu_percpu_add_count_sum_once(uint64_t hot, uint64_t *cell, u
 {
 	__asm__ goto(PCPU_ARCH_ADD_COUNT_SUM
 		     :
-		     : [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_rseq_off(hot))), [slot0] "r"(cell),
+		     : [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_biased_off(hot))), [slot0] "r"(cell),
 		       [stride] PCPU_ARCH_STRIDE(hot), [v] PCPU_ARCH_V(v)
 		     : PCPU_ARCH_ADD_COUNT_SUM_CLOBBERS
 		     : slow, count_made);
@@ -159,7 +172,7 @@ static inline int pcpu_percpu_add_count_sum_once(uint64_t hot, uint64_t *cell, u
 #endif
 
 /* This thread's CPU as its rseq area says, or a negative value when it has none (then
- * the library's pcpu_curcpu() asks the kernel); off is pcpu_percpu_rseq_off() of
+ * the library's pcpu_curcpu() asks the kernel); off is pcpu_percpu_biased_off() of
  * pcpu_percpu_hot, read by the caller so that a loop reads it once. */
 static inline int pcpu_percpu_cpu_id_at(ptrdiff_t off)
 {
@@ -168,16 +181,17 @@ static inline int pcpu_percpu_cpu_id_at(ptrdiff_t off)
 	return -1;
 #elif defined(__SEG_FS) && !defined(__cplusplus) && !defined(PCPU_NO_SEG_FS)
 	/* %fs-relative: no load of the thread pointer. */
-	return *(volatile const __seg_fs int32_t *)(off + 4);
+	return *(volatile const __seg_fs int32_t *)(off + PCPU_ARCH_AREA_BIAS + 4);
 #else
-	return __atomic_load_n((const int32_t *)((char *)__builtin_thread_pointer() + off + 4),
+	return __atomic_load_n((const int32_t *)((char *)__builtin_thread_pointer() + off +
+						 PCPU_ARCH_AREA_BIAS + 4),
 			       __ATOMIC_RELAXED);
 #endif
 }
 
 static inline int pcpu_percpu_cpu_id(void)
 {
-	return pcpu_percpu_cpu_id_at(pcpu_percpu_rseq_off(pcpu_percpu_hot));
+	return pcpu_percpu_cpu_id_at(pcpu_percpu_biased_off(pcpu_percpu_hot));
 }
 
 #ifdef __cplusplus

@@ -43,7 +43,8 @@ static void publish(ptrdiff_t off, size_t stride)
 {
 	/* Defined writable in hot.c; const only to the readers. */
 	__atomic_store_n((uint64_t *)&pcpu_percpu_stride_word, (uint64_t)stride, __ATOMIC_RELAXED);
-	__atomic_store_n((uint64_t *)&pcpu_percpu_hot, (uint64_t)stride << 32 | (uint32_t)off,
+	__atomic_store_n((uint64_t *)&pcpu_percpu_hot,
+			 (uint64_t)stride << 32 | (uint32_t)(off - PCPU_ARCH_AREA_BIAS),
 			 __ATOMIC_RELEASE);
 }
 
@@ -59,7 +60,7 @@ static ptrdiff_t offset_of(const struct rseq *area)
 
 static int fits(ptrdiff_t off)
 {
-	return off == (int32_t)off;
+	return off - PCPU_ARCH_AREA_BIAS == (int32_t)(off - PCPU_ARCH_AREA_BIAS);
 }
 
 /* Until the mode is chosen the sections use no_area, so every add leaves before its

@@ -140,7 +140,7 @@ Test(histogram_abort, an_abort_before_the_count_adds_nothing_and_is_retried)
 	pcpu_histogram_t h = section_histogram("abort_before_count");
 	unsigned int cpu = pin();
 	const char *cpu_id = (const char *)__builtin_thread_pointer() +
-			     pcpu_percpu_rseq_off(pcpu_percpu_hot) + 4;
+			     pcpu_percpu_biased_off(pcpu_percpu_hot) + PCPU_ARCH_AREA_BIAS + 4;
 
 	watch(cpu_id, HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_4);
 	observe_trapped(h, cpu);

@@ -39,6 +39,15 @@
 #define PCPU_ARCH_RSEQ 1
 #define PCPU_RSEQ_SIG 0xd428bc00u
 
+/*
+ * No bias (<pcpu/percpu_add.h>): the word 0, before libpcpu's constructor, names glibc's
+ * TCB at the thread pointer, { dtv, private }, whose second word glibc leaves unused
+ * (the TLS ABI reserves it for the implementation); the store of rseq_cs goes there, and
+ * cpu_id is the high half of the DTV pointer, a user address's, not negative, so the add
+ * commits to the dummy with the stride 0.
+ */
+#define PCPU_ARCH_AREA_BIAS 0
+
 #define PCPU_ARCH_ADD(sfx, mod)                                                     \
 	PCPU_RSEQ_TABLE                                                             \
 	"adrp x9, 3b\n\t"                                                           \

@@ -5,9 +5,9 @@
  * PCPU_ARCH_ADD(sfx, mod) is the text of one attempt at adding v to the current CPU's
  * slot, slot0 + cpu_id * stride, made whole in rax: sfx is the instruction's size suffix
  * (b, w, l, q) and mod the operand modifier that names v's register at that size (b, w,
- * k, q). The asm goto that uses it offers the operands rs (struct rseq's offset from the
- * thread pointer, used %fs-relative, which saves loading the thread pointer), slot0,
- * stride and v, clobbers rax, and names the label slow.
+ * k, q). The asm goto that uses it offers the operands rs (struct rseq's biased offset
+ * from the thread pointer, used %fs-relative, which saves loading the thread pointer),
+ * slot0, stride and v, clobbers rax, and names the label slow.
  *
  * Why it is exact: the CPU number is loaded inside the section and the add to that CPU's
  * slot is its last instruction, the commit. Preemption, migration or a signal before the
@@ -69,20 +69,36 @@
 #define PCPU_ARCH_RSEQ 1
 #define PCPU_RSEQ_SIG 0x53053053u
 
+/*
+ * The sections address the area at the biased offset plus 0x38 (<pcpu/percpu_add.h>), so
+ * that the word 0, before libpcpu's constructor, names glibc's TCB at %fs:0x38: the two
+ * words of its unused_vgetcpu_cache, which glibc no longer uses and keeps for the layout
+ * of tcbhead_t, which code compiled by gcc relies on (the stack guard at %fs:0x28, the
+ * pointer guard at 0x30, feature_1 at 0x48). The store of rseq_cs goes to the second,
+ * and cpu_id is the high half of the first, 0, so the add commits to the dummy with the
+ * stride 0. A displacement costs nothing.
+ */
+#define PCPU_ARCH_AREA_BIAS 0x38
+#define PCPU_ARCH_STR_(x) #x
+#define PCPU_ARCH_STR(x) PCPU_ARCH_STR_(x)
+#define PCPU_ARCH_AT(field) "%%fs:" PCPU_ARCH_STR(PCPU_ARCH_AREA_BIAS) "+" field "(%[rs])"
+#define PCPU_ARCH_RSEQ_CS PCPU_ARCH_AT("8") /* rseq->rseq_cs */
+#define PCPU_ARCH_CPU_ID PCPU_ARCH_AT("4")  /* rseq->cpu_id, negative when not registered */
+
 /* One section whose commit (the instructions after the slot's address is in rax, the
  * last of which changes memory) is commit, and whose abort handler is abort. */
-#define PCPU_ARCH_SECTION(commit, abort)                                                 \
-	PCPU_RSEQ_TABLE                                                                  \
-	"leaq 3b(%%rip), %%rax\n\t"                                                      \
-	"movq %%rax, %%fs:8(%[rs])\n\t" /* rseq->rseq_cs */                              \
-	"1:\n\t"                                                                         \
-	"movl %%fs:4(%[rs]), %%eax\n\t" /* rseq->cpu_id, negative when not registered */ \
-	"testl %%eax, %%eax\n\t"                                                         \
-	"js %l[slow]\n\t"                                                                \
-	"imulq %[stride], %%rax\n\t" commit "2:\n\t"                                     \
-	".pushsection __rseq_failure, \"ax\"\n\t"                                        \
-	".byte 0x0f, 0xb9, 0x3d\n\t"                                                     \
-	".long 0x53053053\n\t"                                                           \
+#define PCPU_ARCH_SECTION(commit, abort)             \
+	PCPU_RSEQ_TABLE                              \
+	"leaq 3b(%%rip), %%rax\n\t"                  \
+	"movq %%rax, " PCPU_ARCH_RSEQ_CS "\n\t"      \
+	"1:\n\t"                                     \
+	"movl " PCPU_ARCH_CPU_ID ", %%eax\n\t"       \
+	"testl %%eax, %%eax\n\t"                     \
+	"js %l[slow]\n\t"                            \
+	"imulq %[stride], %%rax\n\t" commit "2:\n\t" \
+	".pushsection __rseq_failure, \"ax\"\n\t"    \
+	".byte 0x0f, 0xb9, 0x3d\n\t"                 \
+	".long 0x53053053\n\t"                       \
 	"4: " abort ".popsection\n\t"
 
 /* The commit adds to the slot's address made whole in rax, not to (slot0, rax): on the
@@ -129,7 +145,7 @@
 #define PCPU_ARCH_STRIDE(hot) "m"(pcpu_percpu_stride_word)
 #endif
 
-/* The area operand: the offset itself, used %fs-relative. */
+/* The area operand: the biased offset itself, used %fs-relative. */
 #define PCPU_ARCH_AREA(off) (off)
 
 /* Instruction suffix and operand modifier of each width. */
