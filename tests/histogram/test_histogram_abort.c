@@ -10,13 +10,9 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <linux/hw_breakpoint.h>
-#include <linux/perf_event.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <pcpu/histogram.h>
@@ -24,6 +20,7 @@
 #include <pcpu/zpcpu.h>
 
 #include "arch/mode.h"
+#include "common/watch.h"
 #include "domain/domtest.h"
 
 enum { OBSERVES = 1000, VALUE = 50, BUCKET = 1 };
@@ -38,7 +35,7 @@ static void on_trap(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig, (void)si, (void)uc;
 	traps++;
-	ioctl(watch_fd, PERF_EVENT_IOC_DISABLE, 0);
+	test_watch_arm(watch_fd, 0);
 }
 
 static void setup(void)
@@ -64,26 +61,7 @@ static unsigned int pin(void)
 /* A disarmed watchpoint on the len bytes at addr, of type type, that sends SIGTRAP. */
 static void watch(const void *addr, unsigned int type, unsigned int len)
 {
-	struct perf_event_attr a;
-	struct sigaction sa;
-
-	memset(&a, 0, sizeof(a));
-	a.type = PERF_TYPE_BREAKPOINT;
-	a.size = sizeof(a);
-	a.bp_type = type;
-	a.bp_addr = (uintptr_t)addr;
-	a.bp_len = len;
-	a.sample_period = 1;
-	a.sigtrap = 1;
-	a.remove_on_exec = 1;
-	a.disabled = 1;
-	a.exclude_kernel = 1;
-	a.exclude_hv = 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_trap;
-	sa.sa_flags = SA_SIGINFO;
-	cr_assert_eq(sigaction(SIGTRAP, &sa, NULL), 0);
-	watch_fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	watch_fd = test_watch(addr, type, len, on_trap);
 	if (watch_fd < 0)
 		cr_skip_test("no watchpoint for this process: %s", strerror(errno));
 }
@@ -99,10 +77,10 @@ static void observe_trapped(pcpu_histogram_t h, unsigned int cpu)
 	uint64_t got[4], sum;
 
 	for (int i = 0; i < OBSERVES; i++) {
-		cr_assert_eq(ioctl(watch_fd, PERF_EVENT_IOC_ENABLE, 0), 0);
+		cr_assert_eq(test_watch_arm(watch_fd, 1), 0);
 		pcpu_histogram_observe(h, VALUE);
 	}
-	ioctl(watch_fd, PERF_EVENT_IOC_DISABLE, 0);
+	test_watch_arm(watch_fd, 0);
 	cr_assert_eq(traps, OBSERVES, "every observe trapped inside its section");
 	cr_assert_eq(pcpu_histogram_fetch(h, got, &sum), 0);
 	cr_assert_eq(got[BUCKET], OBSERVES, "count");

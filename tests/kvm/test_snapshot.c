@@ -11,7 +11,9 @@
 
 #include <pcpu/kvm.h>
 
+#include "common/symfind.h"
 #include "common/testutil.h"
+#include "common/watch.h"
 #include "format/snapshot.h"
 #include "kvm/domfix.h"
 
@@ -139,5 +141,67 @@ Test(snapshot, snapshot_taken_while_the_writer_grows_keeps_only_the_chunks_it_co
 	sk = kvm_openfiles(NULL, snap, NULL, O_RDONLY, NULL);
 	cr_assert_not_null(sk, "%s", kvm_geterr(NULL));
 	cr_expect_eq(kvm_counter_u64_fetch(sk, counter), 120);
+	kvm_close(sk);
+}
+
+/*
+ * A writer preempted twice inside pcpu_format_snapshot, by watchpoints on the words of
+ * one metadata entry: once just after the block copy loaded the first word of the help,
+ * where it rewrites the entry whole (help B, seq even again), and once just after the
+ * block copy loaded seq, where it starts the next rewrite (seq odd) and never ends it.
+ * The block copy then holds the first 8 bytes of help A and the rest of help B under an
+ * even seq, and no try of the settling copy finds the entry whole.
+ */
+#define HELP_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HELP_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static struct pcpu_dom_meta *rewritten;
+static int help_watch = -1, seq_watch = -1;
+static volatile sig_atomic_t rewrites;
+
+static void rewrite_on_trap(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)si, (void)uc;
+	test_watch_arm(help_watch, 0);
+	test_watch_arm(seq_watch, 0);
+	if (rewrites++ == 0) {
+		rewritten->seq++;
+		memcpy(rewritten->help, HELP_B, sizeof(HELP_B));
+		rewritten->seq++;
+		test_watch_arm(seq_watch, 1);
+	} else {
+		rewritten->seq++;
+	}
+}
+
+Test(snapshot, an_entry_no_try_finds_whole_reads_back_as_being_rewritten)
+{
+	struct pcpu_dom_sym *sym = (struct pcpu_dom_sym *)(f.buf + f.hdr->sym_off);
+	struct test_sym_found w = {.name = "c"};
+	struct kvm_symmeta m = {0};
+	kvm_t *sk;
+	int got;
+
+	rewritten = domfix_meta(&f, sym, PCPU_META_COUNTER);
+	memcpy(rewritten->help, HELP_A, sizeof(HELP_A));
+	help_watch =
+		test_watch(rewritten->help, HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_8, rewrite_on_trap);
+	seq_watch =
+		test_watch(&rewritten->seq, HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_8, rewrite_on_trap);
+	if (help_watch < 0 || seq_watch < 0)
+		cr_skip_test("no watchpoint for this process: %s", strerror(errno));
+	cr_assert_eq(test_watch_arm(help_watch, 1), 0);
+	cr_assert_eq(pcpu_format_snapshot(f.buf, f.len, snap), 0);
+	close(help_watch);
+	close(seq_watch);
+	cr_assert_eq(rewrites, 2, "the writer was preempted where the test means it to be");
+
+	sk = kvm_openfiles(NULL, snap, NULL, O_RDONLY, NULL);
+	cr_assert_not_null(sk, "%s", kvm_geterr(NULL));
+	cr_assert_eq(kvm_walk_syms(sk, test_sym_pick, &w), 1);
+	got = kvm_sym_meta(sk, &w.ks, &m);
+	cr_expect_eq(got, -1, "the entry read back whole, help \"%s\"", m.km_help);
+	cr_expect_eq(errno, EAGAIN);
+	cr_expect_not_null(strstr(kvm_geterr(sk), "being rewritten"), "%s", kvm_geterr(sk));
 	kvm_close(sk);
 }
