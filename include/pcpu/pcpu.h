@@ -150,9 +150,11 @@ static inline void *pcpu_dpcpu_ptr_inline(const struct pcpu_dpcpu_desc *d)
 	 * harmless here: libpcpu's constructor publishes (never-registered area, 0), the
 	 * domain then (that area, stride) and (the live area, stride), so a pair has the
 	 * never-registered area (cpu_id negative: the function answers) or a stride of 0,
-	 * which names CPU 0's copy, as a migration after the cpu_id load would. (The word 0
-	 * before that constructor has no set placed yet, so cpu0 is NULL.) The adds keep
-	 * the one load.
+	 * which names CPU 0's copy, as a migration after the cpu_id load would. Before that
+	 * constructor the word is 0, whose area's cpu_id is not negative (<pcpu/percpu_add.h>)
+	 * and whose stride is 0: CPU 0's copy again. (Only a thread that reads while another
+	 * runs that constructor and creates the domain, before main(), could pair its
+	 * offset with a stride; on aarch64 its cpu_id is large.) The adds keep the one load.
 	 */
 	typedef int32_t pcpu_hot_half_t __attribute__((may_alias));
 	ptrdiff_t off = ((const pcpu_hot_half_t *)&pcpu_percpu_hot)[0];
