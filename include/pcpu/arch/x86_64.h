@@ -105,7 +105,13 @@
  * Intel Xeon (Sapphire Rapids) VM of bench/counter, an add to a plain register address
  * that the previous add stored to is fed from that store at once, where the indexed one
  * waits for it, so that one counter added to in a loop took 2.46 ns an add, now 1.01
- * (DPCPU_ADD 2.58, now 0.85; medians of 3 runs), at one add instruction more. */
+ * (DPCPU_ADD 2.58, now 0.85; medians of 3 runs), at one add instruction more. On an AMD
+ * EPYC VM the indexed form is the faster in most loops, timed in turn against librseq's
+ * add (3 runs each): counter_u64_add's tight loop 0.76-0.84 times librseq's instead of
+ * 0.88-0.89, DPCPU_ADD's amid work 0.86-0.97 instead of 1.09-1.26, a -fPIC caller's amid
+ * work 0.90-0.97 instead of 1.06-1.11; slower in DPCPU_ADD's round-robin loop (0.86-0.93,
+ * -fPIC 0.97-1.00, instead of 0.82 and 0.93-0.94) and counter_u64_add's amid work
+ * (0.67-0.76 instead of 0.60-0.65). The whole address stays: Intel's loss is the larger. */
 #define PCPU_ARCH_ADD(sfx, mod)                                  \
 	PCPU_ARCH_SECTION("addq %[slot0], %%rax\n\t"             \
 			  "add" sfx " %" mod "[v], (%%rax)\n\t", \
