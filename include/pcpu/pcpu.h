@@ -221,7 +221,8 @@ extern const struct pcpu_dpcpu_desc __start_set_pcpu_desc[]
 extern const struct pcpu_dpcpu_desc __stop_set_pcpu_desc[]
 	__attribute__((weak, visibility("hidden")));
 
-/* libpcpu's own sources leave it out: the library has no constructor (pcpu(3)). */
+/* libpcpu's own sources leave it out: the library defines no DPCPU variable, and its
+ * .init_array holds only what pcpu(3) lists. */
 #ifndef PCPU_BUILDING_LIBPCPU
 __attribute__((constructor(101))) static void pcpu_dpcpu_register_this_object(void)
 {
