@@ -35,6 +35,12 @@ static int register_own(void)
 
 static int setup_done;
 
+/* The word's offset: the area's less the bias the sections add back (<pcpu/percpu_add.h>). */
+static ptrdiff_t biased(ptrdiff_t off)
+{
+	return off - PCPU_ARCH_AREA_BIAS;
+}
+
 /* The word in one store, so that no reader mixes an offset and a stride from two of its
  * values; the stride fits 32 bits: the format bounds it to 64 MiB. The stride word before
  * it, and the word with release, so that an x86_64 section that read a live offset reads
@@ -44,8 +50,7 @@ static void publish(ptrdiff_t off, size_t stride)
 	/* Defined writable in hot.c; const only to the readers. */
 	__atomic_store_n((uint64_t *)&pcpu_percpu_stride_word, (uint64_t)stride, __ATOMIC_RELAXED);
 	__atomic_store_n((uint64_t *)&pcpu_percpu_hot,
-			 (uint64_t)stride << 32 | (uint32_t)(off - PCPU_ARCH_AREA_BIAS),
-			 __ATOMIC_RELEASE);
+			 (uint64_t)stride << 32 | (uint32_t)biased(off), __ATOMIC_RELEASE);
 }
 
 /* The empty asm keeps the offset whole: gcc would otherwise load only the 32 bits that
@@ -60,7 +65,7 @@ static ptrdiff_t offset_of(const struct rseq *area)
 
 static int fits(ptrdiff_t off)
 {
-	return off - PCPU_ARCH_AREA_BIAS == (int32_t)(off - PCPU_ARCH_AREA_BIAS);
+	return biased(off) == (int32_t)biased(off);
 }
 
 /* Until the mode is chosen the sections use no_area, so every add leaves before its
