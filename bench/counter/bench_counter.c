@@ -2,7 +2,9 @@
  * counter_u64_add and DPCPU_ADD against a bare rseq add written from the ABI in this
  * benchmark (loops.c), all in one run: one counter (tight), 16 counters round-robin, and
  * the net cost amid independent ALU work; each again with the caller compiled -fPIC in a
- * plugin; then 1, 2 and 4-thread throughput. Context, not baselines: a thread-local
+ * plugin, and each again against librseq's per-CPU add when the build found librseq
+ * (bench/counter/CMakeLists.txt); then 1, 2 and 4-thread throughput. Context, not
+ * baselines: a thread-local
  * increment (bimodal on this machine), one shared atomic counter, an atomic add on the
  * slot of the CPU sched_getcpu() names. Then counter_u64_fetch against maxcpu 2, 64 and
  * 4096 (each in a child started with PCPU_MAXCPU), and the cost of creating and naming
@@ -18,6 +20,10 @@
 #include <pcpu/counter.h>
 #include <pcpu/pcpu.h>
 #include <pcpu/zpcpu.h>
+#ifdef BENCH_LIBRSEQ
+#include <rseq/mempool.h>
+#include <rseq/rseq.h>
+#endif
 
 #include "arch/mode.h"
 #include "harness.h"
@@ -76,7 +82,14 @@ struct kind {
 	bench_body_fn *counter, *dpcpu, *bare, *bare_whole;
 	bench_body_fn *work; /* the "amid" loop without adds */
 	int adds_per_iter;
+	bench_body_fn *librseq; /* NULL without librseq */
 };
+
+#ifdef BENCH_LIBRSEQ
+#define LIBRSEQ(fn) fn
+#else
+#define LIBRSEQ(fn) NULL
+#endif
 
 /* The loops of one kind take turns, ROUNDS times, and each keeps its best: a burst of
  * load from other processes then falls on all of them alike, rather than on whichever
@@ -86,9 +99,9 @@ enum { ROUNDS = 5 };
 
 static void versus_bare(const struct kind *k, const char *caller)
 {
-	enum { WORK, BARE, BARE_WHOLE, COUNTER, DPCPU, N };
-	bench_body_fn *fn[N] = {k->work, k->bare, k->bare_whole, k->counter, k->dpcpu};
-	double best[N] = {0, 1e300, 1e300, 1e300, 1e300}, bare;
+	enum { WORK, BARE, BARE_WHOLE, COUNTER, DPCPU, LIBRSEQ_ADD, N };
+	bench_body_fn *fn[N] = {k->work, k->bare, k->bare_whole, k->counter, k->dpcpu, k->librseq};
+	double best[N] = {0, 1e300, 1e300, 1e300, 1e300, 1e300}, bare;
 	const char *bare_name;
 	char name[96];
 
@@ -102,25 +115,31 @@ static void versus_bare(const struct kind *k, const char *caller)
 	bare = best[BARE] <= best[BARE_WHOLE] ? best[BARE] : best[BARE_WHOLE];
 	bare_name = best[BARE] <= best[BARE_WHOLE] ? "bare rseq add, indexed"
 						   : "bare rseq add, whole address";
-	snprintf(name, sizeof(name), "counter_u64_add, %s%s", k->name, caller);
-	bench_report(name, best[COUNTER] - best[WORK], bare_name, bare - best[WORK], "ns");
-	snprintf(name, sizeof(name), "DPCPU_ADD, %s%s", k->name, caller);
-	bench_report(name, best[DPCPU] - best[WORK], bare_name, bare - best[WORK], "ns");
+	for (int i = COUNTER; i <= DPCPU; i++) {
+		snprintf(name, sizeof(name), "%s, %s%s",
+			 i == COUNTER ? "counter_u64_add" : "DPCPU_ADD", k->name, caller);
+		bench_report(name, best[i] - best[WORK], bare_name, bare - best[WORK], "ns");
+		if (fn[LIBRSEQ_ADD] != NULL)
+			bench_report(name, best[i] - best[WORK], "librseq's per-CPU add",
+				     best[LIBRSEQ_ADD] - best[WORK], "ns");
+	}
 }
 
 static void loops(void)
 {
 	static const struct kind kinds[] = {
-		{"tight", counter_tight, dpcpu_tight, bare_tight, bare_whole_tight, NULL, 1},
-		{"16 round-robin", counter_rr, dpcpu_rr, bare_rr, bare_whole_rr, NULL, RR},
+		{"tight", counter_tight, dpcpu_tight, bare_tight, bare_whole_tight, NULL, 1,
+		 LIBRSEQ(librseq_tight)},
+		{"16 round-robin", counter_rr, dpcpu_rr, bare_rr, bare_whole_rr, NULL, RR,
+		 LIBRSEQ(librseq_rr)},
 		{"net amid ALU work", counter_amid, dpcpu_amid, bare_amid, bare_whole_amid,
-		 work_only, 1},
+		 work_only, 1, LIBRSEQ(librseq_amid)},
 		{"tight", counter_tight_pic, dpcpu_tight_pic, bare_tight_pic, bare_whole_tight_pic,
-		 NULL, 1},
+		 NULL, 1, LIBRSEQ(librseq_tight_pic)},
 		{"16 round-robin", counter_rr_pic, dpcpu_rr_pic, bare_rr_pic, bare_whole_rr_pic,
-		 NULL, RR},
+		 NULL, RR, LIBRSEQ(librseq_rr_pic)},
 		{"net amid ALU work", counter_amid_pic, dpcpu_amid_pic, bare_amid_pic,
-		 bare_whole_amid_pic, work_only_pic, 1},
+		 bare_whole_amid_pic, work_only_pic, 1, LIBRSEQ(librseq_amid_pic)},
 	};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -144,6 +163,24 @@ static void adds(int t)
 	bench_report(name, mine, "(c) atomic on sched_getcpu slot", ns_per_add(getcpu_atomic, t),
 		     "ns");
 }
+
+#ifdef BENCH_LIBRSEQ
+/* librseq's items: a per-CPU pool of its default stride over every CPU slot of the
+ * domain, one 8-byte item per round-robin target. 0, or -1 with errno. */
+static int librseq_setup(void)
+{
+	struct rseq_mempool_attr *attr = rseq_mempool_attr_create();
+	struct rseq_mempool *pool = NULL;
+
+	if (attr != NULL && rseq_mempool_attr_set_percpu(attr, 0, (int)pcpu_mp_maxid() + 1) == 0)
+		pool = rseq_mempool_create("bench_counter", sizeof(intptr_t), attr);
+	rseq_mempool_attr_destroy(attr);
+	for (int k = 0; k < RR && pool != NULL; k++)
+		if ((loop_targets.librseq[k] = rseq_mempool_percpu_zmalloc(pool)) == NULL)
+			return -1;
+	return pool == NULL ? -1 : rseq_register_current_thread();
+}
+#endif
 
 /* Child mode: prints ns per counter_u64_fetch in this process (PCPU_MAXCPU set). */
 static int fetch_child(void)
@@ -207,6 +244,12 @@ int main(int argc, char **argv)
 		printf("the bare rseq add needs rseq mode: skipped\n");
 		return 0;
 	}
+#ifdef BENCH_LIBRSEQ
+	if (librseq_setup() != 0) {
+		perror("librseq");
+		return 1;
+	}
+#endif
 	loops();
 	for (int t = 1; t <= 4; t *= 2)
 		adds(t);

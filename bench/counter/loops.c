@@ -2,9 +2,14 @@
  * The loops themselves (see loops.h). Each round-robin loop makes RR adds per iteration to
  * RR different targets; each "amid" loop (amid.h) makes one add per step of ALU work that
  * the add does not touch, so the add's net cost is the loop's time minus work_only's.
- * The bare add, in both forms of its commit, is the baseline (bare_rseq.h).
+ * The bare add, in both forms of its commit, is the baseline (bare_rseq.h); librseq's
+ * per-CPU add is a second one when the build found librseq (BENCH_LIBRSEQ).
  */
 #include <pcpu/pcpu.h>
+#ifdef BENCH_LIBRSEQ
+#include <rseq/mempool.h>
+#include <rseq/rseq.h>
+#endif
 
 #include "amid.h"
 #include "bare_rseq.h"
@@ -82,3 +87,35 @@ BARE_LOOPS(, bench_bare_rseq_add);
 BARE_LOOPS(_whole, bench_bare_rseq_add_whole);
 
 AMID(work_only, BENCH_AMID_NOTHING);
+
+#ifdef BENCH_LIBRSEQ
+/* librseq's per-CPU counter add, as its own tests make it: the CPU read before the
+ * section, which compares it (cpu_id mode) and retries on a change or an abort. */
+static inline void librseq_add(intptr_t *item)
+{
+	int cpu, ret;
+
+	do {
+		cpu = rseq_cpu_start();
+		ret = rseq_load_add_store__ptr(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
+					       rseq_percpu_ptr(item, cpu), 1, cpu);
+	} while (rseq_unlikely(ret));
+}
+
+void LOOP(librseq_tight)(void *arg, uint64_t n)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++)
+		librseq_add(loop_targets.librseq[0]);
+}
+
+void LOOP(librseq_rr)(void *arg, uint64_t n)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++)
+		for (int k = 0; k < RR; k++)
+			librseq_add(loop_targets.librseq[k]);
+}
+
+AMID(librseq_amid, librseq_add(loop_targets.librseq[0]));
+#endif

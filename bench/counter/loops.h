@@ -6,6 +6,8 @@
 #ifndef PCPU_BENCH_COUNTER_LOOPS_H
 #define PCPU_BENCH_COUNTER_LOOPS_H
 
+#include <stdint.h>
+
 #include <pcpu/counter.h>
 
 enum { RR = 16 }; /* counters of the round-robin loops */
@@ -15,6 +17,7 @@ struct loop_targets {
 	counter_u64_t one, rr[RR];
 	char *slots; /* a zpcpu allocation for the bare add: RR uint64_t per CPU */
 	size_t stride;
+	intptr_t *librseq[RR]; /* BENCH_LIBRSEQ: items of a librseq per-CPU pool */
 };
 extern struct loop_targets loop_targets;
 
@@ -24,11 +27,18 @@ extern struct loop_targets loop_targets;
 	void kind##_rr##sfx(void *arg, uint64_t n);    \
 	void kind##_amid##sfx(void *arg, uint64_t n);
 
+#ifdef BENCH_LIBRSEQ
+#define LOOP_LIBRSEQ(sfx) LOOP_KIND(librseq, sfx)
+#else
+#define LOOP_LIBRSEQ(sfx)
+#endif
+
 #define LOOP_BODIES(sfx)           \
 	LOOP_KIND(counter, sfx)    \
 	LOOP_KIND(dpcpu, sfx)      \
 	LOOP_KIND(bare, sfx)       \
 	LOOP_KIND(bare_whole, sfx) \
+	LOOP_LIBRSEQ(sfx)          \
 	void work_only##sfx(void *arg, uint64_t n)
 
 LOOP_BODIES();
