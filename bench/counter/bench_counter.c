@@ -4,11 +4,10 @@
  * the net cost amid independent ALU work; each again with the caller compiled -fPIC in a
  * plugin, and each again against librseq's per-CPU add when the build found librseq
  * (bench/counter/CMakeLists.txt); then 1, 2 and 4-thread throughput. Context, not
- * baselines: a thread-local
- * increment (bimodal on this machine), one shared atomic counter, an atomic add on the
- * slot of the CPU sched_getcpu() names. Then counter_u64_fetch against maxcpu 2, 64 and
- * 4096 (each in a child started with PCPU_MAXCPU), and the cost of creating and naming
- * 1000 counters.
+ * baselines: a thread-local increment (bimodal on this machine), one shared atomic
+ * counter, an atomic add on the slot of the CPU sched_getcpu() names. Then
+ * counter_u64_fetch against maxcpu 2, 64 and 4096 (each in a child started with
+ * PCPU_MAXCPU), and the cost of creating and naming 1000 counters.
  */
 #include <sched.h>
 #include <stdio.h>

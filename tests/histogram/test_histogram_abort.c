@@ -13,7 +13,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <pcpu/histogram.h>
 #include <pcpu/pcpu.h>
