@@ -237,7 +237,8 @@ int main(int argc, char **argv)
 	loop_targets.slots = zpcpu_alloc(RR * sizeof(uint64_t));
 	loop_targets.stride = zpcpu_stride();
 	bench_header("counter(9)");
-	printf("add mode: %s, domain: %s\n", pcpu_percpu_mode(),
+	printf("add mode: %s, commit: %s, domain: %s\n", pcpu_percpu_mode(),
+	       PCPU_ARCH_COMMIT_INDEXED ? "indexed" : "whole address",
 	       pcpu_domain_path() ? pcpu_domain_path() : "private");
 	if (strncmp(pcpu_percpu_mode(), "rseq", 4) != 0) {
 		printf("the bare rseq add needs rseq mode: skipped\n");

@@ -14,6 +14,11 @@
 #include <pcpu/counter.h>
 #include <pcpu/pcpu.h>
 
+/* counter_stress_indexed is this file built with the indexed commit; make sure it is. */
+#if defined(PCPU_X86_INDEXED_COMMIT) && PCPU_ARCH_RSEQ && !PCPU_ARCH_COMMIT_INDEXED
+#error "PCPU_X86_INDEXED_COMMIT did not select the indexed commit"
+#endif
+
 #include "arch/mode.h"
 #include "common/stress.h"
 #include "common/testutil.h"

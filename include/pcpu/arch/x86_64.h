@@ -3,11 +3,12 @@
  * DPCPU_ADD(); included by <pcpu/percpu_add.h>, not an API of its own.
  *
  * PCPU_ARCH_ADD(sfx, mod) is the text of one attempt at adding v to the current CPU's
- * slot, slot0 + cpu_id * stride, made whole in rax: sfx is the instruction's size suffix
- * (b, w, l, q) and mod the operand modifier that names v's register at that size (b, w,
- * k, q). The asm goto that uses it offers the operands rs (struct rseq's biased offset
- * from the thread pointer, used %fs-relative, which saves loading the thread pointer),
- * slot0, stride and v, clobbers rax, and names the label slow.
+ * slot, slot0 + cpu_id * stride, made whole in rax or indexed (PCPU_ARCH_COMMIT): sfx is
+ * the instruction's size suffix (b, w, l, q) and mod the operand modifier that names v's
+ * register at that size (b, w, k, q). The asm goto that uses it offers the operands rs
+ * (struct rseq's biased offset from the thread pointer, used %fs-relative, which saves
+ * loading the thread pointer), slot0, stride and v, clobbers rax, and names the label
+ * slow.
  *
  * Why it is exact: the CPU number is loaded inside the section and the add to that CPU's
  * slot is its last instruction, the commit. Preemption, migration or a signal before the
@@ -85,8 +86,8 @@
 #define PCPU_ARCH_RSEQ_CS PCPU_ARCH_AT("8") /* rseq->rseq_cs */
 #define PCPU_ARCH_CPU_ID PCPU_ARCH_AT("4")  /* rseq->cpu_id, negative when not registered */
 
-/* One section whose commit (the instructions after the slot's address is in rax, the
- * last of which changes memory) is commit, and whose abort handler is abort. */
+/* One section whose commit (the instructions after rax holds cpu_id times the stride,
+ * the last of which changes memory) is commit, and whose abort handler is abort. */
 #define PCPU_ARCH_SECTION(commit, abort)             \
 	PCPU_RSEQ_TABLE                              \
 	"leaq 3b(%%rip), %%rax\n\t"                  \
@@ -105,17 +106,30 @@
  * Intel Xeon (Sapphire Rapids) VM of bench/counter, an add to a plain register address
  * that the previous add stored to is fed from that store at once, where the indexed one
  * waits for it, so that one counter added to in a loop took 2.46 ns an add, now 1.01
- * (DPCPU_ADD 2.58, now 0.85; medians of 3 runs), at one add instruction more. On an AMD
- * EPYC VM the indexed form is the faster in most loops, timed in turn against librseq's
- * add (3 runs each): counter_u64_add's tight loop 0.76-0.84 times librseq's instead of
- * 0.88-0.89, DPCPU_ADD's amid work 0.86-0.97 instead of 1.09-1.26, a -fPIC caller's amid
- * work 0.90-0.97 instead of 1.06-1.11; slower in DPCPU_ADD's round-robin loop (0.86-0.93,
- * -fPIC 0.97-1.00, instead of 0.82 and 0.93-0.94) and counter_u64_add's amid work
- * (0.67-0.76 instead of 0.60-0.65). The whole address stays: Intel's loss is the larger. */
-#define PCPU_ARCH_ADD(sfx, mod)                                  \
-	PCPU_ARCH_SECTION("addq %[slot0], %%rax\n\t"             \
-			  "add" sfx " %" mod "[v], (%%rax)\n\t", \
-			  "jmp %l[slow]\n\t")
+ * (DPCPU_ADD 2.58, now 0.85; medians of 3 runs), at one add instruction more. On AMD
+ * EPYC VMs the indexed form is the faster in most loops, timed in turn against
+ * librseq's add. On one (3 runs each): counter_u64_add's tight loop 0.76-0.84 times
+ * librseq's instead of 0.88-0.89, DPCPU_ADD's amid work 0.86-0.97 instead of 1.09-1.26, a
+ * -fPIC caller's amid work 0.90-0.97 instead of 1.06-1.11; slower in DPCPU_ADD's
+ * round-robin loop (0.86-0.93, -fPIC 0.97-1.00, instead of 0.82 and 0.93-0.94) and
+ * counter_u64_add's amid work (0.67-0.76 instead of 0.60-0.65). On a Zen 4 (family 25
+ * model 17; 2 runs each) faster in 10 of the 12 loops: DPCPU_ADD's round-robin 0.89 and
+ * 0.88 instead of 1.02, its amid work 1.10 and 1.08 instead of 1.36 and 1.33, a -fPIC
+ * caller's counter_u64_add tight 0.89 instead of 1.02; slower in counter_u64_add's amid
+ * work, 1.00 instead of 0.90, and 1.06 and 1.04 instead of 0.98 and 1.00 in -fPIC.
+ * The whole address is the default, as Intel's loss is the larger; a program built for
+ * AMD processors defines PCPU_X86_INDEXED_COMMIT to 1 before including <pcpu/counter.h>
+ * or <pcpu/pcpu.h> (counter(3)): the choice is per translation unit, as the sections are
+ * inline, and both forms are the same section with the same commit, a single add. */
+#if defined(PCPU_X86_INDEXED_COMMIT) && PCPU_X86_INDEXED_COMMIT
+#define PCPU_ARCH_COMMIT_INDEXED 1
+#define PCPU_ARCH_COMMIT(insn) insn " (%[slot0], %%rax)\n\t"
+#else
+#define PCPU_ARCH_COMMIT_INDEXED 0
+#define PCPU_ARCH_COMMIT(insn) "addq %[slot0], %%rax\n\t" insn " (%%rax)\n\t"
+#endif
+#define PCPU_ARCH_ADD(sfx, mod) \
+	PCPU_ARCH_SECTION(PCPU_ARCH_COMMIT("add" sfx " %" mod "[v],"), "jmp %l[slow]\n\t")
 
 #define PCPU_ARCH_ADD_CLOBBERS "rax", "memory", "cc"
 
