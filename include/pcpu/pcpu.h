@@ -180,29 +180,27 @@ static inline void *pcpu_dpcpu_ptr_inline(const struct pcpu_dpcpu_desc *d)
 	 pcpu_dpcpu_add_inline(&PCPU_DPCPU_DESC(n), sizeof(DPCPU_NAME(n)), (int64_t)(v)))
 
 /* DPCPU_ADD's first attempt, inline as counter_u64_add()'s is (size is a constant, so one
- * case remains); a set that could not be placed (cpu0 NULL) and every failed attempt are
- * pcpu_dpcpu_add()'s. */
+ * case remains); a set that could not be placed (cpu0 NULL, which the section's text
+ * tests: <pcpu/arch/x86_64.h> says why) and every failed attempt are pcpu_dpcpu_add()'s. */
 static inline void pcpu_dpcpu_add_inline(const struct pcpu_dpcpu_desc *d, size_t size, int64_t v)
 {
 	uint64_t hot = pcpu_percpu_hot;
 	void *slot0 = *d->cpu0;
-	int done = 0;
+	int done;
 
-	if (__builtin_expect(slot0 != NULL, 1)) {
-		switch (size) {
-		case 1:
-			done = pcpu_percpu_add8_once(hot, slot0, (uint8_t)v);
-			break;
-		case 2:
-			done = pcpu_percpu_add16_once(hot, slot0, (uint16_t)v);
-			break;
-		case 4:
-			done = pcpu_percpu_add32_once(hot, slot0, (uint32_t)v);
-			break;
-		default:
-			done = pcpu_percpu_add64_once(hot, slot0, (uint64_t)v);
-			break;
-		}
+	switch (size) {
+	case 1:
+		done = pcpu_percpu_add8_once_unless_null(hot, slot0, (uint8_t)v);
+		break;
+	case 2:
+		done = pcpu_percpu_add16_once_unless_null(hot, slot0, (uint16_t)v);
+		break;
+	case 4:
+		done = pcpu_percpu_add32_once_unless_null(hot, slot0, (uint32_t)v);
+		break;
+	default:
+		done = pcpu_percpu_add64_once_unless_null(hot, slot0, (uint64_t)v);
+		break;
 	}
 	if (!done)
 		pcpu_dpcpu_add(d, v);

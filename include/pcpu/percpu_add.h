@@ -53,11 +53,11 @@ extern "C" {
 extern PCPU_EXPORT const uint64_t pcpu_percpu_hot;
 
 /*
- * The stride again, whole, for the x86_64 section, which multiplies by it in memory
- * (imul stride_word, %rax): no register kept for it and no shift to take it out of
- * pcpu_percpu_hot. The library stores it before it stores the offset of a live area
- * into pcpu_percpu_hot, with release, and never changes it after; <pcpu/arch/x86_64.h>
- * gives the reader's side.
+ * The stride again, whole, for the x86_64 section, which multiplies by it in memory in an
+ * executable (imul stride_word, %rax) and loads it apart in a shared object: no shift to
+ * take it out of pcpu_percpu_hot. The library stores it before it stores the offset of a
+ * live area into pcpu_percpu_hot, with release, and never changes it after;
+ * <pcpu/arch/x86_64.h> gives the reader's side.
  */
 extern PCPU_EXPORT const uint64_t pcpu_percpu_stride_word;
 
@@ -99,6 +99,7 @@ static inline size_t pcpu_percpu_stride(uint64_t hot)
 #define PCPU_ARCH_RSEQ 0
 #define PCPU_RSEQ_SIG 0u
 #define PCPU_ARCH_AREA_BIAS 0
+#define PCPU_ARCH_SLOW_IF_NULL ""
 #endif
 
 /*
@@ -106,14 +107,15 @@ static inline size_t pcpu_percpu_stride(uint64_t hot)
  * (read by the caller unconditionally, so that a loop reads it once), 1 when it committed, 0 when
  * the caller must take the library's out-of-line path (this thread has no registered
  * area, adds are atomic in this process, or the section aborted; in each case nothing
- * was added).
+ * was added). pcpu_percpu_addN_once_unless_null() answers 0 for slot0 NULL as well, tested
+ * by the architecture's text before the section (PCPU_ARCH_SLOW_IF_NULL).
  */
 #if PCPU_ARCH_RSEQ
-#define PCPU_PERCPU_ADD_ONCE(width, type)                                                        \
-	static inline int pcpu_percpu_add##width##_once(uint64_t hot, void *slot0, type v)       \
+#define PCPU_PERCPU_ADD_ONCE_AS(name, check, width, type)                                        \
+	static inline int name(uint64_t hot, void *slot0, type v)                                \
 	{                                                                                        \
 		__asm__ goto(                                                                    \
-			PCPU_ARCH_ADD(PCPU_ARCH_SFX_##width, PCPU_ARCH_MOD_##width)              \
+			check PCPU_ARCH_ADD(PCPU_ARCH_SFX_##width, PCPU_ARCH_MOD_##width)        \
 			:                                                                        \
 			: [rs] "r"(PCPU_ARCH_AREA(pcpu_percpu_biased_off(hot))),                 \
 			  [slot0] "r"(slot0), [stride] PCPU_ARCH_STRIDE(hot), [v] PCPU_ARCH_V(v) \
@@ -124,13 +126,17 @@ static inline size_t pcpu_percpu_stride(uint64_t hot)
 		return 0;                                                                        \
 	}
 #else
-#define PCPU_PERCPU_ADD_ONCE(width, type)                                                  \
-	static inline int pcpu_percpu_add##width##_once(uint64_t hot, void *slot0, type v) \
-	{                                                                                  \
-		(void)hot, (void)slot0, (void)v;                                           \
-		return 0;                                                                  \
+#define PCPU_PERCPU_ADD_ONCE_AS(name, check, width, type)         \
+	static inline int name(uint64_t hot, void *slot0, type v) \
+	{                                                         \
+		(void)hot, (void)slot0, (void)v;                  \
+		return 0;                                         \
 	}
 #endif
+#define PCPU_PERCPU_ADD_ONCE(width, type)                                                          \
+	PCPU_PERCPU_ADD_ONCE_AS(pcpu_percpu_add##width##_once, "", width, type)                    \
+	PCPU_PERCPU_ADD_ONCE_AS(pcpu_percpu_add##width##_once_unless_null, PCPU_ARCH_SLOW_IF_NULL, \
+				width, type)
 
 PCPU_PERCPU_ADD_ONCE(8, uint8_t)
 PCPU_PERCPU_ADD_ONCE(16, uint16_t)

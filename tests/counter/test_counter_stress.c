@@ -14,9 +14,13 @@
 #include <pcpu/counter.h>
 #include <pcpu/pcpu.h>
 
-/* counter_stress_indexed is this file built with the indexed commit; make sure it is. */
+/* counter_stress_indexed and counter_stress_pic are this file built with the indexed
+ * commit and as a shared object's code; make sure each is what it says. */
 #if defined(PCPU_X86_INDEXED_COMMIT) && PCPU_ARCH_RSEQ && !PCPU_ARCH_COMMIT_INDEXED
 #error "PCPU_X86_INDEXED_COMMIT did not select the indexed commit"
+#endif
+#if defined(PCPU_TEST_PIC) && !(defined(__PIC__) && !defined(__PIE__))
+#error "counter_stress_pic is not compiled as a shared object's code"
 #endif
 
 #include "arch/mode.h"

@@ -68,6 +68,10 @@
 
 #define PCPU_ARCH_ADD_CLOBBERS "x9", "x10", "x12", "memory", "cc"
 
+/* Put before a section, outside it: slot0 NULL leaves for slow (<pcpu/arch/x86_64.h>
+ * says why). */
+#define PCPU_ARCH_SLOW_IF_NULL "cbz %[slot0], %l[slow]\n\t"
+
 /* The stride operand: a register, from the word the offset came from (a load of
  * pcpu_percpu_stride_word could pass that one here). */
 #define PCPU_ARCH_STRIDE(hot) "r"(pcpu_percpu_stride(hot))

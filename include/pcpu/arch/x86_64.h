@@ -19,11 +19,11 @@
  * A thread with no registered area reads a negative cpu_id (RSEQ_CPU_ID_UNINITIALIZED or
  * _REGISTRATION_FAILED) and leaves at the sign test, before any store to the slot.
  *
- * In an executable the stride is read in the section from pcpu_percpu_stride_word
- * (PCPU_ARCH_STRIDE below; a shared object takes it from the offset's word), the offset
- * of the area earlier from pcpu_percpu_hot (maybe before a loop). The library stores the stride
- * word before it stores a live area's offset into pcpu_percpu_hot with release, and
- * x86 does not let a load pass an earlier one: an offset of the live area comes with the
+ * The stride is read from pcpu_percpu_stride_word, in the section in an executable and
+ * before it in a shared object (PCPU_ARCH_STRIDE below), after the offset of the area,
+ * which comes from pcpu_percpu_hot (maybe before a loop). The library stores the stride
+ * word before it stores a live area's offset into pcpu_percpu_hot with release, and x86
+ * does not let a load pass an earlier one: an offset of the live area comes with the
  * stride after it; the never-registered area's cpu_id leaves at the sign test, before
  * the multiply.
  *
@@ -133,6 +133,14 @@
 
 #define PCPU_ARCH_ADD_CLOBBERS "rax", "memory", "cc"
 
+/* Put before a section, outside it: slot0 NULL leaves for slow. DPCPU_ADD tests its
+ * set's placement so, not with a branch around the section, so that the compiler may
+ * take what the section needs out of a loop, which it does not do from a branch:
+ * bench/counter on a Zen 4 VM (5 runs against 4), DPCPU_ADD's tight loop 0.93-0.94
+ * times librseq's add instead of 1.03-1.04, round-robin 0.94 instead of 1.02 and amid
+ * work 1.24-1.25 instead of 1.33-1.38. */
+#define PCPU_ARCH_SLOW_IF_NULL "testq %[slot0], %[slot0]\n\tjz %l[slow]\n\t"
+
 /* The operand v: a register, or an immediate that fits a sign-extended 32 bits, so that
  * an add of a constant (counter_u64_add(c, 1)) is add $1 and keeps no register for it
  * (bench/counter: 0.60 to 0.55 ns in the tight loop, where gcc loaded the 1 anew at every
@@ -150,17 +158,32 @@
 
 /* The stride operand. In an executable (PIE or not): pcpu_percpu_stride_word in memory,
  * multiplied by in place, RIP-relative; otherwise gcc keeps a register for the stride or
- * loads pcpu_percpu_hot again and shifts it out before every add. In a shared object
- * the word's address comes from the GOT, which gcc loaded again before every add of the
- * round-robin loop, a load in front of the multiply; there the stride comes from the
- * caller's copy of pcpu_percpu_hot, as on aarch64. Which costs gcc a shift and a sign
- * extension before each add amid other work, where it has no register to spare: the
- * memory operand there, timed against this in turn (bench/counter on an AMD EPYC VM,
- * 2 runs each), made counter_u64_add's net cost amid work 0.56 and 0.61 ns instead of
- * 1.02 and 0.94, but DPCPU_ADD's round-robin loop 2.80 and 2.38 ns instead of 1.24 and
- * 1.09 and its tight loop 1.93 and 1.75 instead of 1.56 and 0.81. */
+ * loads pcpu_percpu_hot again and shifts it out before every add. In a shared object the
+ * word's address comes from the GOT, which gcc loaded again before every add of the
+ * round-robin loop, a load in front of the multiply. There the stride is loaded into a
+ * register by pcpu_arch_stride_after(hot), an asm that the compiler sees as a function
+ * of its two inputs: it may keep the result across a loop, as it keeps the offset, and
+ * it takes it out of a loop (gcc kept splitting the caller's copy of pcpu_percpu_hot
+ * again before every add instead: bench/counter on a Zen 4 VM, 5 runs against 4, a
+ * -fPIC caller's counter_u64_add 0.78-0.79 times librseq's add instead of 1.02 in the
+ * tight loop, 0.86-0.88 instead of 1.06-1.08 round-robin and 0.68-0.75 instead of
+ * 0.98-1.00 amid work; DPCPU_ADD's round-robin loop is the one slower, 1.09-1.11
+ * instead of 1.02-1.05, as gcc reloads pcpu_percpu_hot and so the stride at every add
+ * of the unrolled loop).
+ * Why it is exact: the asm takes hot as an input, so the compiler can place it only
+ * after the load of pcpu_percpu_hot that gave hot, and reuse its result only for the
+ * same hot; x86 keeps that order between the two loads (the argument at the top). The
+ * compiler is not told that the asm reads memory, which holds because the library never
+ * changes the word after it stores a live area's offset, and a stride read before that
+ * comes with the never-registered area, whose section leaves before the multiply. */
 #if defined(__PIC__) && !defined(__PIE__)
-#define PCPU_ARCH_STRIDE(hot) "r"(pcpu_percpu_stride(hot))
+static inline uint64_t pcpu_arch_stride_after(uint64_t hot)
+{
+	uint64_t stride;
+	__asm__("movq (%1), %0" : "=r"(stride) : "r"(&pcpu_percpu_stride_word), "r"(hot));
+	return stride;
+}
+#define PCPU_ARCH_STRIDE(hot) "r"(pcpu_arch_stride_after(hot))
 #else
 #define PCPU_ARCH_STRIDE(hot) "m"(pcpu_percpu_stride_word)
 #endif
