@@ -94,6 +94,32 @@ Test(counter, constant_adds_of_every_width_wrap_as_their_type)
 		     "modulo 2^64");
 }
 
+/* A set that could not be placed (cpu0 NULL): DPCPU_ADD's section leaves before it stores
+ * (the NULL test is in the section's text) and the add goes atomically to the template. */
+static uint8_t unplaced8 = 1;
+static uint16_t unplaced16 = 2;
+static uint32_t unplaced32 = 3;
+static uint64_t unplaced64 = 4;
+static void *unplaced_cpu0;
+static const struct pcpu_dpcpu_desc unplaced[] = {
+	{"unplaced8", &unplaced8, 1, PCPU_DPCPU_F_INTEGER, &unplaced_cpu0},
+	{"unplaced16", &unplaced16, 2, PCPU_DPCPU_F_INTEGER, &unplaced_cpu0},
+	{"unplaced32", &unplaced32, 4, PCPU_DPCPU_F_INTEGER, &unplaced_cpu0},
+	{"unplaced64", &unplaced64, 8, PCPU_DPCPU_F_INTEGER, &unplaced_cpu0},
+};
+
+Test(counter, dpcpu_add_to_a_set_not_placed_adds_to_its_template)
+{
+	for (int i = 0; i < 100; i++)
+		for (size_t w = 0; w < 4; w++)
+			pcpu_dpcpu_add_inline(&unplaced[w], unplaced[w].size, 3);
+	cr_assert_eq(unplaced8, (uint8_t)(1 + 300));
+	cr_assert_eq(unplaced16, 2 + 300);
+	cr_assert_eq(unplaced32, 3 + 300);
+	cr_assert_eq(unplaced64, 4 + 300);
+	cr_assert_null(unplaced_cpu0);
+}
+
 Test(counter, zero_then_add_counts_from_zero)
 {
 	counter_u64_t c = counter_u64_alloc(M_WAITOK);
