@@ -113,14 +113,18 @@
  * -fPIC caller's amid work 0.90-0.97 instead of 1.06-1.11; slower in DPCPU_ADD's
  * round-robin loop (0.86-0.93, -fPIC 0.97-1.00, instead of 0.82 and 0.93-0.94) and
  * counter_u64_add's amid work (0.67-0.76 instead of 0.60-0.65). On a Zen 4 (family 25
- * model 17; 2 runs each) faster in 10 of the 12 loops: DPCPU_ADD's round-robin 0.89 and
- * 0.88 instead of 1.02, its amid work 1.10 and 1.08 instead of 1.36 and 1.33, a -fPIC
- * caller's counter_u64_add tight 0.89 instead of 1.02; slower in counter_u64_add's amid
- * work, 1.00 instead of 0.90, and 1.06 and 1.04 instead of 0.98 and 1.00 in -fPIC.
- * The whole address is the default, as Intel's loss is the larger; a program built for
- * AMD processors defines PCPU_X86_INDEXED_COMMIT to 1 before including <pcpu/counter.h>
- * or <pcpu/pcpu.h> (counter(3)): the choice is per translation unit, as the sections are
- * inline, and both forms are the same section with the same commit, a single add. */
+ * model 17; 3 runs each, medians) faster in 7 of the 12 loops: DPCPU_ADD's round-robin
+ * 0.85 instead of 0.94 (-fPIC 1.06 instead of 1.11), its amid work 1.11 instead of 1.25
+ * (-fPIC 0.76 instead of 0.94), counter_u64_add's tight loop 0.80 instead of 0.84 and
+ * round-robin 0.90 instead of 0.93 (-fPIC 0.81 instead of 0.86); the same in both -fPIC
+ * tight loops; slower in counter_u64_add's amid work, 0.99 instead of 0.90 (-fPIC 0.93
+ * instead of 0.73), and DPCPU_ADD's tight loop, 0.98 instead of 0.94.
+ * The whole address is the default, as Intel's loss is the larger; a program that times
+ * the indexed form faster on its AMD processors (bench/counter does, built with
+ * PCPU_BENCH_INDEXED_COMMIT) defines PCPU_X86_INDEXED_COMMIT to 1 before including
+ * <pcpu/counter.h> or <pcpu/pcpu.h> (counter(3)): the choice is per translation unit, as
+ * the sections are inline, and both forms are the same section with the same commit, a
+ * single add. */
 #if defined(PCPU_X86_INDEXED_COMMIT) && PCPU_X86_INDEXED_COMMIT
 #define PCPU_ARCH_COMMIT_INDEXED 1
 #define PCPU_ARCH_COMMIT(insn) insn " (%[slot0], %%rax)\n\t"
