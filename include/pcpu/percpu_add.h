@@ -99,7 +99,6 @@ static inline size_t pcpu_percpu_stride(uint64_t hot)
 #define PCPU_ARCH_RSEQ 0
 #define PCPU_RSEQ_SIG 0u
 #define PCPU_ARCH_AREA_BIAS 0
-#define PCPU_ARCH_SLOW_IF_NULL ""
 #endif
 
 /*

@@ -141,8 +141,8 @@
  * set's placement so, not with a branch around the section, so that the compiler may
  * take what the section needs out of a loop, which it does not do from a branch:
  * bench/counter on a Zen 4 VM (5 runs against 4), DPCPU_ADD's tight loop 0.93-0.94
- * times librseq's add instead of 1.03-1.04, round-robin 0.94 instead of 1.02 and amid
- * work 1.24-1.25 instead of 1.33-1.38. */
+ * times librseq's add instead of 1.03-1.45 (median 1.04), round-robin 0.94 instead of
+ * 1.02 and amid work 1.24-1.25 instead of 1.33-1.38. */
 #define PCPU_ARCH_SLOW_IF_NULL "testq %[slot0], %[slot0]\n\tjz %l[slow]\n\t"
 
 /* The operand v: a register, or an immediate that fits a sign-extended 32 bits, so that
